@@ -1,0 +1,52 @@
+# SkyFly: `make dev` starts the whole platform, `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+# One SQLite (modernc, pure Go) only: see docs in ARCHITECTURE.md.
+export CGO_ENABLED ?= 0
+
+TEMPORAL_CLI_VERSION := v1.5.1
+STATICCHECK_VERSION := v0.8.2
+WORKFLOWCHECK_VERSION := v0.6.0
+
+# Backing services for tests (make test); .ci/run starts them when down.
+export SKYFLY_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export SKYFLY_TEST_MYSQL_DSN ?= mysql://root@127.0.0.1:3306/test
+export SKYFLY_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export SKYFLY_TEMPORAL_BIN ?= $(BIN)/temporal
+
+.PHONY: dev build test vet lint unit clean tools
+
+dev: $(BIN)/temporal build
+	$(BIN)/skyfly dev
+
+build:
+	$(GO) build -o $(BIN)/skyfly ./cmd/skyfly
+
+$(BIN)/temporal:
+	@echo "installing the temporal CLI $(TEMPORAL_CLI_VERSION) into ./bin (a few minutes, once)"
+	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/workflowcheck:
+	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+tools: $(BIN)/temporal $(BIN)/staticcheck $(BIN)/workflowcheck
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+lint: $(BIN)/staticcheck $(BIN)/workflowcheck
+	$(BIN)/staticcheck ./...
+	@if [ -d workflows ]; then echo "workflowcheck ./workflows/... (ACCEPTANCE T2)"; $(BIN)/workflowcheck ./workflows/...; fi
+
+unit:
+	$(GO) test -count=1 -p 2 -timeout 12m ./...
+
+test: tools vet lint unit
+
+clean:
+	rm -rf $(BIN)/skyfly .skyfly

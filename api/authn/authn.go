@@ -1,0 +1,267 @@
+// Package authn verifies SkyFly access tokens (EdDSA JWTs issued by the auth
+// service, published in its JWKS) and enforces roles on Gin routes. The
+// gateway and every service use it, so a token is checked at each edge.
+package authn
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/skyfly/skyfly/api/problem"
+)
+
+// Roles.
+const (
+	RoleCustomer   = "customer"
+	RoleAgent      = "agent"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+	RoleService    = "service"
+)
+
+// StaffRoles are the roles of airline staff.
+var StaffRoles = []string{RoleAgent, RoleSupervisor, RoleAdmin}
+
+// AccessTokenType is the JOSE "typ" header of access tokens (RFC 9068); ID
+// tokens and other JWTs carry another and are refused as access tokens.
+const AccessTokenType = "at+jwt"
+
+// Algorithm is the only accepted signing algorithm.
+const Algorithm = "EdDSA"
+
+// Claims are the claims of a SkyFly access token.
+type Claims struct {
+	jwt.RegisteredClaims
+	SessionID string   `json:"sid"`
+	Roles     []string `json:"roles"`
+	Email     string   `json:"email,omitempty"`
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID    string
+	SessionID string
+	Roles     []string
+	Email     string
+	ExpiresAt time.Time
+}
+
+// Has reports whether the principal holds any of roles.
+func (p Principal) Has(roles ...string) bool {
+	for _, r := range roles {
+		if slices.Contains(p.Roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsStaff reports whether the principal is airline staff.
+func (p Principal) IsStaff() bool { return p.Has(StaffRoles...) }
+
+// KeySource resolves a key id to an Ed25519 public key.
+type KeySource interface {
+	PublicKey(ctx context.Context, kid string) (ed25519.PublicKey, error)
+}
+
+// Revocations tells whether a session was revoked before its tokens expire.
+type Revocations interface {
+	Revoked(ctx context.Context, sessionID string) (bool, error)
+}
+
+// Errors returned by Verify.
+var (
+	ErrNoToken      = errors.New("authn: no bearer token")
+	ErrInvalidToken = errors.New("authn: invalid token")
+	ErrRevoked      = errors.New("authn: session revoked")
+	ErrUnknownKey   = errors.New("authn: unknown signing key")
+)
+
+// Verifier checks access tokens with the algorithm, issuer and audience pinned.
+type Verifier struct {
+	keys        KeySource
+	issuer      string
+	audience    string
+	revocations Revocations
+	now         func() time.Time
+	leeway      time.Duration
+}
+
+// VerifierConfig configures a Verifier.
+type VerifierConfig struct {
+	Keys     KeySource
+	Issuer   string
+	Audience string
+	// Revocations is consulted for every token when set.
+	Revocations Revocations
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// Leeway tolerates clock skew (default 30s).
+	Leeway time.Duration
+}
+
+// NewVerifier returns a verifier.
+func NewVerifier(cfg VerifierConfig) *Verifier {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Leeway == 0 {
+		cfg.Leeway = 30 * time.Second
+	}
+	return &Verifier{keys: cfg.Keys, issuer: cfg.Issuer, audience: cfg.Audience, revocations: cfg.Revocations, now: cfg.Now, leeway: cfg.Leeway}
+}
+
+// Verify parses and validates a raw access token (ACCEPTANCE A2, A4).
+func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
+	var claims Claims
+	tok, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != AccessTokenType {
+			return nil, fmt.Errorf("token type %q is not an access token", typ)
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("token has no kid")
+		}
+		key, err := v.keys.PublicKey(ctx, kid)
+		if err != nil {
+			return nil, err
+		}
+		return key, nil
+	},
+		jwt.WithValidMethods([]string{Algorithm}),
+		jwt.WithIssuer(v.issuer),
+		jwt.WithAudience(v.audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(v.leeway),
+		jwt.WithTimeFunc(v.now),
+	)
+	if err != nil {
+		if errors.Is(err, ErrUnknownKey) {
+			return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		}
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if !tok.Valid || claims.Subject == "" || claims.SessionID == "" {
+		return Principal{}, fmt.Errorf("%w: missing subject or session", ErrInvalidToken)
+	}
+	if v.revocations != nil {
+		revoked, err := v.revocations.Revoked(ctx, claims.SessionID)
+		if err != nil {
+			return Principal{}, fmt.Errorf("authn: revocation check: %w", err)
+		}
+		if revoked {
+			return Principal{}, ErrRevoked
+		}
+	}
+	p := Principal{UserID: claims.Subject, SessionID: claims.SessionID, Roles: claims.Roles, Email: claims.Email}
+	if claims.ExpiresAt != nil {
+		p.ExpiresAt = claims.ExpiresAt.Time
+	}
+	return p, nil
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal stored in ctx.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// PrincipalFrom returns the authenticated principal of a Gin request.
+func PrincipalFrom(c *gin.Context) (Principal, bool) {
+	return FromContext(c.Request.Context())
+}
+
+// Authenticate verifies the bearer token when one is present and stores the
+// principal. A present but invalid token is always 401; an absent one passes
+// through so that Require can decide (public routes need no token).
+func Authenticate(v *Verifier) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		raw, err := bearer(c.Request)
+		if errors.Is(err, ErrNoToken) {
+			c.Next()
+			return
+		}
+		if err != nil {
+			problem.Write(c, problem.New(http.StatusUnauthorized, problem.CodeUnauthorized, err.Error()))
+			return
+		}
+		p, err := v.Verify(c.Request.Context(), raw)
+		if err != nil {
+			c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
+			detail := "the access token is invalid or expired"
+			if errors.Is(err, ErrRevoked) {
+				detail = "the session of this access token was revoked"
+			}
+			problem.Write(c, problem.New(http.StatusUnauthorized, problem.CodeUnauthorized, detail))
+			return
+		}
+		c.Request = c.Request.WithContext(WithPrincipal(c.Request.Context(), p))
+		c.Set("principal", p)
+		c.Next()
+	}
+}
+
+// Require answers 401 without a principal and 403 when the principal holds
+// none of roles. With no roles any authenticated principal passes.
+func Require(roles ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, ok := PrincipalFrom(c)
+		if !ok {
+			c.Header("WWW-Authenticate", "Bearer")
+			problem.Write(c, problem.New(http.StatusUnauthorized, problem.CodeUnauthorized, "a bearer access token is required"))
+			return
+		}
+		if len(roles) > 0 && !p.Has(roles...) {
+			problem.Write(c, problem.Newf(http.StatusForbidden, problem.CodeForbidden, "this operation needs one of the roles %v", roles))
+			return
+		}
+		c.Next()
+	}
+}
+
+func bearer(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", ErrNoToken
+	}
+	const prefix = "Bearer "
+	if len(h) <= len(prefix) || !equalFold(h[:len(prefix)], prefix) {
+		return "", errors.New("the Authorization header must be a Bearer token")
+	}
+	return h[len(prefix):], nil
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/internal/platform/config"
+	"github.com/skyfly/skyfly/internal/platform/secrets"
+)
+
+// deps is what the wiring of every domain receives. Fields may be nil where
+// noted.
+type deps struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	now      func() time.Time
+	secrets  secrets.Provider
+	temporal client.Client // nil for commands that run no workflows (migrate, seed)
+	verifier *authn.Verifier
+	redis    *redis.Client // nil when SKYFLY_REDIS_URL is empty
+	metrics  prometheus.Registerer
+}
+
+// domain is one wired service: its HTTP API, its Temporal workers and its
+// health checks. `skyfly service <name>` runs one; `skyfly dev` runs all.
+type domain struct {
+	name string
+	// handler serves the domain's /api/v1/... routes.
+	handler http.Handler
+	// workers maps a task queue to the function registering its activities
+	// (and, for booking-saga, workflows).
+	workers map[string]func(worker.Registry)
+	// checks are health checks by dependency name (e.g. "flight-db").
+	checks map[string]func(context.Context) error
+	// background jobs (sweepers) run until ctx ends.
+	background []func(ctx context.Context) error
+	// close releases the domain's resources.
+	close func() error
+}
+
+// wireFunc builds a domain.
+type wireFunc func(ctx context.Context, d deps) (*domain, error)
+
+// migrateFunc applies a domain's migrations to its database.
+type migrateFunc func(ctx context.Context, d deps) error
+
+// domains lists SkyFly's five domains in start order (auth first: others
+// verify its tokens).
+func domains() []struct {
+	name    string
+	wire    wireFunc
+	migrate migrateFunc
+} {
+	return []struct {
+		name    string
+		wire    wireFunc
+		migrate migrateFunc
+	}{
+		{"auth", wireAuth, migrateAuth},
+		{"flight", wireFlight, migrateFlight},
+		{"booking", wireBooking, migrateBooking},
+		{"customer", wireCustomer, migrateCustomer},
+		{"payment", wirePayment, migratePayment},
+	}
+}
