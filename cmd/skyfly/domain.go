@@ -42,6 +42,10 @@ type domain struct {
 	checks map[string]func(context.Context) error
 	// background jobs (sweepers) run until ctx ends.
 	background []func(ctx context.Context) error
+	// seed inserts the domain's demo data idempotently (nil: nothing to
+	// seed). `skyfly dev` calls it at start, `skyfly seed` for every domain.
+	// It returns lines to print (e.g. demo logins).
+	seed func(ctx context.Context) ([]string, error)
 	// close releases the domain's resources.
 	close func() error
 }
