@@ -4,6 +4,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 # One SQLite (modernc, pure Go) only: see docs in ARCHITECTURE.md.
 export CGO_ENABLED ?= 0
+export GIN_MODE ?= release
 
 TEMPORAL_CLI_VERSION := v1.5.1
 STATICCHECK_VERSION := v0.8.2

@@ -1,0 +1,253 @@
+// Package gateway is SkyFly's single entry point: it gives every request an
+// id, authenticates bearer tokens against the auth service's JWKS (algorithm,
+// issuer and audience pinned), enforces each route's roles, rate-limits per
+// principal and per IP, answers health, readiness and metrics, and forwards
+// to the owning domain service (in process or through a reverse proxy).
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/api/problem"
+	"github.com/skyfly/skyfly/internal/platform/observability"
+)
+
+// Check is a health check of one dependency.
+type Check func(ctx context.Context) error
+
+// Limits are the per-class limits applied per principal and per IP.
+type Limits map[string]Limit
+
+// DefaultLimits derives the class limits from the search rate: booking and
+// payment get a quarter of it, auth endpoints half.
+func DefaultLimits(searchRPS float64) Limits {
+	if searchRPS <= 0 {
+		searchRPS = 20
+	}
+	l := func(rps float64) Limit {
+		burst := int(rps * 2)
+		if burst < 1 {
+			burst = 1
+		}
+		return Limit{Rate: rps, Burst: burst}
+	}
+	return Limits{
+		ClassSearch:  l(searchRPS),
+		ClassDefault: l(searchRPS),
+		ClassAuth:    l(searchRPS / 2),
+		ClassBooking: l(searchRPS / 4),
+		ClassPayment: l(searchRPS / 4),
+	}
+}
+
+// Config wires a gateway.
+type Config struct {
+	Log      *slog.Logger
+	Verifier *authn.Verifier
+	// Targets serve each domain's routes: in-process handlers or proxies.
+	Targets map[string]http.Handler
+	Limiter Limiter
+	Limits  Limits
+	// Checks are health checks by dependency name.
+	Checks  map[string]Check
+	Metrics *observability.Metrics
+	// Routes defaults to Routes().
+	Routes []Route
+}
+
+// New returns the gateway's HTTP handler.
+func New(cfg Config) (*gin.Engine, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Routes == nil {
+		cfg.Routes = Routes()
+	}
+	if cfg.Limits == nil {
+		cfg.Limits = DefaultLimits(0)
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewMemoryLimiter(nil)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = observability.NewMetrics()
+	}
+	e := problem.NewEngine(cfg.Log)
+	e.Use(RequestID(), cfg.Metrics.Middleware())
+
+	e.GET("/livez", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	health := healthHandler(cfg.Checks)
+	e.GET("/api/v1/health", health)
+	e.GET("/readyz", health)
+	e.GET("/metrics", gin.WrapH(cfg.Metrics.Handler()))
+
+	api := e.Group("/", authn.Authenticate(cfg.Verifier))
+	for _, r := range cfg.Routes {
+		target, ok := cfg.Targets[r.Domain]
+		if !ok {
+			return nil, fmt.Errorf("gateway: no target for domain %s (route %s %s)", r.Domain, r.Method, r.Path)
+		}
+		chain := []gin.HandlerFunc{}
+		limit, ok := cfg.Limits[r.Class]
+		if !ok {
+			return nil, fmt.Errorf("gateway: no limit for class %s", r.Class)
+		}
+		chain = append(chain, rateLimit(cfg.Limiter, r.Class, limit, cfg.Log))
+		if r.Roles != nil {
+			chain = append(chain, authn.Require(r.Roles...))
+		}
+		chain = append(chain, forward(target))
+		api.Handle(r.Method, r.Path, chain...)
+	}
+	return e, nil
+}
+
+// forward hands the request to the domain's handler unchanged.
+func forward(target http.Handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		target.ServeHTTP(c.Writer, c.Request)
+		c.Abort()
+	}
+}
+
+// NewProxy returns a reverse proxy to a domain service at base. Errors
+// reaching the service answer 502 problem+json.
+func NewProxy(base *url.URL, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(base)
+			pr.SetXForwarded()
+			pr.Out.Host = base.Host
+		},
+		Transport: &http.Transport{
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			log.ErrorContext(r.Context(), "proxy error", "target", base.String(), "path", r.URL.Path, "err", err, "request_id", r.Header.Get(problem.RequestIDHeader))
+			p := problem.Newf(http.StatusBadGateway, problem.CodeUnavailable, "the %s service is unavailable", base.Host)
+			p.RequestID = r.Header.Get(problem.RequestIDHeader)
+			w.Header().Set("Content-Type", problem.ContentType)
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = fmt.Fprintf(w, `{"type":%q,"title":%q,"status":502,"detail":%q,"code":%q,"requestId":%q}`,
+				p.Type, p.Title, p.Detail, p.Code, p.RequestID)
+		},
+	}
+}
+
+// RequestID keeps a well-formed incoming X-Request-Id or makes one, and sets
+// it on the request (for services) and on the response.
+func RequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(problem.RequestIDHeader)
+		if !validRequestID(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		c.Request.Header.Set(problem.RequestIDHeader, id)
+		c.Header(problem.RequestIDHeader, id)
+		c.Set("request_id", id)
+		c.Next()
+	}
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// rateLimit applies the class limit per principal (when authenticated) and
+// per client IP; either exhausted answers 429 with Retry-After (ACCEPTANCE B2).
+func rateLimit(l Limiter, class string, limit Limit, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		keys := []string{class + ":ip:" + c.ClientIP()}
+		if p, ok := authn.PrincipalFrom(c); ok {
+			keys = append(keys, class+":sub:"+p.UserID)
+		}
+		for _, k := range keys {
+			ok, retry, err := l.Allow(c.Request.Context(), k, limit)
+			if err != nil {
+				// Fail open: a limiter outage must not take the API down.
+				log.WarnContext(c.Request.Context(), "rate limiter unavailable", "err", err)
+				continue
+			}
+			if !ok {
+				p := problem.New(http.StatusTooManyRequests, problem.CodeRateLimited, "too many requests; retry later")
+				p.RetryAfter = retry
+				problem.Write(c, p)
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+type checkResult struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	TookMs int64  `json:"tookMs"`
+}
+
+// healthHandler runs every check concurrently with a timeout; any failure
+// makes the answer "degraded" with 503.
+func healthHandler(checks map[string]Check) gin.HandlerFunc {
+	names := make([]string, 0, len(checks))
+	for n := range checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+		defer cancel()
+		results := make(map[string]checkResult, len(names))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, n := range names {
+			wg.Add(1)
+			go func(name string, check Check) {
+				defer wg.Done()
+				start := time.Now()
+				err := check(ctx)
+				r := checkResult{Status: "ok", TookMs: time.Since(start).Milliseconds()}
+				if err != nil {
+					r.Status, r.Error = "down", err.Error()
+				}
+				mu.Lock()
+				results[name] = r
+				mu.Unlock()
+			}(n, checks[n])
+		}
+		wg.Wait()
+		status, code := "ok", http.StatusOK
+		for _, r := range results {
+			if r.Status != "ok" {
+				status, code = "degraded", http.StatusServiceUnavailable
+			}
+		}
+		c.JSON(code, gin.H{"status": status, "checks": results})
+	}
+}
