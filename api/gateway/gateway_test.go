@@ -353,7 +353,7 @@ func TestGateway_HealthReportsEachDependency(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/health", nil))
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	var body struct {
-		Status string                       `json:"status"`
+		Status string                    `json:"status"`
 		Checks map[string]map[string]any `json:"checks"`
 	}
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))

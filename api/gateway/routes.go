@@ -26,7 +26,7 @@ var (
 	// Public routes need no token.
 	Public []string
 	// Authenticated routes need any valid token.
-	Authenticated = []string{}
+	Authenticated  = []string{}
 	staffOrService = []string{authn.RoleAgent, authn.RoleSupervisor, authn.RoleAdmin, authn.RoleService}
 	supervisors    = []string{authn.RoleSupervisor, authn.RoleAdmin}
 )
