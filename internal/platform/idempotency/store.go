@@ -70,16 +70,12 @@ func sub() fs.FS {
 
 // GormStore is the Store over a service's SQL database.
 type GormStore struct {
-	db  *sqldb.DB
-	now func() time.Time
+	db *sqldb.DB
 }
 
 // NewGormStore returns a store on db (which Migrate has prepared).
-func NewGormStore(db *sqldb.DB, now func() time.Time) *GormStore {
-	if now == nil {
-		now = time.Now
-	}
-	return &GormStore{db: db, now: now}
+func NewGormStore(db *sqldb.DB) *GormStore {
+	return &GormStore{db: db}
 }
 
 type row struct {
@@ -102,8 +98,8 @@ func toRecord(r row) Record {
 // Begin implements Store.
 func (s *GormStore) Begin(ctx context.Context, rec Record) (Record, bool, error) {
 	db := s.db.WithContext(ctx)
-	now := s.now().UTC()
-	// An expired record no longer protects its key.
+	now := rec.CreatedAt.UTC()
+	// An expired record no longer protects its key (judged by the caller's clock).
 	if err := db.Where("scope_key = ? AND expires_at < ?", rec.ScopeKey, now).Delete(&row{}).Error; err != nil {
 		return Record{}, false, fmt.Errorf("idempotency: purge expired %s: %w", rec.ScopeKey, err)
 	}
