@@ -5,24 +5,410 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/api/gateway"
+	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/config"
+	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/temporal/devserver"
+	"github.com/skyfly/skyfly/temporal/queues"
 )
 
+// runDev runs the whole platform in one process on the embedded default:
+// the Temporal dev server (child process, with its UI), embedded FerretDB,
+// SQLite stores, every domain with its workers, and the gateway.
 func runDev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("not built yet")
+	started := time.Now()
+	cfg, _, err := loadConfig("dev", args, getenv, stderr, func(c *config.Config) {
+		c.Dev = true
+		if getenv("SKYFLY_AUTH_URL") == "" {
+			// Every domain is served in process behind the gateway.
+			c.AuthURL = "http://" + c.GatewayAddr
+			if getenv("SKYFLY_JWKS_URL") == "" {
+				c.JWKSURL = c.AuthURL + "/api/v1/auth/.well-known/jwks.json"
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	p, err := newPlatform(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	log := p.log
+
+	// Temporal dev server, persisted under the data dir.
+	host, portStr, err := net.SplitHostPort(cfg.TemporalAddress)
+	if err != nil {
+		return fmt.Errorf("SKYFLY_TEMPORAL_ADDRESS: %w", err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	uiPort := 8233
+	if u, err := url.Parse(cfg.TemporalUIURL); err == nil && u.Port() != "" {
+		uiPort, _ = strconv.Atoi(u.Port())
+	}
+	tlog, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("temporal log: %w", err)
+	}
+	defer tlog.Close()
+	fmt.Fprintf(stdout, "starting the Temporal dev server on %s (UI :%d; log %s)\n", cfg.TemporalAddress, uiPort, tlog.Name())
+	ds, err := devserver.Start(ctx, devserver.Config{
+		DBFile: filepath.Join(cfg.DataDir, "temporal.db"), IP: host, Port: port, UIPort: uiPort,
+		Namespace: cfg.TemporalNamespace, SearchAttributes: queues.SearchAttributes(), Output: tlog, Logger: log,
+		UICodecEndpoint: codecEndpoint(cfg),
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = ds.Stop() }()
+
+	stopMongo, err := ensureCustomerDB(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer stopMongo()
+
+	tc, err := dialTemporal(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	verifier := newVerifier(p)
+	d := p.deps(tc, verifier)
+	for _, dd := range domains() {
+		if err := dd.migrate(ctx, d); err != nil {
+			return fmt.Errorf("migrate %s: %w", dd.name, err)
+		}
+	}
+	doms, err := wireDomains(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, dom := range doms {
+			closeDomain(log, dom)
+		}
+	}()
+	fmt.Fprintln(stdout, "seeding demo data (first start takes longest)...")
+	seedLines, err := seedAll(ctx, doms)
+	if err != nil {
+		return err
+	}
+	stopWorkers, err := startWorkers(tc, log, doms)
+	if err != nil {
+		return err
+	}
+	defer stopWorkers()
+
+	targets := map[string]http.Handler{}
+	for _, dom := range doms {
+		targets[dom.name] = dom.handler
+	}
+	checks := checksOf(doms)
+	checks["temporal"] = func(ctx context.Context) error {
+		_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+		return err
+	}
+	if p.redis != nil {
+		checks["redis"] = func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }
+	}
+	gw, err := newGateway(p, verifier, targets, checks)
+	if err != nil {
+		return err
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	runBackground(gctx, log, g, doms)
+	ready := make(chan string, 1)
+	g.Go(func() error { return serve(gctx, log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready) })
+	select {
+	case addr := <-ready:
+		lines := []string{
+			"gateway      http://" + addr + "   (try: curl -s http://" + addr + "/api/v1/health)",
+			"Temporal UI  " + ds.UIURL(),
+			"Temporal     " + ds.Address() + " namespace " + ds.Namespace(),
+			"data dir     " + cfg.DataDir,
+		}
+		lines = append(lines, seedLines...)
+		lines = append(lines, fmt.Sprintf("ready in %s; Ctrl-C stops everything", time.Since(started).Round(100*time.Millisecond)))
+		printBox(stdout, "SkyFly is running", lines)
+	case <-gctx.Done():
+	}
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	fmt.Fprintln(stdout, "SkyFly stopped")
+	return err
 }
 
+// ensureCustomerDB starts an embedded FerretDB for the customer domain when
+// no MongoDB URI is configured, and points the config at it.
+func ensureCustomerDB(ctx context.Context, p *platform) (stop func(), err error) {
+	cfg := p.cfg
+	if cfg.CustomerDSN != "" {
+		return func() {}, nil
+	}
+	fe, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{
+		Handler: cfg.FerretDBHandler, SQLiteDir: filepath.Join(cfg.DataDir, "ferretdb"),
+		PostgreSQLURL: cfg.FerretDBPostgres, Logger: p.log.With("component", "ferretdb"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg.CustomerDSN = fe.URI() + "skyfly"
+	p.log.Info("embedded FerretDB ready", "uri", fe.URI(), "handler", cfg.FerretDBHandler)
+	return fe.Stop, nil
+}
+
+// codecEndpoint is the codec server URL the Temporal UI calls ("" when the
+// codec server is not configured to run).
+func codecEndpoint(cfg *config.Config) string {
+	if cfg.CodecAddr == "" {
+		return ""
+	}
+	return "http://" + cfg.CodecAddr
+}
+
+// dialTemporal connects to Temporal with the configured options.
+func dialTemporal(ctx context.Context, p *platform) (client.Client, error) {
+	opts := client.Options{
+		HostPort:       p.cfg.TemporalAddress,
+		Namespace:      p.cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(p.log.With("component", "temporal")),
+		MetricsHandler: observabilityTemporal(p),
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("temporal: dial %s: %w", p.cfg.TemporalAddress, err)
+	}
+	return c, nil
+}
+
+// newVerifier verifies access tokens against the auth service's JWKS.
+func newVerifier(p *platform) *authn.Verifier {
+	return authn.NewVerifier(authn.VerifierConfig{
+		Keys:     authn.NewRemoteJWKS(p.cfg.JWKSURL, nil),
+		Issuer:   p.cfg.JWTIssuer,
+		Audience: p.cfg.JWTAudience,
+	})
+}
+
+func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.Handler, checks map[string]func(context.Context) error) (http.Handler, error) {
+	var limiter gateway.Limiter = gateway.NewMemoryLimiter(nil)
+	if p.redis != nil {
+		limiter = gateway.NewRedisLimiter(p.redis, "skyfly:rl:", nil)
+	}
+	gchecks := map[string]gateway.Check{}
+	for n, c := range checks {
+		gchecks[n] = c
+	}
+	return gateway.New(gateway.Config{
+		Log: p.log, Verifier: verifier, Targets: targets, Limiter: limiter,
+		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics,
+	})
+}
+
+// runGateway runs the gateway alone, proxying to each service's URL.
 func runGateway(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("not built yet")
+	cfg, _, err := loadConfig("gateway", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	p, err := newPlatform(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	urls := map[string]string{
+		gateway.DomainAuth: cfg.AuthURL, gateway.DomainFlight: cfg.FlightURL, gateway.DomainBooking: cfg.BookingURL,
+		gateway.DomainCustomer: cfg.CustomerURL, gateway.DomainPayment: cfg.PaymentURL,
+	}
+	targets := map[string]http.Handler{}
+	checks := map[string]func(context.Context) error{}
+	hc := &http.Client{Timeout: 2 * time.Second}
+	for name, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("%s service URL %q is not a URL", name, raw)
+		}
+		targets[name] = gateway.NewProxy(u, p.log)
+		readyz := strings.TrimSuffix(raw, "/") + "/readyz"
+		checks[name+"-service"] = func(ctx context.Context) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, readyz, nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("readyz: %s", resp.Status)
+			}
+			return nil
+		}
+	}
+	if p.redis != nil {
+		checks["redis"] = func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }
+	}
+	gw, err := newGateway(p, newVerifier(p), targets, checks)
+	if err != nil {
+		return err
+	}
+	ready := make(chan string, 1)
+	go func() {
+		if addr, ok := <-ready; ok {
+			fmt.Fprintf(stdout, "gateway listening on http://%s\n", addr)
+		}
+	}()
+	err = serve(ctx, p.log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready)
+	close(ready)
+	return err
 }
 
+// runService runs one domain: migrations, its HTTP API with health and
+// metrics, its Temporal workers and background jobs.
 func runService(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("not built yet")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New("usage: skyfly service <auth|flight|booking|customer|payment> [flags]")
+	}
+	name := args[0]
+	var found bool
+	for _, dd := range domains() {
+		found = found || dd.name == name
+	}
+	if !found {
+		return fmt.Errorf("unknown domain %q (want auth, flight, booking, customer or payment)", name)
+	}
+	cfg, _, err := loadConfig("service "+name, args[1:], getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	p, err := newPlatform(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	tc, err := dialTemporal(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	d := p.deps(tc, newVerifier(p))
+	for _, dd := range domains() {
+		if dd.name == name {
+			if err := dd.migrate(ctx, d); err != nil {
+				return fmt.Errorf("migrate %s: %w", name, err)
+			}
+		}
+	}
+	doms, err := wireDomains(ctx, d, name)
+	if err != nil {
+		return err
+	}
+	dom := doms[0]
+	defer closeDomain(p.log, dom)
+	stopWorkers, err := startWorkers(tc, p.log, doms)
+	if err != nil {
+		return err
+	}
+	defer stopWorkers()
+
+	checks := checksOf(doms)
+	checks["temporal"] = func(ctx context.Context) error {
+		_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+		return err
+	}
+	h := serviceHandler(p, dom.handler, checks)
+	g, gctx := errgroup.WithContext(ctx)
+	runBackground(gctx, p.log, g, doms)
+	ready := make(chan string, 1)
+	g.Go(func() error { return serve(gctx, p.log, name, cfg.ServiceAddr, h, cfg.ShutdownGrace, ready) })
+	select {
+	case addr := <-ready:
+		fmt.Fprintf(stdout, "%s service listening on http://%s\n", name, addr)
+	case <-gctx.Done():
+	}
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
 }
 
+// serviceHandler adds /livez, /readyz and /metrics beside a domain's routes.
+func serviceHandler(p *platform, domainHandler http.Handler, checks map[string]func(context.Context) error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		for n, c := range checks {
+			if err := c(ctx); err != nil {
+				w.Header().Set("Content-Type", problem.ContentType)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = fmt.Fprintf(w, `{"type":"https://skyfly.dev/problems/unavailable","title":"Service Unavailable","status":503,"code":"unavailable","detail":%q}`, n+": "+err.Error())
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.Handle("GET /metrics", p.metrics.Handler())
+	mux.Handle("/", domainHandler)
+	return mux
+}
+
+// runMigrate applies a domain's migrations (or all domains').
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("not built yet")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New("usage: skyfly migrate <auth|flight|booking|customer|payment|all> [flags]")
+	}
+	name := args[0]
+	cfg, _, err := loadConfig("migrate "+name, args[1:], getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	p, err := newPlatform(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	d := p.deps(nil, nil)
+	ran := false
+	for _, dd := range domains() {
+		if name != "all" && dd.name != name {
+			continue
+		}
+		if err := dd.migrate(ctx, d); err != nil {
+			return fmt.Errorf("migrate %s: %w", dd.name, err)
+		}
+		fmt.Fprintf(stdout, "%s: migrations applied\n", dd.name)
+		ran = true
+	}
+	if !ran {
+		return fmt.Errorf("unknown domain %q", name)
+	}
+	return nil
 }
 
 func runConfig(stdout io.Writer) error {

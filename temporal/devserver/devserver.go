@@ -38,6 +38,9 @@ type Config struct {
 	UIPort int
 	// Headless disables the Web UI.
 	Headless bool
+	// UICodecEndpoint points the Web UI at a remote codec server so
+	// operators can read encrypted payloads.
+	UICodecEndpoint string
 	// Namespace to create (default "default").
 	Namespace string
 	// SearchAttributes to register, name → type (Keyword, KeywordList, Int, ...).
@@ -98,6 +101,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			}
 		}
 		args = append(args, "--ui-port", strconv.Itoa(cfg.UIPort))
+		if cfg.UICodecEndpoint != "" {
+			args = append(args, "--ui-codec-endpoint", cfg.UICodecEndpoint)
+		}
 		uiURL = fmt.Sprintf("http://%s:%d", cfg.IP, cfg.UIPort)
 	}
 	if cfg.DBFile != "" {
