@@ -64,6 +64,8 @@ type Config struct {
 	// Checks are health checks by dependency name.
 	Checks  map[string]Check
 	Metrics *observability.Metrics
+	// Tracing, when set, starts a span per request and propagates it.
+	Tracing *observability.Tracing
 	// Routes defaults to Routes().
 	Routes []Route
 }
@@ -87,6 +89,9 @@ func New(cfg Config) (*gin.Engine, error) {
 	}
 	e := problem.NewEngine(cfg.Log)
 	e.Use(RequestID(), cfg.Metrics.Middleware())
+	if cfg.Tracing != nil {
+		e.Use(cfg.Tracing.Middleware())
+	}
 
 	e.GET("/livez", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	health := healthHandler(cfg.Checks)

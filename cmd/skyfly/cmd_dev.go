@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"golang.org/x/sync/errgroup"
 
@@ -189,11 +190,16 @@ func codecEndpoint(cfg *config.Config) string {
 
 // dialTemporal connects to Temporal with the configured options.
 func dialTemporal(ctx context.Context, p *platform) (client.Client, error) {
+	tracing, err := p.tracing.TemporalInterceptor()
+	if err != nil {
+		return nil, err
+	}
 	opts := client.Options{
 		HostPort:       p.cfg.TemporalAddress,
 		Namespace:      p.cfg.TemporalNamespace,
 		Logger:         sdklog.NewStructuredLogger(p.log.With("component", "temporal")),
 		MetricsHandler: observabilityTemporal(p),
+		Interceptors:   []interceptor.ClientInterceptor{tracing},
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
@@ -222,7 +228,7 @@ func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.H
 	}
 	return gateway.New(gateway.Config{
 		Log: p.log, Verifier: verifier, Targets: targets, Limiter: limiter,
-		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics,
+		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics, Tracing: p.tracing,
 	})
 }
 
@@ -374,7 +380,7 @@ func serviceHandler(p *platform, domainHandler http.Handler, checks map[string]f
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
 	mux.Handle("GET /metrics", p.metrics.Handler())
-	mux.Handle("/", domainHandler)
+	mux.Handle("/", p.tracing.HTTPMiddleware(domainHandler))
 	return mux
 }
 

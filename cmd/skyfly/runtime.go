@@ -31,6 +31,7 @@ type platform struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	metrics *observability.Metrics
+	tracing *observability.Tracing
 	secrets secrets.Provider
 	redis   *redis.Client
 	closers []func() error
@@ -55,6 +56,11 @@ func newPlatform(ctx context.Context, cfg *config.Config, stderr io.Writer) (*pl
 		return nil, err
 	}
 	p := &platform{cfg: cfg, log: log, metrics: observability.NewMetrics()}
+	p.tracing, err = observability.NewTracing(ctx, cfg.OTLPEndpoint, "skyfly")
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, func() error { return p.tracing.Shutdown(context.Background()) })
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
