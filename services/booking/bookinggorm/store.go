@@ -242,7 +242,7 @@ func (s *Store) load(db *gorm.DB, rows []bookingRow) ([]booking.Booking, error) 
 		return nil, fmt.Errorf("load segments: %w", err)
 	}
 	var ts []ticketRow
-	if err := db.Where("booking_id IN ?", ids).Order("issued_at, number").Find(&ts).Error; err != nil {
+	if err := db.Where("booking_id IN ?", ids).Order("issued_at, passenger_id").Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("load tickets: %w", err)
 	}
 	var hs []historyRow
