@@ -1,0 +1,132 @@
+package bookingact
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/skyfly/skyfly/services/booking"
+)
+
+// Activities are the booking domain's activities over one booking.Service.
+type Activities struct {
+	svc *booking.Service
+	log *slog.Logger
+}
+
+// New returns the activities.
+func New(log *slog.Logger, svc *booking.Service) *Activities {
+	return &Activities{svc: svc, log: log}
+}
+
+// CreateBooking validates and stores a PENDING booking with a fresh PNR.
+// Invalid passengers or contact are a non-retryable InvalidBooking error
+// whose details carry the field errors.
+func (a *Activities) CreateBooking(ctx context.Context, in CreateBookingInput) (BookingResult, error) {
+	b, err := a.svc.Create(ctx, booking.NewBooking{
+		ID: in.BookingID, CustomerID: in.CustomerID, Passengers: in.Passengers, Contact: in.Contact,
+		Segments: in.Segments, Fare: in.Fare, Total: in.Total, Actor: in.Actor,
+	})
+	if err != nil {
+		return BookingResult{}, translate(err)
+	}
+	return result(b), nil
+}
+
+// SetBookingStatus moves a booking to a status.
+func (a *Activities) SetBookingStatus(ctx context.Context, in SetBookingStatusInput) (BookingResult, error) {
+	ev := booking.Event{Name: in.Event, Actor: in.Actor, Reason: in.Reason}
+	var (
+		b   booking.Booking
+		err error
+	)
+	if in.Status == booking.StatusHeld && in.HoldExpiresAt != nil {
+		b, err = a.svc.Hold(ctx, in.BookingID, in.HoldID, *in.HoldExpiresAt, in.Actor)
+	} else {
+		b, err = a.svc.Transition(ctx, in.BookingID, in.Status, ev, nil)
+	}
+	if err != nil {
+		return BookingResult{}, translate(err)
+	}
+	return result(b), nil
+}
+
+// ConfirmBooking records the captured payment, issues tickets and confirms.
+func (a *Activities) ConfirmBooking(ctx context.Context, in ConfirmBookingInput) (BookingResult, error) {
+	b, err := a.svc.Confirm(ctx, in.BookingID, in.PaymentID, in.Paid, "")
+	if err != nil {
+		return BookingResult{}, translate(err)
+	}
+	return result(b), nil
+}
+
+// CompleteCancellation marks a cancelled booking with its refund.
+func (a *Activities) CompleteCancellation(ctx context.Context, in CompleteCancellationInput) (BookingResult, error) {
+	b, err := a.svc.CompleteCancellation(ctx, in.BookingID, in.Refunded, in.Actor)
+	if err != nil {
+		return BookingResult{}, translate(err)
+	}
+	return result(b), nil
+}
+
+// SaveChangeQuote prices a change by the booking's fare conditions and
+// stores it.
+func (a *Activities) SaveChangeQuote(ctx context.Context, in SaveChangeQuoteInput) (ChangeResult, error) {
+	c, err := a.svc.QuoteChange(ctx, booking.ChangeRequest{
+		ChangeID: in.ChangeID, BookingID: in.BookingID, NewQuoteID: in.NewQuoteID, NewFlightIDs: in.NewFlightIDs,
+		NewFareID: in.NewFareID, NewTotal: in.NewTotal, Actor: in.Actor, Reason: in.Reason, Waive: in.Waive, Staff: in.Staff,
+	})
+	if err != nil {
+		return ChangeResult{}, translate(err)
+	}
+	return ChangeResult{Change: c}, nil
+}
+
+// SetChangeStatus records a change's progress.
+func (a *Activities) SetChangeStatus(ctx context.Context, in SetChangeStatusInput) (ChangeResult, error) {
+	c, err := a.svc.SetChangeStatus(ctx, in.ChangeID, in.Status)
+	if err != nil {
+		return ChangeResult{}, translate(err)
+	}
+	return ChangeResult{Change: c}, nil
+}
+
+// ApplyChange moves the booking to its new itinerary with new tickets.
+func (a *Activities) ApplyChange(ctx context.Context, in ApplyChangeInput) (BookingResult, error) {
+	b, err := a.svc.ApplyChange(ctx, in.ChangeID, booking.NewItinerary{
+		Segments: in.Segments, Fare: in.Fare, Total: in.Total, HoldID: in.HoldID, Paid: in.Paid,
+	}, in.Actor)
+	if err != nil {
+		return BookingResult{}, translate(err)
+	}
+	return result(b), nil
+}
+
+func result(b booking.Booking) BookingResult {
+	var issued []booking.Ticket
+	for _, t := range b.Tickets {
+		if t.Status == booking.TicketIssued {
+			issued = append(issued, t)
+		}
+	}
+	return BookingResult{BookingID: b.ID, PNR: b.PNR, Status: b.Status, HoldExpiresAt: b.HoldExpiresAt, Tickets: issued}
+}
+
+// translate turns domain sentinels into non-retryable application errors;
+// anything else (database down) stays retryable.
+func translate(err error) error {
+	var ve *booking.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidBooking, err, ve.Fields)
+	case errors.Is(err, booking.ErrInvalidBooking), errors.Is(err, booking.ErrNotChangeable), errors.Is(err, booking.ErrQuoteExpired):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidBooking, err)
+	case errors.Is(err, booking.ErrInvalidTransition):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidTransition, err)
+	case errors.Is(err, booking.ErrNotFound):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotFound, err)
+	}
+	return err
+}

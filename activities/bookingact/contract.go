@@ -1,0 +1,107 @@
+// Package bookingact adapts the booking domain to Temporal activities: the
+// saga steps on booking's own database (create, transitions, tickets,
+// cancellation, change). The booking-saga worker runs them as local
+// activities (same process, no task-queue round trip); the "booking" task
+// queue also serves them for other workflows. This file is the contract the
+// workflows code against.
+package bookingact
+
+import (
+	"time"
+
+	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/services/booking"
+)
+
+// Error types of non-retryable refusals (temporal.ApplicationError Type).
+const (
+	ErrTypeInvalidBooking    = "InvalidBooking"
+	ErrTypeInvalidTransition = "BookingInvalidTransition"
+	ErrTypeNotFound          = "BookingNotFound"
+)
+
+// CreateBookingInput creates a PENDING booking; idempotent on BookingID.
+type CreateBookingInput struct {
+	BookingID  string              `json:"bookingId"`
+	CustomerID string              `json:"customerId"`
+	Actor      string              `json:"actor,omitempty"`
+	Passengers []booking.Passenger `json:"passengers"`
+	Contact    booking.Contact     `json:"contact"`
+	Segments   []booking.Segment   `json:"segments"`
+	Fare       booking.Fare        `json:"fare"`
+	Total      money.Money         `json:"total"`
+}
+
+// BookingResult is the small, PII-free summary workflows keep.
+type BookingResult struct {
+	BookingID     string           `json:"bookingId"`
+	PNR           string           `json:"pnr"`
+	Status        booking.Status   `json:"status"`
+	HoldExpiresAt *time.Time       `json:"holdExpiresAt,omitempty"`
+	Tickets       []booking.Ticket `json:"tickets,omitempty"`
+}
+
+// SetBookingStatusInput moves a booking; idempotent (moving to the current
+// status is a no-op).
+type SetBookingStatusInput struct {
+	BookingID string         `json:"bookingId"`
+	Status    booking.Status `json:"status"`
+	Event     string         `json:"event"`
+	Actor     string         `json:"actor,omitempty"`
+	Reason    string         `json:"reason,omitempty"`
+	// HoldID and HoldExpiresAt are recorded when moving to HELD.
+	HoldID        string     `json:"holdId,omitempty"`
+	HoldExpiresAt *time.Time `json:"holdExpiresAt,omitempty"`
+}
+
+// ConfirmBookingInput records the capture, issues tickets and confirms;
+// idempotent (tickets are issued once).
+type ConfirmBookingInput struct {
+	BookingID string      `json:"bookingId"`
+	PaymentID string      `json:"paymentId"`
+	Paid      money.Money `json:"paid"`
+}
+
+// CompleteCancellationInput marks a CANCELLING booking CANCELLED.
+type CompleteCancellationInput struct {
+	BookingID string      `json:"bookingId"`
+	Refunded  money.Money `json:"refunded"`
+	Actor     string      `json:"actor,omitempty"`
+}
+
+// SaveChangeQuoteInput prices and stores a change from a fresh flight quote.
+type SaveChangeQuoteInput struct {
+	ChangeID     string      `json:"changeId"`
+	BookingID    string      `json:"bookingId"`
+	NewQuoteID   string      `json:"newQuoteId"`
+	NewFlightIDs []string    `json:"newFlightIds"`
+	NewFareID    string      `json:"newFareId"`
+	NewTotal     money.Money `json:"newTotal"`
+	Actor        string      `json:"actor"`
+	Reason       string      `json:"reason,omitempty"`
+	Waive        bool        `json:"waive,omitempty"`
+	Staff        bool        `json:"staff,omitempty"`
+}
+
+// ChangeResult is a change record.
+type ChangeResult struct {
+	Change booking.Change `json:"change"`
+}
+
+// SetChangeStatusInput records a change's progress; idempotent.
+type SetChangeStatusInput struct {
+	ChangeID string `json:"changeId"`
+	Status   string `json:"status"`
+}
+
+// ApplyChangeInput moves a CHANGING booking to its new itinerary and
+// reissues tickets; idempotent.
+type ApplyChangeInput struct {
+	ChangeID string            `json:"changeId"`
+	Segments []booking.Segment `json:"segments"`
+	Fare     booking.Fare      `json:"fare"`
+	Total    money.Money       `json:"total"`
+	HoldID   string            `json:"holdId"`
+	Paid     money.Money       `json:"paid"`
+	Actor    string            `json:"actor,omitempty"`
+}
