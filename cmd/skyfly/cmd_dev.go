@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/interceptor"
-	sdklog "go.temporal.io/sdk/log"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/skyfly/skyfly/api/authn"
@@ -24,8 +22,10 @@ import (
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/temporal/codec"
 	"github.com/skyfly/skyfly/temporal/devserver"
 	"github.com/skyfly/skyfly/temporal/queues"
+	"github.com/skyfly/skyfly/temporal/tclient"
 )
 
 // runDev runs the whole platform in one process on the embedded default:
@@ -188,24 +188,21 @@ func codecEndpoint(cfg *config.Config) string {
 	return "http://" + cfg.CodecAddr
 }
 
-// dialTemporal connects to Temporal with the configured options.
+// dialTemporal connects to Temporal with the configured options, the
+// payload encryption codec, SDK metrics and tracing.
 func dialTemporal(ctx context.Context, p *platform) (client.Client, error) {
+	dc, err := codec.NewDataConverter(p.secrets)
+	if err != nil {
+		return nil, err
+	}
 	tracing, err := p.tracing.TemporalInterceptor()
 	if err != nil {
 		return nil, err
 	}
-	opts := client.Options{
-		HostPort:       p.cfg.TemporalAddress,
-		Namespace:      p.cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(p.log.With("component", "temporal")),
-		MetricsHandler: observabilityTemporal(p),
-		Interceptors:   []interceptor.ClientInterceptor{tracing},
-	}
-	c, err := client.DialContext(ctx, opts)
-	if err != nil {
-		return nil, fmt.Errorf("temporal: dial %s: %w", p.cfg.TemporalAddress, err)
-	}
-	return c, nil
+	return tclient.Dial(ctx, p.cfg, p.log, dc, func(o *client.Options) {
+		o.MetricsHandler = observabilityTemporal(p)
+		o.Interceptors = append(o.Interceptors, tracing)
+	})
 }
 
 // newVerifier verifies access tokens against the auth service's JWKS.
