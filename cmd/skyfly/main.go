@@ -29,6 +29,7 @@ commands:
   codec-server             the payload codec endpoint for the Temporal UI
   staff create             create a staff account (prints its TOTP URI)
   audit verify             verify the payment audit hash chain
+  admin search-attributes  register SkyFly's search attributes on a cluster
   config                   print the configuration table (markdown)
 
 Every command takes the flags of the configuration table; run
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runStaff(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, rest, getenv, stdout, stderr)
 	case "config":
 		return runConfig(stdout)
 	}
