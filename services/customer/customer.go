@@ -1,0 +1,128 @@
+// Package customer owns who SkyFly's customers are and how SkyFly talks to
+// them: profiles keyed by the immutable user id from auth, preferences, saved
+// travellers, mobile phone verification, and notifications rendered from an
+// allow-list of templates and delivered over email, SMS and push with
+// per-recipient rate limits and opt-outs. It is plain Go: the Store it
+// consumes is implemented in customermongo, the channels in customerchannel.
+package customer
+
+import "time"
+
+// Channel is a way to reach a customer.
+type Channel string
+
+// Channels.
+const (
+	ChannelEmail Channel = "email"
+	ChannelSMS   Channel = "sms"
+	ChannelPush  Channel = "push"
+)
+
+// Channels lists every channel.
+var Channels = []Channel{ChannelEmail, ChannelSMS, ChannelPush}
+
+// Valid reports whether c is a known channel.
+func (c Channel) Valid() bool {
+	return c == ChannelEmail || c == ChannelSMS || c == ChannelPush
+}
+
+// OptOutMarketing is the opt-out from every marketing message; a channel name
+// as opt-out silences every non-transactional message on that channel.
+const OptOutMarketing = "marketing"
+
+// Profile is a customer's profile. UserID is the immutable user id issued by
+// the auth service (the access token's subject), never the email.
+type Profile struct {
+	UserID          string
+	Email           string
+	GivenName       string
+	FamilyName      string
+	Phone           string // E.164
+	PhoneVerified   bool
+	PhoneVerifiedAt time.Time
+	Preferences     Preferences
+	Travellers      []Traveller
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	// Version increases with every update (optimistic concurrency).
+	Version int64
+}
+
+// Preferences are a customer's travel and contact preferences.
+type Preferences struct {
+	Seat     string // one of SeatPreferences, "" for none
+	Meal     string // an IATA special meal code of MealPreferences, "" for none
+	Language string // one of Languages
+	// Channels are where booking updates go (email always when known).
+	Channels []Channel
+	// OptOuts are OptOutMarketing and channel names; transactional messages
+	// ignore them.
+	OptOuts []string
+}
+
+// Traveller is a saved traveller the customer books for often.
+type Traveller struct {
+	ID          string
+	Type        string // ADT, CHD, INF
+	Title       string // MR, MRS, MS, MISS, MSTR, DR
+	GivenName   string
+	FamilyName  string
+	DateOfBirth string // YYYY-MM-DD
+	Gender      string // M, F, X
+	Document    *TravelDocument
+}
+
+// TravelDocument is a passport or national id card.
+type TravelDocument struct {
+	Type           string // PASSPORT, ID
+	Number         string
+	IssuingCountry string // ISO 3166-1 alpha-2
+	Nationality    string // ISO 3166-1 alpha-2
+	ExpiryDate     string // YYYY-MM-DD
+}
+
+// Editable is the part of a profile its owner may change.
+type Editable struct {
+	GivenName   string
+	FamilyName  string
+	Phone       string
+	Preferences Preferences
+	Travellers  []Traveller
+}
+
+// Editable returns the editable part of p.
+func (p Profile) Editable() Editable {
+	return Editable{
+		GivenName:   p.GivenName,
+		FamilyName:  p.FamilyName,
+		Phone:       p.Phone,
+		Preferences: p.Preferences,
+		Travellers:  p.Travellers,
+	}
+}
+
+// OptedOut reports whether a non-transactional message of category on ch
+// must be suppressed for this customer.
+func (p Profile) OptedOut(category Category, ch Channel) bool {
+	for _, o := range p.Preferences.OptOuts {
+		if o == string(ch) || (o == OptOutMarketing && category == CategoryMarketing) {
+			return true
+		}
+	}
+	return false
+}
+
+// WantsChannel reports whether the customer asked for booking updates on ch.
+func (p Profile) WantsChannel(ch Channel) bool {
+	for _, c := range p.Preferences.Channels {
+		if c == ch {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultPreferences are a new profile's preferences.
+func DefaultPreferences() Preferences {
+	return Preferences{Language: "en", Channels: []Channel{ChannelEmail}}
+}
