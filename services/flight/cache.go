@@ -1,0 +1,118 @@
+package flight
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+)
+
+// SearchCache keeps full search results by query key, tagged with the
+// flights they show so that an inventory change on a flight drops them.
+// Cached slices are shared: callers must not modify them.
+type SearchCache interface {
+	Get(ctx context.Context, key string) ([]Itinerary, bool)
+	Put(ctx context.Context, key string, its []Itinerary, flightIDs []string)
+	// InvalidateFlights drops every result showing one of the flights.
+	InvalidateFlights(ctx context.Context, flightIDs []string)
+}
+
+// MemoryCache is an in-process LRU SearchCache with a TTL.
+type MemoryCache struct {
+	mu      sync.Mutex
+	max     int
+	ttl     time.Duration
+	now     func() time.Time
+	order   *list.List // front = most recently used
+	entries map[string]*list.Element
+	byTag   map[string]map[string]struct{}
+}
+
+type memEntry struct {
+	key     string
+	its     []Itinerary
+	tags    []string
+	expires time.Time
+}
+
+// NewMemoryCache returns an LRU of at most max results, each kept for ttl.
+func NewMemoryCache(max int, ttl time.Duration, now func() time.Time) *MemoryCache {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryCache{max: max, ttl: ttl, now: now, order: list.New(), entries: map[string]*list.Element{}, byTag: map[string]map[string]struct{}{}}
+}
+
+// Get returns a live result.
+func (c *MemoryCache) Get(_ context.Context, key string) ([]Itinerary, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*memEntry)
+	if !c.now().Before(e.expires) {
+		c.remove(el)
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return e.its, true
+}
+
+// Put stores a result, evicting the least recently used beyond max.
+func (c *MemoryCache) Put(_ context.Context, key string, its []Itinerary, flightIDs []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[key]; ok {
+		c.remove(el)
+	}
+	e := &memEntry{key: key, its: its, tags: flightIDs, expires: c.now().Add(c.ttl)}
+	c.entries[key] = c.order.PushFront(e)
+	for _, t := range flightIDs {
+		set, ok := c.byTag[t]
+		if !ok {
+			set = map[string]struct{}{}
+			c.byTag[t] = set
+		}
+		set[key] = struct{}{}
+	}
+	for c.order.Len() > c.max {
+		c.remove(c.order.Back())
+	}
+}
+
+// InvalidateFlights drops the results showing any of the flights.
+func (c *MemoryCache) InvalidateFlights(_ context.Context, flightIDs []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range flightIDs {
+		for key := range c.byTag[t] {
+			if el, ok := c.entries[key]; ok {
+				c.remove(el)
+			}
+		}
+		delete(c.byTag, t)
+	}
+}
+
+// Len is the number of cached results.
+func (c *MemoryCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
+
+func (c *MemoryCache) remove(el *list.Element) {
+	e := el.Value.(*memEntry)
+	c.order.Remove(el)
+	delete(c.entries, e.key)
+	for _, t := range e.tags {
+		if set, ok := c.byTag[t]; ok {
+			delete(set, e.key)
+			if len(set) == 0 {
+				delete(c.byTag, t)
+			}
+		}
+	}
+}

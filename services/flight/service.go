@@ -1,0 +1,221 @@
+package flight
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// Store is what the flight service needs from its database. Implementations
+// (flightgorm) must pass the contract suite in flightgorm's tests.
+type Store interface {
+	// SaveAirports inserts the airports that are missing.
+	SaveAirports(ctx context.Context, airports []Airport) error
+	// InsertFlights inserts the flights (with one seat counter per cabin at
+	// full capacity) whose ids are missing, in batches, and returns how
+	// many it inserted.
+	InsertFlights(ctx context.Context, flights []Flight) (int, error)
+	// Airports returns every airport.
+	Airports(ctx context.Context) ([]Airport, error)
+	// Flights returns the flights departing at or after from, with cabins.
+	Flights(ctx context.Context, from time.Time) ([]Flight, error)
+	// Flight returns one flight; ErrFlightNotFound when missing.
+	Flight(ctx context.Context, id string) (Flight, error)
+	// Availability returns the seat counters of the flights by flight id.
+	Availability(ctx context.Context, flightIDs []string) (map[string][]CabinAvailability, error)
+
+	// SaveQuote stores a quote.
+	SaveQuote(ctx context.Context, q Quote) error
+	// Quote returns a quote; ErrQuoteNotFound when missing.
+	Quote(ctx context.Context, id string) (Quote, error)
+
+	// CreateHold takes the hold's seats from every segment and records the
+	// hold in one transaction. When a hold with h.ID exists it returns that
+	// hold and created=false without touching seats (ErrHoldConflict when
+	// it belongs to another quote). It returns ErrSeatUnavailable when a
+	// segment's cabin or booking class cannot take the seats.
+	CreateHold(ctx context.Context, h Hold) (hold Hold, created bool, err error)
+	// Hold returns a hold; ErrHoldNotFound when missing.
+	Hold(ctx context.Context, id string) (Hold, error)
+	// ReleaseHold moves a HELD or COMMITTED hold to RELEASED and returns
+	// its seats, once: released reports whether this call did it. Releasing
+	// a released or expired hold is a no-op; releasing an unknown id
+	// records a RELEASED tombstone (no seats) so a late CreateHold with that
+	// id takes nothing.
+	ReleaseHold(ctx context.Context, id, reason string, at time.Time) (hold Hold, released bool, err error)
+	// ExpireHold moves a HELD hold whose expiry is not after now to EXPIRED
+	// and returns its seats, once.
+	ExpireHold(ctx context.Context, id string, now time.Time) (bool, error)
+	// CommitHold moves a HELD, unexpired hold to COMMITTED (idempotent on a
+	// committed hold). ErrHoldExpired when it expired or was released,
+	// ErrHoldNotFound when missing.
+	CommitHold(ctx context.Context, id string, now time.Time) (Hold, error)
+	// ExpiredHolds lists up to limit HELD holds that expired by now.
+	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// Config tunes the service. Zero values take the defaults noted.
+type Config struct {
+	// QuoteTTL is a quote's price guarantee (default 20m).
+	QuoteTTL time.Duration
+	// HoldTTL is a hold's lifetime when the caller gives none (default 15m).
+	HoldTTL time.Duration
+	// MaxHoldTTL caps a requested hold lifetime (default 24h, the staff TTL).
+	MaxHoldTTL time.Duration
+	// SearchCacheTTL bounds how long a search result is reused (default 30s).
+	SearchCacheTTL time.Duration
+	// SweepInterval is how often the sweeper looks for expired holds
+	// (default 15s).
+	SweepInterval time.Duration
+	// ReloadInterval is how often the schedule is reloaded from the store to
+	// pick up flights seeded by another process (default 5m).
+	ReloadInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.QuoteTTL, 20*time.Minute)
+	def(&c.HoldTTL, 15*time.Minute)
+	def(&c.MaxHoldTTL, 24*time.Hour)
+	def(&c.SearchCacheTTL, 30*time.Second)
+	def(&c.SweepInterval, 15*time.Second)
+	def(&c.ReloadInterval, 5*time.Minute)
+	return c
+}
+
+// Service is the flight domain: search, quotes and seat inventory.
+type Service struct {
+	log     *slog.Logger
+	store   Store
+	now     func() time.Time
+	cache   SearchCache
+	cfg     Config
+	network atomic.Pointer[Network]
+}
+
+// NewService returns a service over store. cache may be nil (an in-process
+// cache is used); now is the clock. Call Reload before serving.
+func NewService(log *slog.Logger, store Store, now func() time.Time, cache SearchCache, cfg Config) *Service {
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if cache == nil {
+		cache = NewMemoryCache(4096, cfg.SearchCacheTTL, now)
+	}
+	s := &Service{log: log, store: store, now: now, cache: cache, cfg: cfg}
+	empty, _ := NewNetwork(nil, nil)
+	s.network.Store(empty)
+	return s
+}
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Network returns the current in-memory network.
+func (s *Service) Network() *Network { return s.network.Load() }
+
+// Reload rebuilds the in-memory network from the store: airports and the
+// flights departing from a day ago on.
+func (s *Service) Reload(ctx context.Context) error {
+	airports, err := s.store.Airports(ctx)
+	if err != nil {
+		return fmt.Errorf("reload network: %w", err)
+	}
+	flights, err := s.store.Flights(ctx, s.now().Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("reload network: %w", err)
+	}
+	n, err := NewNetwork(airports, flights)
+	if err != nil {
+		return fmt.Errorf("reload network: %w", err)
+	}
+	s.network.Store(n)
+	s.log.DebugContext(ctx, "flight network loaded", "airports", len(airports), "flights", len(flights))
+	return nil
+}
+
+// SeedResult summarises a seeding run.
+type SeedResult struct {
+	Airports int
+	Flights  int
+	Inserted int
+	Took     time.Duration
+}
+
+// Seed inserts the airports and flights that are missing and reloads the
+// network. It is idempotent.
+func (s *Service) Seed(ctx context.Context, airports []Airport, flights []Flight) (SeedResult, error) {
+	start := time.Now()
+	if err := s.store.SaveAirports(ctx, airports); err != nil {
+		return SeedResult{}, fmt.Errorf("seed airports: %w", err)
+	}
+	n, err := s.store.InsertFlights(ctx, flights)
+	if err != nil {
+		return SeedResult{}, fmt.Errorf("seed flights: %w", err)
+	}
+	if err := s.Reload(ctx); err != nil {
+		return SeedResult{}, err
+	}
+	return SeedResult{Airports: len(airports), Flights: len(flights), Inserted: n, Took: time.Since(start)}, nil
+}
+
+// RunReloader reloads the network every ReloadInterval until ctx ends (a
+// background job, so flights seeded by another process appear).
+func (s *Service) RunReloader(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.ReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "flight network reload failed", "err", err)
+			}
+		}
+	}
+}
+
+// Flight returns a flight with its local times from the network, falling
+// back to the store. ErrFlightNotFound when unknown.
+func (s *Service) Flight(ctx context.Context, id string) (Flight, error) {
+	if f, ok := s.Network().Flight(id); ok {
+		return f, nil
+	}
+	f, err := s.store.Flight(ctx, id)
+	if err != nil {
+		return Flight{}, fmt.Errorf("flight %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// Availability returns a flight's seat counters.
+func (s *Service) Availability(ctx context.Context, id string) ([]CabinAvailability, error) {
+	if _, err := s.Flight(ctx, id); err != nil {
+		return nil, err
+	}
+	m, err := s.store.Availability(ctx, []string{id})
+	if err != nil {
+		return nil, fmt.Errorf("availability of %s: %w", id, err)
+	}
+	return m[id], nil
+}
+
+// newID returns prefix + 20 random base32 characters (100 bits).
+func newID(prefix string) string {
+	b := make([]byte, 13)
+	_, _ = rand.Read(b)
+	return prefix + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:20]
+}
