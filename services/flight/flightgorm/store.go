@@ -404,7 +404,9 @@ func (s *Store) Availability(ctx context.Context, ids []string) (map[string][]fl
 		}
 	}
 	for _, cs := range out {
-		slices.SortFunc(cs, func(a, b flight.CabinAvailability) int { return cabinOrder(string(a.Cabin)) - cabinOrder(string(b.Cabin)) })
+		slices.SortFunc(cs, func(a, b flight.CabinAvailability) int {
+			return cabinOrder(string(a.Cabin)) - cabinOrder(string(b.Cabin))
+		})
 	}
 	return out, nil
 }
