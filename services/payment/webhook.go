@@ -206,7 +206,7 @@ func applyEvent(in *Intent, d EventData) {
 	if d.Captured > in.Captured {
 		in.Captured = d.Captured
 	}
-	if in.Status == StatusCaptured && in.Captured == 0 {
+	if in.Captured == 0 && (in.Status == StatusCaptured || in.Status == StatusPartiallyRefunded || in.Status == StatusRefunded) {
 		in.Captured = in.Amount.Amount
 	}
 	if d.Refunded > in.Refunded {
