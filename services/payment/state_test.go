@@ -94,7 +94,7 @@ func TestLooksLikePAN_C1(t *testing.T) {
 		{"4242 4242 4242 4242", true},
 		{"4242-4242-4242-4242", true},
 		{"card 5555555555554444 exp", true},
-		{"378282246310005", true},  // Amex, 15 digits
+		{"378282246310005", true},   // Amex, 15 digits
 		{"4242424242424241", false}, // fails Luhn
 		{"tok_visa", false},
 		{"booking/0192-step-authorize", false},
