@@ -184,10 +184,10 @@ func (n *Notifier) Send(ctx context.Context, req SendRequest) (SendResult, error
 			rec.Status, rec.Reason = StatusSuppressed, "opted_out"
 			return n.insert(ctx, rec)
 		}
-		if err := n.limiter.Allow(ctx, "per-recipient", "rcpt|"+string(req.Channel)+"|"+to, n.limits.PerRecipient); err != nil {
-			return SendResult{}, err
-		}
-		if err := n.limiter.Allow(ctx, "per-template", "tpl|"+tpl.ID()+"|"+string(req.Channel)+"|"+to, n.limits.PerTemplate); err != nil {
+		if err := n.limiter.AllowAll(ctx,
+			Limit{Name: "per-recipient", Key: "rcpt|" + string(req.Channel) + "|" + to, Rate: n.limits.PerRecipient},
+			Limit{Name: "per-template", Key: "tpl|" + tpl.ID() + "|" + string(req.Channel) + "|" + to, Rate: n.limits.PerTemplate},
+		); err != nil {
 			return SendResult{}, err
 		}
 		res, err := n.insert(ctx, rec)

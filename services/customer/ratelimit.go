@@ -26,6 +26,47 @@ func NewLimiter(store Store, now func() time.Time) *Limiter {
 	return &Limiter{store: store, now: now}
 }
 
+// Limit is one rate applied to one key.
+type Limit struct {
+	Name string // names the limit in RateLimitError
+	Key  string
+	Rate Rate
+}
+
+// AllowAll takes one event under every limit, or none when any refuses: it
+// first checks them all, so a refusal by one does not use up the others.
+func (l *Limiter) AllowAll(ctx context.Context, limits ...Limit) error {
+	for _, x := range limits {
+		if err := l.check(ctx, x.Name, x.Key, x.Rate); err != nil {
+			return err
+		}
+	}
+	for _, x := range limits {
+		if err := l.Allow(ctx, x.Name, x.Key, x.Rate); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check reports what Allow would answer without taking an event.
+func (l *Limiter) check(ctx context.Context, name, key string, r Rate) error {
+	if r.Max <= 0 || r.Per <= 0 {
+		return nil
+	}
+	interval := r.Per / time.Duration(r.Max)
+	burst := r.Per - interval
+	now := l.now().UnixNano()
+	tat, _, err := l.store.LimiterState(ctx, key)
+	if err != nil {
+		return fmt.Errorf("rate limit %s: %w", key, err)
+	}
+	if start := max(tat, now); start-now > int64(burst) {
+		return &RateLimitError{Limit: name, RetryAfter: time.Duration(start - now - int64(burst))}
+	}
+	return nil
+}
+
 // Allow takes one event for key under rate r. It returns nil when allowed and
 // a *RateLimitError (matching ErrRateLimited) with the wait otherwise; name
 // names the limit in that error. A zero rate allows everything.

@@ -159,13 +159,11 @@ func (s *Service) RequestPhoneVerification(ctx context.Context, userID, email, p
 	if err != nil {
 		return Verification{}, err
 	}
-	if err := s.limiter.Allow(ctx, "verification-cooldown", "verify-cooldown|"+userID, s.policy.Cooldown); err != nil {
-		return Verification{}, err
-	}
-	if err := s.limiter.Allow(ctx, "verification-hourly", "verify-hourly|"+userID, s.policy.Hourly); err != nil {
-		return Verification{}, err
-	}
-	if err := s.limiter.Allow(ctx, "verification-per-phone", "verify-phone|"+phone, s.policy.PerPhone); err != nil {
+	if err := s.limiter.AllowAll(ctx,
+		Limit{Name: "verification-cooldown", Key: "verify-cooldown|" + userID, Rate: s.policy.Cooldown},
+		Limit{Name: "verification-hourly", Key: "verify-hourly|" + userID, Rate: s.policy.Hourly},
+		Limit{Name: "verification-per-phone", Key: "verify-phone|" + phone, Rate: s.policy.PerPhone},
+	); err != nil {
 		return Verification{}, err
 	}
 	code, err := sixDigits()
