@@ -505,23 +505,26 @@ func (s *Store) Throttles(ctx context.Context, keys []string) ([]auth.Throttle, 
 }
 
 // RecordFailure implements auth.Store with one atomic upsert, so concurrent
-// failures all count.
+// failures all count; the read-back shares its transaction.
 func (s *Store) RecordFailure(ctx context.Context, key string, at time.Time, window time.Duration) (auth.Throttle, error) {
 	at = at.UTC()
 	stale := at.Add(-window)
-	r := throttleRow{ThrottleKey: key, Failures: 1, LastFailureAt: at}
-	err := s.q(ctx).Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "throttle_key"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"failures":        gorm.Expr("CASE WHEN auth_throttles.last_failure_at < ? THEN 1 ELSE auth_throttles.failures + 1 END", stale),
-			"last_failure_at": at,
-		}),
-	}).Create(&r).Error
-	if err != nil {
-		return auth.Throttle{}, fmt.Errorf("record failure %s: %w", key, translate(err))
-	}
 	var got throttleRow
-	if err := s.q(ctx).Where("throttle_key = ?", key).Take(&got).Error; err != nil {
+	err := s.db.Transaction(ctx, func(tx *sqldb.DB) error {
+		r := throttleRow{ThrottleKey: key, Failures: 1, LastFailureAt: at}
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "throttle_key"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"failures":        gorm.Expr("CASE WHEN auth_throttles.last_failure_at < ? THEN 1 ELSE auth_throttles.failures + 1 END", stale),
+				"last_failure_at": at,
+			}),
+		}).Create(&r).Error
+		if err != nil {
+			return err
+		}
+		return tx.Where("throttle_key = ?", key).Take(&got).Error
+	})
+	if err != nil {
 		return auth.Throttle{}, fmt.Errorf("record failure %s: %w", key, translate(err))
 	}
 	return auth.Throttle{Key: got.ThrottleKey, Failures: got.Failures, LastFailureAt: got.LastFailureAt.UTC()}, nil
