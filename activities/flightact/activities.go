@@ -3,37 +3,128 @@ package flightact
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/skyfly/skyfly/services/flight"
 )
 
-// errNotBuilt is returned until the flight service is wired in.
-var errNotBuilt = errors.New("flightact: not implemented yet")
-
 // Activities are the flight domain's Temporal activities on task queue
-// "flight".
-type Activities struct{}
+// "flight". Each is a thin adapter over flight.Service; side-effecting ones
+// are idempotent on their key (the hold id), so a retried or duplicated
+// activity has one effect (ACCEPTANCE T4).
+type Activities struct {
+	svc *flight.Service
+}
+
+// New returns the activities over the flight service.
+func New(svc *flight.Service) *Activities { return &Activities{svc: svc} }
 
 // ValidateQuote checks that a stored quote exists, is unexpired and matches
-// the passengers.
+// the passengers. Refusals are non-retryable: QuoteExpired (details: a fresh
+// Quote when one could be priced) or QuoteInvalid.
 func (a *Activities) ValidateQuote(ctx context.Context, in ValidateQuoteInput) (ValidateQuoteResult, error) {
-	return ValidateQuoteResult{}, errNotBuilt
+	q, err := a.svc.ValidateQuote(ctx, in.QuoteID, toPassengers(in.Passengers))
+	if err != nil {
+		return ValidateQuoteResult{}, refusal("validate quote "+in.QuoteID, err)
+	}
+	return ValidateQuoteResult{Quote: toQuote(q)}, nil
 }
 
-// PriceItinerary prices flights and a fare into a fresh stored quote.
+// PriceItinerary prices flights and a fare into a fresh stored quote (the
+// change flow). Refusals: SeatUnavailable, QuoteInvalid.
 func (a *Activities) PriceItinerary(ctx context.Context, in PriceItineraryInput) (PriceItineraryResult, error) {
-	return PriceItineraryResult{}, errNotBuilt
+	q, err := a.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: in.FlightIDs, FareID: in.FareID, Passengers: toPassengers(in.Passengers)})
+	if err != nil {
+		return PriceItineraryResult{}, refusal(fmt.Sprintf("price %v %s", in.FlightIDs, in.FareID), err)
+	}
+	return PriceItineraryResult{Quote: toQuote(q)}, nil
 }
 
-// HoldSeats holds the seats of a quote, idempotent on HoldID.
+// HoldSeats holds the seats of a quote, idempotent on HoldID: a retry after
+// the hold committed returns the same hold. Refusals: SeatUnavailable,
+// QuoteExpired, QuoteInvalid, and HoldExpired when the id belongs to a hold
+// that was already released or expired.
 func (a *Activities) HoldSeats(ctx context.Context, in HoldSeatsInput) (HoldSeatsResult, error) {
-	return HoldSeatsResult{}, errNotBuilt
+	if in.HoldID == "" {
+		return HoldSeatsResult{}, temporal.NewNonRetryableApplicationError("hold seats: holdId is required", ErrTypeQuoteInvalid, nil)
+	}
+	h, err := a.svc.HoldSeats(ctx, flight.HoldRequest{HoldID: in.HoldID, QuoteID: in.QuoteID, TTL: in.TTL})
+	if err != nil {
+		return HoldSeatsResult{}, refusal("hold seats "+in.HoldID, err)
+	}
+	if h.Status != flight.HoldHeld && h.Status != flight.HoldCommitted {
+		return HoldSeatsResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("hold seats %s: the hold is already %s", in.HoldID, h.Status), ErrTypeHoldExpired, nil)
+	}
+	return HoldSeatsResult{HoldID: h.ID, Status: string(h.Status), Seats: h.Seats, ExpiresAt: h.ExpiresAt}, nil
 }
 
-// ReleaseHold returns a hold's seats to sale, idempotent on HoldID.
+// ReleaseHold returns a hold's seats to sale, whether held or committed.
+// Releasing twice, or an id that was never held, is a no-op (Released false).
 func (a *Activities) ReleaseHold(ctx context.Context, in ReleaseHoldInput) (ReleaseHoldResult, error) {
-	return ReleaseHoldResult{}, errNotBuilt
+	h, released, err := a.svc.ReleaseHold(ctx, in.HoldID, in.Reason)
+	if err != nil {
+		return ReleaseHoldResult{}, refusal("release hold "+in.HoldID, err)
+	}
+	return ReleaseHoldResult{Released: released, Status: string(h.Status)}, nil
 }
 
-// CommitHold makes a hold permanent, idempotent on HoldID.
+// CommitHold makes a hold permanent, idempotent on HoldID. Refusals:
+// HoldExpired (expired or released), HoldNotFound.
 func (a *Activities) CommitHold(ctx context.Context, in CommitHoldInput) (CommitHoldResult, error) {
-	return CommitHoldResult{}, errNotBuilt
+	h, err := a.svc.CommitHold(ctx, in.HoldID)
+	if err != nil {
+		return CommitHoldResult{}, refusal("commit hold "+in.HoldID, err)
+	}
+	return CommitHoldResult{Status: string(h.Status)}, nil
+}
+
+// refusal translates domain errors into non-retryable application errors
+// with the contract's types; anything else stays retryable.
+func refusal(op string, err error) error {
+	msg := op + ": " + err.Error()
+	var expired *flight.QuoteExpiredError
+	switch {
+	case errors.As(err, &expired):
+		if expired.Fresh != nil {
+			return temporal.NewNonRetryableApplicationError(msg, ErrTypeQuoteExpired, err, toQuote(*expired.Fresh))
+		}
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeQuoteExpired, err)
+	case errors.Is(err, flight.ErrSeatUnavailable):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeSeatUnavailable, err)
+	case errors.Is(err, flight.ErrQuoteExpired):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeQuoteExpired, err)
+	case errors.Is(err, flight.ErrHoldExpired):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeHoldExpired, err)
+	case errors.Is(err, flight.ErrHoldNotFound):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeHoldNotFound, err)
+	case errors.Is(err, flight.ErrQuoteNotFound), errors.Is(err, flight.ErrQuoteInvalid), errors.Is(err, flight.ErrInvalid),
+		errors.Is(err, flight.ErrFlightNotFound), errors.Is(err, flight.ErrHoldConflict):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeQuoteInvalid, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func toPassengers(p PassengerCounts) flight.Passengers {
+	return flight.Passengers{Adults: p.Adults, Children: p.Children, Infants: p.Infants}
+}
+
+func toQuote(q flight.Quote) Quote {
+	out := Quote{
+		QuoteID: q.ID, FlightIDs: q.FlightIDs, FareID: q.FareID, Cabin: string(q.Cabin), BookingClass: q.BookingClass, FareFamily: q.Family,
+		Passengers: PassengerCounts{Adults: q.Passengers.Adults, Children: q.Passengers.Children, Infants: q.Passengers.Infants},
+		Total:      q.Total, ExpiresAt: q.ExpiresAt,
+		Conditions: FareConditions{Refundable: q.Conditions.Refundable, Changeable: q.Conditions.Changeable,
+			ChangePenalty: q.Conditions.ChangePenalty, RefundPenalty: q.Conditions.RefundPenalty, CheckedBags: q.Conditions.CheckedBags},
+	}
+	for _, s := range q.Segments {
+		out.Segments = append(out.Segments, Segment{FlightID: s.FlightID, FlightNumber: s.FlightNumber, Origin: s.Origin, Destination: s.Destination,
+			DepartureTime: s.Departure, ArrivalTime: s.Arrival, International: s.International})
+	}
+	for _, l := range q.Breakdown {
+		out.Breakdown = append(out.Breakdown, PriceLine{Code: l.Code, Description: l.Description, Amount: l.Amount})
+	}
+	return out
 }
