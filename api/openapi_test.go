@@ -294,7 +294,7 @@ func TestSpec_W1_WebhookDeclaresSignatureHeader(t *testing.T) {
 	require.NotNil(t, p.Schema, "Skyfly-Signature schema")
 	require.NotEmpty(t, p.Schema.Value.Pattern, "Skyfly-Signature pattern")
 	require.Contains(t, p.Description, "t=<unix>,v1=<hex>")
-	requireProblemResponse(t, op, http.StatusUnauthorized)
+	requireProblemResponse(t, op, http.StatusBadRequest)
 }
 
 // notProblems are the error responses whose body is not a problem, with why.
