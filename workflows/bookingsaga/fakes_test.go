@@ -1,0 +1,425 @@
+package bookingsaga_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/skyfly/skyfly/activities/bookingact"
+	"github.com/skyfly/skyfly/activities/customeract"
+	"github.com/skyfly/skyfly/activities/flightact"
+	"github.com/skyfly/skyfly/activities/paymentact"
+	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testenv"
+	"github.com/skyfly/skyfly/services/booking"
+	"github.com/skyfly/skyfly/services/booking/bookinggorm"
+)
+
+// world is a small airline with real behaviour behind the activity names:
+// a seat counter with holds, payment intents with a state machine, a
+// notification outbox, and the real booking activities over SQLite. Faults
+// are injected by activity name.
+type world struct {
+	mu sync.Mutex
+	t  testing.TB
+
+	seats    int
+	capacity int
+	holds    map[string]*fakeHold
+
+	intents     map[string]*fakeIntent // by payment id
+	intentByKey map[string]string
+	calls       map[string]int
+
+	notified map[string]bool // bookingId/event/seq
+	events   []string
+
+	// faults maps an activity name to how it fails.
+	faults map[string]fault
+
+	svc  *booking.Service
+	acts *bookingact.Activities
+}
+
+type fault struct {
+	// afterEffect runs the side effect before failing (an ambiguous timeout, T8).
+	afterEffect bool
+	// nonRetryable fails at once; otherwise every attempt fails.
+	nonRetryable bool
+	// match restricts the fault to one input (e.g. the HELD transition). It
+	// runs under the world's lock: read w.calls directly.
+	match func(in any) bool
+}
+
+type fakeHold struct {
+	seats  int
+	status string
+}
+
+type fakeIntent struct {
+	id        string
+	status    string
+	amount    money.Money
+	captured  int64
+	refunded  int64
+	authCalls int
+}
+
+var errInjected = errors.New("injected fault")
+
+func newWorld(t testing.TB, seats int) *world {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, bookinggorm.Migrate(ctx, db))
+	svc := booking.NewService(slog.New(slog.DiscardHandler), bookinggorm.New(db), time.Now, booking.Options{})
+	return &world{
+		t: t, seats: seats, capacity: seats, holds: map[string]*fakeHold{},
+		intents: map[string]*fakeIntent{}, intentByKey: map[string]string{}, calls: map[string]int{},
+		notified: map[string]bool{}, faults: map[string]fault{},
+		svc: svc, acts: bookingact.New(slog.New(slog.DiscardHandler), svc),
+	}
+}
+
+// inject reports whether the named call must fail, counting the call.
+func (w *world) inject(name string, in any) (fault, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls[name]++
+	f, ok := w.faults[name]
+	if ok && f.match != nil && !f.match(in) {
+		return fault{}, false
+	}
+	return f, ok
+}
+
+func (f fault) err() error {
+	if f.nonRetryable {
+		return temporal.NewNonRetryableApplicationError("injected fault", "Injected", errInjected)
+	}
+	return errInjected
+}
+
+func (w *world) count(name string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.calls[name]
+}
+
+// register puts every fake under the contract's activity names.
+func (w *world) register(r worker.Registry) {
+	reg := func(fn any, name string) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	reg(w.ValidateQuote, "ValidateQuote")
+	reg(w.HoldSeats, "HoldSeats")
+	reg(w.ReleaseHold, "ReleaseHold")
+	reg(w.CommitHold, "CommitHold")
+	reg(w.CreatePaymentIntent, "CreatePaymentIntent")
+	reg(w.AuthorizePayment, "AuthorizePayment")
+	reg(w.GetPayment, "GetPayment")
+	reg(w.CapturePayment, "CapturePayment")
+	reg(w.VoidPayment, "VoidPayment")
+	reg(w.RefundPayment, "RefundPayment")
+	reg(w.SendBookingNotification, "SendBookingNotification")
+	reg(w.CreateBooking, "CreateBooking")
+	reg(w.SetBookingStatus, "SetBookingStatus")
+	reg(w.ConfirmBooking, "ConfirmBooking")
+	reg(w.acts.CompleteCancellation, "CompleteCancellation")
+	reg(w.acts.SaveChangeQuote, "SaveChangeQuote")
+	reg(w.acts.SetChangeStatus, "SetChangeStatus")
+	reg(w.acts.ApplyChange, "ApplyChange")
+	reg(w.PriceItinerary, "PriceItinerary")
+}
+
+func testQuote(id string) flightact.Quote {
+	dep := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	return flightact.Quote{
+		QuoteID: id, FlightIDs: []string{"SF100-20261201"}, FareID: "Y-STD", Cabin: "Y", BookingClass: "M", FareFamily: "Standard",
+		Passengers: flightact.PassengerCounts{Adults: 1},
+		Segments: []flightact.Segment{{FlightID: "SF100-20261201", FlightNumber: "SF100", Origin: "AMS", Destination: "CDG",
+			DepartureTime: dep, ArrivalTime: dep.Add(75 * time.Minute)}},
+		Total:      money.New(45990, "EUR"),
+		Conditions: flightact.FareConditions{Refundable: true, Changeable: true, RefundPenalty: money.New(5000, "EUR"), ChangePenalty: money.New(3000, "EUR")},
+		ExpiresAt:  dep,
+	}
+}
+
+func (w *world) ValidateQuote(_ context.Context, in flightact.ValidateQuoteInput) (flightact.ValidateQuoteResult, error) {
+	if f, ok := w.inject("ValidateQuote", in); ok {
+		return flightact.ValidateQuoteResult{}, f.err()
+	}
+	if in.QuoteID == "expired" {
+		return flightact.ValidateQuoteResult{}, temporal.NewNonRetryableApplicationError("quote expired", flightact.ErrTypeQuoteExpired, nil)
+	}
+	return flightact.ValidateQuoteResult{Quote: testQuote(in.QuoteID)}, nil
+}
+
+func (w *world) PriceItinerary(_ context.Context, in flightact.PriceItineraryInput) (flightact.PriceItineraryResult, error) {
+	if f, ok := w.inject("PriceItinerary", in); ok {
+		return flightact.PriceItineraryResult{}, f.err()
+	}
+	q := testQuote("q-change")
+	q.FlightIDs = in.FlightIDs
+	q.Segments[0].FlightID = in.FlightIDs[0]
+	q.Total = money.New(50990, "EUR")
+	return flightact.PriceItineraryResult{Quote: q}, nil
+}
+
+func (w *world) HoldSeats(_ context.Context, in flightact.HoldSeatsInput) (flightact.HoldSeatsResult, error) {
+	f, failing := w.inject("HoldSeats", in)
+	if failing && !f.afterEffect {
+		return flightact.HoldSeatsResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.holds[in.HoldID]; !ok {
+		if w.seats < 1 {
+			return flightact.HoldSeatsResult{}, temporal.NewNonRetryableApplicationError("no seats", flightact.ErrTypeSeatUnavailable, nil)
+		}
+		w.seats--
+		w.holds[in.HoldID] = &fakeHold{seats: 1, status: "HELD"}
+	}
+	if failing {
+		return flightact.HoldSeatsResult{}, f.err()
+	}
+	return flightact.HoldSeatsResult{HoldID: in.HoldID, Status: "HELD", Seats: 1}, nil
+}
+
+func (w *world) ReleaseHold(_ context.Context, in flightact.ReleaseHoldInput) (flightact.ReleaseHoldResult, error) {
+	if f, ok := w.inject("ReleaseHold", in); ok {
+		return flightact.ReleaseHoldResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h, ok := w.holds[in.HoldID]
+	if !ok || h.status == "RELEASED" {
+		return flightact.ReleaseHoldResult{Released: false, Status: "RELEASED"}, nil
+	}
+	w.seats += h.seats
+	h.status = "RELEASED"
+	return flightact.ReleaseHoldResult{Released: true, Status: "RELEASED"}, nil
+}
+
+func (w *world) CommitHold(_ context.Context, in flightact.CommitHoldInput) (flightact.CommitHoldResult, error) {
+	if f, ok := w.inject("CommitHold", in); ok {
+		return flightact.CommitHoldResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h, ok := w.holds[in.HoldID]
+	if !ok || h.status == "RELEASED" {
+		return flightact.CommitHoldResult{}, temporal.NewNonRetryableApplicationError("hold gone", flightact.ErrTypeHoldNotFound, nil)
+	}
+	h.status = "COMMITTED"
+	return flightact.CommitHoldResult{Status: "COMMITTED"}, nil
+}
+
+func (w *world) result(p *fakeIntent) paymentact.PaymentResult {
+	r := paymentact.PaymentResult{PaymentID: p.id, Status: p.status, Amount: p.amount,
+		Captured: money.New(p.captured, p.amount.Currency), Refunded: money.New(p.refunded, p.amount.Currency)}
+	if p.status == "requires_action" {
+		r.NextAction = &paymentact.NextAction{Type: "redirect", URL: "https://sandbox.example/3ds/" + p.id}
+	}
+	return r
+}
+
+func (w *world) CreatePaymentIntent(_ context.Context, in paymentact.CreatePaymentIntentInput) (paymentact.PaymentResult, error) {
+	f, failing := w.inject("CreatePaymentIntent", in)
+	if failing && !f.afterEffect {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id, ok := w.intentByKey[in.IdempotencyKey]
+	if !ok {
+		id = fmt.Sprintf("pay_%d", len(w.intents)+1)
+		w.intentByKey[in.IdempotencyKey] = id
+		w.intents[id] = &fakeIntent{id: id, status: "requires_payment_method", amount: in.Amount}
+	}
+	if failing {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	return w.result(w.intents[id]), nil
+}
+
+func (w *world) AuthorizePayment(_ context.Context, in paymentact.AuthorizePaymentInput) (paymentact.PaymentResult, error) {
+	if f, ok := w.inject("AuthorizePayment", in); ok {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.intents[in.PaymentID]
+	p.authCalls++
+	if p.status != "requires_payment_method" {
+		return w.result(p), nil
+	}
+	switch in.Token {
+	case "tok_decline":
+		p.status = "failed"
+		return paymentact.PaymentResult{}, temporal.NewNonRetryableApplicationError("card declined", paymentact.ErrTypePaymentDeclined, nil, "card_declined")
+	case "tok_3ds":
+		p.status = "requires_action"
+	default:
+		p.status = "authorized"
+	}
+	return w.result(p), nil
+}
+
+// complete3DS is the provider finishing the customer's 3-D Secure step.
+func (w *world) complete3DS(id string, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ok {
+		w.intents[id].status = "authorized"
+	} else {
+		w.intents[id].status = "failed"
+	}
+}
+
+func (w *world) GetPayment(_ context.Context, in paymentact.GetPaymentInput) (paymentact.PaymentResult, error) {
+	if f, ok := w.inject("GetPayment", in); ok {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, ok := w.intents[in.PaymentID]
+	if !ok {
+		return paymentact.PaymentResult{}, temporal.NewNonRetryableApplicationError("no intent", paymentact.ErrTypePaymentNotFound, nil)
+	}
+	return w.result(p), nil
+}
+
+func (w *world) CapturePayment(_ context.Context, in paymentact.CapturePaymentInput) (paymentact.PaymentResult, error) {
+	f, failing := w.inject("CapturePayment", in)
+	if failing && !f.afterEffect {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.intents[in.PaymentID]
+	if p.status == "authorized" {
+		p.status, p.captured = "captured", p.amount.Amount
+	}
+	if failing {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	if p.status != "captured" {
+		return paymentact.PaymentResult{}, temporal.NewNonRetryableApplicationError("not authorized", paymentact.ErrTypeInvalidTransition, nil)
+	}
+	return w.result(p), nil
+}
+
+func (w *world) VoidPayment(_ context.Context, in paymentact.VoidPaymentInput) (paymentact.PaymentResult, error) {
+	if f, ok := w.inject("VoidPayment", in); ok {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.intents[in.PaymentID]
+	switch p.status {
+	case "requires_payment_method", "requires_action", "authorized":
+		p.status = "canceled"
+	}
+	return w.result(p), nil
+}
+
+func (w *world) RefundPayment(_ context.Context, in paymentact.RefundPaymentInput) (paymentact.PaymentResult, error) {
+	if f, ok := w.inject("RefundPayment", in); ok {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.intents[in.PaymentID]
+	amount := p.captured - p.refunded
+	if in.Amount != nil {
+		amount = min(in.Amount.Amount, amount)
+	}
+	p.refunded += amount
+	if p.refunded == p.captured {
+		p.status = "refunded"
+	} else {
+		p.status = "partially_refunded"
+	}
+	return w.result(p), nil
+}
+
+func (w *world) SendBookingNotification(_ context.Context, in customeract.SendBookingNotificationInput) (customeract.SendBookingNotificationResult, error) {
+	if f, ok := w.inject("SendBookingNotification", in); ok {
+		return customeract.SendBookingNotificationResult{}, f.err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := fmt.Sprintf("%s/%s/%d", in.BookingID, in.Event, in.Sequence)
+	if w.notified[key] {
+		return customeract.SendBookingNotificationResult{Duplicate: true}, nil
+	}
+	w.notified[key] = true
+	w.events = append(w.events, in.Event)
+	return customeract.SendBookingNotificationResult{NotificationIDs: []string{key}}, nil
+}
+
+func (w *world) CreateBooking(ctx context.Context, in bookingact.CreateBookingInput) (bookingact.BookingResult, error) {
+	f, failing := w.inject("CreateBooking", in)
+	if failing && !f.afterEffect {
+		return bookingact.BookingResult{}, f.err()
+	}
+	r, err := w.acts.CreateBooking(ctx, in)
+	if failing && err == nil {
+		return bookingact.BookingResult{}, f.err()
+	}
+	return r, err
+}
+
+func (w *world) SetBookingStatus(ctx context.Context, in bookingact.SetBookingStatusInput) (bookingact.BookingResult, error) {
+	if f, ok := w.inject("SetBookingStatus", in); ok {
+		return bookingact.BookingResult{}, f.err()
+	}
+	return w.acts.SetBookingStatus(ctx, in)
+}
+
+func (w *world) ConfirmBooking(ctx context.Context, in bookingact.ConfirmBookingInput) (bookingact.BookingResult, error) {
+	if f, ok := w.inject("ConfirmBooking", in); ok {
+		return bookingact.BookingResult{}, f.err()
+	}
+	return w.acts.ConfirmBooking(ctx, in)
+}
+
+// leftovers lists what a finished saga must not leave behind: held seats
+// and authorized or captured-but-unrefunded money.
+func (w *world) leftovers() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for id, h := range w.holds {
+		if h.status == "HELD" {
+			out = append(out, "hold "+id+" still HELD")
+		}
+	}
+	for id, p := range w.intents {
+		if p.status == "authorized" || p.status == "requires_action" || (p.captured > p.refunded) {
+			out = append(out, fmt.Sprintf("intent %s %s captured %d refunded %d", id, p.status, p.captured, p.refunded))
+		}
+	}
+	return out
+}
+
+func (w *world) intentStatuses() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]string, 0, len(w.intents))
+	for i := 1; i <= len(w.intents); i++ {
+		out = append(out, w.intents[fmt.Sprintf("pay_%d", i)].status)
+	}
+	return out
+}
