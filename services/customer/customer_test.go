@@ -418,6 +418,25 @@ func TestNotifier_RateLimits(t *testing.T) {
 	require.Len(t, recs, 4, "refused requests left records")
 }
 
+func TestNotifier_RateLimitedSystemMessageIsRecordedSuppressed(t *testing.T) {
+	e := newEnv(t, customer.Limits{PerTemplate: customer.Rate{Max: 1, Per: time.Hour}})
+	ctx := context.Background()
+	req := func(key string) customer.SendRequest {
+		return customer.SendRequest{Channel: customer.ChannelEmail, To: "ada@example.com", TemplateID: customer.TemplateBookingHeld,
+			Data: map[string]string{"pnr": "K7QX2M"}, DedupeKey: key, SuppressWhenLimited: true}
+	}
+	_, err := e.notifier.Send(ctx, req("b1"))
+	require.NoError(t, err)
+	res, err := e.notifier.Send(ctx, req("b2"))
+	require.NoError(t, err)
+	require.Equal(t, customer.StatusSuppressed, res.Notification.Status)
+	require.Equal(t, "rate_limited: per-template", res.Notification.Reason)
+	again, err := e.notifier.Send(ctx, req("b2"))
+	require.NoError(t, err)
+	require.True(t, again.Duplicate, "a retry of a suppressed message is not a new one")
+	require.Len(t, e.outbox.Messages("ada@example.com", 0), 1)
+}
+
 func TestNotifier_OptOutsSkipOnlyNonTransactional(t *testing.T) {
 	e := newEnv(t, customer.DefaultLimits())
 	ctx := context.Background()

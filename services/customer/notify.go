@@ -59,6 +59,10 @@ type SendRequest struct {
 	// DedupeKey, when set, makes the request idempotent: the same key sends
 	// at most one message, and a repeat returns the first record.
 	DedupeKey string
+	// SuppressWhenLimited records a message a rate limit refuses as
+	// suppressed (reason "rate_limited") instead of returning
+	// *RateLimitError: for system messages whose sender must not stall.
+	SuppressWhenLimited bool
 }
 
 // SendResult is the record of a send and whether it repeated an earlier one.
@@ -110,7 +114,8 @@ func (n *Notifier) Templates() *Templates { return n.templates }
 // recording anything: ErrUnknownTemplate, ErrChannelNotAllowed,
 // *TemplateDataError, ErrNoRecipient, ErrInvalid (bad address),
 // ErrChannelUnavailable and *RateLimitError leave no record. A recipient who
-// opted out of a non-transactional message gets a suppressed record. A
+// opted out of a non-transactional message gets a suppressed record, and so
+// does a rate-limited message with SuppressWhenLimited. A
 // delivery failure records the message as failed and returns
 // ErrDeliveryFailed; sending again with the same DedupeKey retries it.
 func (n *Notifier) Send(ctx context.Context, req SendRequest) (SendResult, error) {
@@ -188,6 +193,12 @@ func (n *Notifier) Send(ctx context.Context, req SendRequest) (SendResult, error
 			Limit{Name: "per-recipient", Key: "rcpt|" + string(req.Channel) + "|" + to, Rate: n.limits.PerRecipient},
 			Limit{Name: "per-template", Key: "tpl|" + tpl.ID() + "|" + string(req.Channel) + "|" + to, Rate: n.limits.PerTemplate},
 		); err != nil {
+			var rl *RateLimitError
+			if req.SuppressWhenLimited && errors.As(err, &rl) {
+				rec.Status, rec.Reason = StatusSuppressed, "rate_limited: "+rl.Limit
+				n.log.WarnContext(ctx, "notification suppressed by rate limit", "template", tpl.ID(), "channel", req.Channel, "limit", rl.Limit, "dedupe_key", rec.DedupeKey)
+				return n.insert(ctx, rec)
+			}
 			return SendResult{}, err
 		}
 		res, err := n.insert(ctx, rec)
