@@ -109,8 +109,34 @@ func TestSpec_IsValidOpenAPI31(t *testing.T) {
 	}
 }
 
-func TestSpec_OperationsEqualGatewayRoutes(t *testing.T) {
-	_, ops := loadSpec(t)
+// liveOps builds the gateway as it runs and returns every route its engine
+// serves, as "METHOD /openapi/path".
+func liveOps(t *testing.T) map[string]bool {
+	t.Helper()
+	g := newGateway(t, nil)
+	out := map[string]bool{}
+	for _, r := range g.Routes() {
+		out[r.Method+" "+openAPIPath(r.Path)] = true
+	}
+	return out
+}
+
+func newGateway(t *testing.T, checks map[string]gateway.Check) *gin.Engine {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	targets := map[string]http.Handler{}
+	for _, d := range []string{gateway.DomainAuth, gateway.DomainFlight, gateway.DomainBooking, gateway.DomainCustomer, gateway.DomainPayment} {
+		targets[d] = http.NotFoundHandler()
+	}
+	g, err := gateway.New(gateway.Config{Targets: targets, Checks: checks})
+	require.NoError(t, err, "build the gateway")
+	return g
+}
+
+// wantOps is gateway.Routes() (converted to OpenAPI paths) plus the platform
+// endpoints.
+func wantOps(t *testing.T) map[string]bool {
+	t.Helper()
 	want := map[string]bool{}
 	for key := range routeOps(t) {
 		want[key] = true
@@ -118,23 +144,43 @@ func TestSpec_OperationsEqualGatewayRoutes(t *testing.T) {
 	for _, key := range platformOps {
 		want[key] = true
 	}
+	return want
+}
 
-	var missing, extra []string
-	for key := range want {
-		if _, ok := ops[key]; !ok {
-			missing = append(missing, key)
-		}
-	}
-	for key := range ops {
+// diffOps lists, sorted, the keys only in got and only in want.
+func diffOps[V any](got map[string]V, want map[string]bool) (onlyGot, onlyWant []string) {
+	for key := range got {
 		if !want[key] {
-			extra = append(extra, key)
+			onlyGot = append(onlyGot, key)
 		}
 	}
-	sort.Strings(missing)
-	sort.Strings(extra)
+	for key := range want {
+		if _, ok := got[key]; !ok {
+			onlyWant = append(onlyWant, key)
+		}
+	}
+	sort.Strings(onlyGot)
+	sort.Strings(onlyWant)
+	return onlyGot, onlyWant
+}
+
+func TestSpec_OperationsEqualGatewayRoutes(t *testing.T) {
+	_, ops := loadSpec(t)
+	extra, missing := diffOps(ops, wantOps(t))
 	if len(missing)+len(extra) > 0 {
-		t.Fatalf("api/openapi.yaml and gateway.Routes() (+ platform endpoints) differ:\n  routes without an operation in the spec:\n    %s\n  operations in the spec without a route:\n    %s",
+		t.Fatalf("api/openapi.yaml and gateway.Routes() + platform endpoints differ:\n  routes without an operation in the spec:\n    %s\n  operations in the spec without a route:\n    %s",
 			strings.Join(missing, "\n    "), strings.Join(extra, "\n    "))
+	}
+}
+
+// TestSpec_GatewayServesExactlyRoutesAndPlatformEndpoints ties the test's
+// list of platform endpoints to what the running gateway engine serves, so
+// the spec is checked against the live routes, not only the table.
+func TestSpec_GatewayServesExactlyRoutesAndPlatformEndpoints(t *testing.T) {
+	extra, missing := diffOps(liveOps(t), wantOps(t))
+	if len(missing)+len(extra) > 0 {
+		t.Fatalf("the gateway engine's routes and gateway.Routes() + platformOps differ:\n  served but not listed:\n    %s\n  listed but not served:\n    %s",
+			strings.Join(extra, "\n    "), strings.Join(missing, "\n    "))
 	}
 }
 
@@ -174,7 +220,11 @@ func TestSpec_OperationsCarryIdentityTagAndRateClass(t *testing.T) {
 	}
 }
 
-func TestSpec_A5_SecurityAndRolesMatchGatewayRoutes(t *testing.T) {
+// TestSpec_SecurityAndRolesMatchGatewayRoutes checks the contract side of
+// the gateway's access rules (the behaviour itself, A4/A5, is proven in
+// api/gateway and the domain APIs): public exactly when Routes() says so,
+// bearerAuth otherwise, and x-roles equal to the route's roles.
+func TestSpec_SecurityAndRolesMatchGatewayRoutes(t *testing.T) {
 	_, ops := loadSpec(t)
 	for _, key := range sortedKeys(routeOps(t)) {
 		r := routeOps(t)[key]
@@ -226,7 +276,9 @@ func TestSpec_A5_SecurityAndRolesMatchGatewayRoutes(t *testing.T) {
 	}
 }
 
-func TestSpec_B2_RateLimitedOperationsDeclare429WithRetryAfter(t *testing.T) {
+// TestSpec_RateLimitedOperationsDeclare429WithRetryAfter: every gateway route
+// is rate-limited (ACCEPTANCE B2), so every one documents 429 with Retry-After.
+func TestSpec_RateLimitedOperationsDeclare429WithRetryAfter(t *testing.T) {
 	_, ops := loadSpec(t)
 	for _, key := range sortedKeys(routeOps(t)) {
 		op, ok := ops[key]
@@ -244,7 +296,10 @@ func TestSpec_B2_RateLimitedOperationsDeclare429WithRetryAfter(t *testing.T) {
 	}
 }
 
-func TestSpec_I5_P1_StateChangingPostsAcceptIdempotencyKey(t *testing.T) {
+// TestSpec_StateChangingPostsAcceptIdempotencyKey: the contract side of
+// ACCEPTANCE I5 and P1. Every POST but the listed exceptions declares the
+// header; bookings and money moves require it.
+func TestSpec_StateChangingPostsAcceptIdempotencyKey(t *testing.T) {
 	_, ops := loadSpec(t)
 	for key := range idempotencyExceptions {
 		if _, ok := ops[key]; !ok {
@@ -284,7 +339,9 @@ func TestSpec_I5_P1_StateChangingPostsAcceptIdempotencyKey(t *testing.T) {
 	}
 }
 
-func TestSpec_W1_WebhookDeclaresSignatureHeader(t *testing.T) {
+// TestSpec_WebhookDeclaresSignatureHeader: the contract side of ACCEPTANCE W1
+// and W2 (proven in services/payment).
+func TestSpec_WebhookDeclaresSignatureHeader(t *testing.T) {
 	_, ops := loadSpec(t)
 	op, ok := ops["POST /api/v1/payments/webhooks/provider"]
 	require.True(t, ok, "webhook operation missing")
@@ -343,7 +400,6 @@ func TestSpec_ProblemCodesCoverProblemPackage(t *testing.T) {
 // against the spec's schemas, so the contract cannot drift from the wire.
 func TestSpec_SchemasMatchServedJSON(t *testing.T) {
 	doc, _ := loadSpec(t)
-	gin.SetMode(gin.TestMode)
 
 	t.Run("a validation problem written by api/problem is a Problem", func(t *testing.T) {
 		rec := httptest.NewRecorder()
@@ -370,25 +426,37 @@ func TestSpec_SchemasMatchServedJSON(t *testing.T) {
 		require.NoError(t, err)
 		requireMatches(t, doc, "Money", b)
 	})
-	t.Run("the gateway's health answer is a Health", func(t *testing.T) {
-		g, err := gateway.New(gateway.Config{
-			Targets: map[string]http.Handler{
-				gateway.DomainAuth: http.NotFoundHandler(), gateway.DomainFlight: http.NotFoundHandler(),
-				gateway.DomainBooking: http.NotFoundHandler(), gateway.DomainCustomer: http.NotFoundHandler(),
-				gateway.DomainPayment: http.NotFoundHandler(),
-			},
-			Checks: map[string]gateway.Check{
-				"temporal": func(context.Context) error { return nil },
-				"auth-db":  func(context.Context) error { return fmt.Errorf("dial: connection refused") },
-			},
+	t.Run("the gateway's health answers are Health documents", func(t *testing.T) {
+		g := newGateway(t, map[string]gateway.Check{
+			"temporal": func(context.Context) error { return nil },
+			"auth-db":  func(context.Context) error { return fmt.Errorf("dial: connection refused") },
 		})
-		require.NoError(t, err)
+		for _, path := range []string{"/api/v1/health", "/readyz"} {
+			rec := httptest.NewRecorder()
+			g.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			if got, want := rec.Code, http.StatusServiceUnavailable; got != want {
+				t.Fatalf("%s status: got %d, want %d", path, got, want)
+			}
+			requireMatches(t, doc, "Health", rec.Body.Bytes())
+		}
+	})
+	t.Run("the gateway's 404 for an unknown path is a Problem", func(t *testing.T) {
+		g := newGateway(t, nil)
 		rec := httptest.NewRecorder()
-		g.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/health", nil))
-		if got, want := rec.Code, http.StatusServiceUnavailable; got != want {
+		g.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/nowhere", nil))
+		if got, want := rec.Code, http.StatusNotFound; got != want {
 			t.Fatalf("status: got %d, want %d", got, want)
 		}
-		requireMatches(t, doc, "Health", rec.Body.Bytes())
+		requireMatches(t, doc, "Problem", rec.Body.Bytes())
+	})
+	t.Run("the gateway's 401 for a protected route without a token is a Problem", func(t *testing.T) {
+		g := newGateway(t, nil)
+		rec := httptest.NewRecorder()
+		g.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/users/me", nil))
+		if got, want := rec.Code, http.StatusUnauthorized; got != want {
+			t.Fatalf("status: got %d, want %d", got, want)
+		}
+		requireMatches(t, doc, "Problem", rec.Body.Bytes())
 	})
 }
 
