@@ -56,8 +56,8 @@ type wf struct {
 	// intentRefused: the payment service refused to create the intent (a
 	// non-retryable error), so there is certainly nothing to undo.
 	intentRefused bool
-	attempt        int
-	events         []paymentact.PaymentEvent
+	attempt       int
+	events        []paymentact.PaymentEvent
 
 	everHeld      bool
 	notifications map[string]int

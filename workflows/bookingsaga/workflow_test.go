@@ -22,6 +22,7 @@ import (
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/workflows/bookingsaga"
 	"github.com/skyfly/skyfly/workflows/saga"
+	"github.com/skyfly/skyfly/workflows/sagatest"
 )
 
 const holdTTL = 15 * time.Minute
@@ -30,7 +31,7 @@ const holdTTL = 15 * time.Minute
 type run struct {
 	t          *testing.T
 	env        *testsuite.TestWorkflowEnvironment
-	w          *world
+	w          *sagatest.World
 	id         string
 	reserve    bookingsaga.State
 	reserveErr error
@@ -39,7 +40,7 @@ type run struct {
 	confirmed  bool
 }
 
-func newRun(t *testing.T, w *world, opts ...func(*worker.Options)) *run {
+func newRun(t *testing.T, w *sagatest.World, opts ...func(*worker.Options)) *run {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	wo := worker.Options{}
@@ -48,7 +49,7 @@ func newRun(t *testing.T, w *world, opts ...func(*worker.Options)) *run {
 	}
 	env.SetWorkerOptions(wo)
 	env.RegisterWorkflow(bookingsaga.BookingWorkflow)
-	w.register(env)
+	w.Register(env)
 	return &run{t: t, env: env, w: w, id: "bk_test"}
 }
 
@@ -106,7 +107,7 @@ func (r *run) execute() bookingsaga.State {
 }
 
 func (r *run) dbStatus() booking.Status {
-	b, err := r.w.svc.Get(context.Background(), r.id)
+	b, err := r.w.Service().Get(context.Background(), r.id)
 	require.NoError(r.t, err)
 	return b.Status
 }
@@ -120,7 +121,7 @@ func appType(err error) string {
 }
 
 func TestBooking_HappyPath_ReserveConfirm(t *testing.T) {
-	w := newWorld(t, 9)
+	w := sagatest.NewWorld(t, 9)
 	r := newRun(t, w)
 	r.reserveAt(0, reserveRequest())
 	r.confirmAt(time.Minute, "tok_visa")
@@ -136,9 +137,9 @@ func TestBooking_HappyPath_ReserveConfirm(t *testing.T) {
 	require.True(t, booking.ValidTicketNumber(r.confirm.Tickets[0].Number, "999"))
 	require.Equal(t, booking.StatusConfirmed, st.Status)
 	require.Equal(t, booking.StatusConfirmed, r.dbStatus())
-	require.Equal(t, 8, w.seats, "one seat sold")
-	require.Equal(t, []string{"captured"}, w.intentStatuses())
-	require.Equal(t, []string{customeract.EventHeld, customeract.EventConfirmed}, w.events)
+	require.Equal(t, 8, w.Seats(), "one seat sold")
+	require.Equal(t, []string{"captured"}, w.IntentStatuses())
+	require.Equal(t, []string{customeract.EventHeld, customeract.EventConfirmed}, w.Events())
 	require.Empty(t, st.Compensated)
 }
 
@@ -148,8 +149,8 @@ func TestBooking_HappyPath_ReserveConfirm(t *testing.T) {
 func TestBooking_T7_FaultMatrix(t *testing.T) {
 	reserveUndos := []string{"release-seats", "mark-booking", "notify"}
 	confirmUndos := append([]string{"undo-payment"}, reserveUndos...)
-	isStatus := func(s booking.Status) func(any) bool {
-		return func(in any) bool {
+	isStatus := func(s booking.Status) func(any, map[string]int) bool {
+		return func(in any, _ map[string]int) bool {
 			v, ok := in.(bookingact.SetBookingStatusInput)
 			return ok && v.Status == s
 		}
@@ -157,7 +158,7 @@ func TestBooking_T7_FaultMatrix(t *testing.T) {
 	tests := []struct {
 		k         int
 		step      string
-		match     func(any) bool
+		match     func(any, map[string]int) bool
 		inConfirm bool
 		wantUndos []string
 		wantDB    booking.Status // "" = no booking row
@@ -175,8 +176,8 @@ func TestBooking_T7_FaultMatrix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("step %d %s fails", tt.k, tt.step), func(t *testing.T) {
-			w := newWorld(t, 9)
-			w.faults[tt.step] = fault{match: tt.match, nonRetryable: true}
+			w := sagatest.NewWorld(t, 9)
+			w.SetFault(tt.step, sagatest.Fault{Match: tt.match, NonRetryable: true})
 			r := newRun(t, w)
 			r.reserveAt(0, reserveRequest())
 			r.confirmAt(time.Minute, "tok_visa")
@@ -191,12 +192,12 @@ func TestBooking_T7_FaultMatrix(t *testing.T) {
 			} else {
 				require.Error(t, r.reserveErr)
 			}
-			require.Empty(t, w.leftovers())
-			require.Equal(t, 9, w.seats, "every seat back on sale")
+			require.Empty(t, w.Leftovers())
+			require.Equal(t, 9, w.Seats(), "every seat back on sale")
 			if tt.wantDB != "" {
 				require.Equal(t, tt.wantDB, r.dbStatus())
 			}
-			require.LessOrEqual(t, w.count("ReleaseHold"), 1, "release ran at most once")
+			require.LessOrEqual(t, w.Count("ReleaseHold"), 1, "release ran at most once")
 		})
 	}
 }
@@ -213,37 +214,37 @@ func nilIfEmpty(s []string) []string {
 // and an undo with nothing to undo is harmless.
 func TestBooking_T8_AmbiguousFailure(t *testing.T) {
 	t.Run("the hold happened but HoldSeats failed: the seats come back once", func(t *testing.T) {
-		w := newWorld(t, 9)
-		w.faults["HoldSeats"] = fault{afterEffect: true}
+		w := sagatest.NewWorld(t, 9)
+		w.SetFault("HoldSeats", sagatest.Fault{AfterEffect: true})
 		r := newRun(t, w)
 		r.reserveAt(0, reserveRequest())
 		st := r.execute()
 		require.Equal(t, booking.StatusFailed, st.Status)
-		require.Equal(t, 9, w.seats)
-		require.Empty(t, w.leftovers())
+		require.Equal(t, 9, w.Seats())
+		require.Empty(t, w.Leftovers())
 	})
 	t.Run("the intent was created but CreatePaymentIntent failed: it is found and voided, not duplicated", func(t *testing.T) {
-		w := newWorld(t, 9)
-		w.faults["CreatePaymentIntent"] = fault{afterEffect: true, match: func(any) bool { return w.calls["CreatePaymentIntent"] <= 5 }}
+		w := sagatest.NewWorld(t, 9)
+		w.SetFault("CreatePaymentIntent", sagatest.Fault{AfterEffect: true, Match: func(_ any, calls map[string]int) bool { return calls["CreatePaymentIntent"] <= 5 }})
 		r := newRun(t, w)
 		r.reserveAt(0, reserveRequest())
 		r.confirmAt(time.Minute, "tok_visa")
 		st := r.execute()
 		require.Equal(t, booking.StatusFailed, st.Status)
-		require.Equal(t, []string{"canceled"}, w.intentStatuses(), "one intent, voided")
-		require.Empty(t, w.leftovers())
+		require.Equal(t, []string{"canceled"}, w.IntentStatuses(), "one intent, voided")
+		require.Empty(t, w.Leftovers())
 	})
 	t.Run("the capture happened but CapturePayment failed: the money is refunded", func(t *testing.T) {
-		w := newWorld(t, 9)
-		w.faults["CapturePayment"] = fault{afterEffect: true}
+		w := sagatest.NewWorld(t, 9)
+		w.SetFault("CapturePayment", sagatest.Fault{AfterEffect: true})
 		r := newRun(t, w)
 		r.reserveAt(0, reserveRequest())
 		r.confirmAt(time.Minute, "tok_visa")
 		st := r.execute()
 		require.Equal(t, booking.StatusFailed, st.Status)
-		require.Equal(t, []string{"refunded"}, w.intentStatuses())
-		require.Equal(t, 1, w.count("RefundPayment"))
-		require.Empty(t, w.leftovers())
+		require.Equal(t, []string{"refunded"}, w.IntentStatuses())
+		require.Equal(t, 1, w.Count("RefundPayment"))
+		require.Empty(t, w.Leftovers())
 	})
 }
 
@@ -251,7 +252,7 @@ func TestBooking_T8_AmbiguousFailure(t *testing.T) {
 // for the customer's 3-D Secure step: the authorization is voided and the
 // seats released anyway.
 func TestBooking_T9_CancelDuringPayment(t *testing.T) {
-	w := newWorld(t, 9)
+	w := sagatest.NewWorld(t, 9)
 	r := newRun(t, w)
 	r.reserveAt(0, reserveRequest())
 	r.confirmAt(time.Minute, "tok_3ds")
@@ -261,24 +262,24 @@ func TestBooking_T9_CancelDuringPayment(t *testing.T) {
 	require.Equal(t, booking.StatusPaymentPending, r.confirm.Status)
 	require.NotNil(t, r.confirm.NextAction)
 	require.True(t, temporal.IsCanceledError(r.env.GetWorkflowError()), "got %v, want cancelled", r.env.GetWorkflowError())
-	require.Equal(t, []string{"canceled"}, w.intentStatuses())
-	require.Equal(t, 9, w.seats)
-	require.Empty(t, w.leftovers())
+	require.Equal(t, []string{"canceled"}, w.IntentStatuses())
+	require.Equal(t, 9, w.Seats())
+	require.Empty(t, w.Leftovers())
 	require.Equal(t, booking.StatusFailed, r.dbStatus())
 }
 
 // TestBooking_T10_HoldExpiry lets the hold run out (time skipping): seats
 // released, booking EXPIRED, customer told.
 func TestBooking_T10_HoldExpiry(t *testing.T) {
-	w := newWorld(t, 9)
+	w := sagatest.NewWorld(t, 9)
 	r := newRun(t, w)
 	r.reserveAt(0, reserveRequest())
 	st := r.execute()
 
 	require.Equal(t, booking.StatusExpired, st.Status)
 	require.Equal(t, booking.StatusExpired, r.dbStatus())
-	require.Equal(t, 9, w.seats)
-	require.Equal(t, []string{customeract.EventHeld, customeract.EventExpired}, w.events)
+	require.Equal(t, 9, w.Seats())
+	require.Equal(t, []string{customeract.EventHeld, customeract.EventExpired}, w.Events())
 	require.Equal(t, []string{"release-seats", "mark-booking", "notify"}, st.Compensated)
 }
 
@@ -287,7 +288,7 @@ func TestBooking_T10_HoldExpiry(t *testing.T) {
 // card can still pay; with none the hold expires. Authorize ran once (T5).
 func TestBooking_DeclinedCardStaysHeldUntilExpiry(t *testing.T) {
 	t.Run("declined then nothing: EXPIRED", func(t *testing.T) {
-		w := newWorld(t, 9)
+		w := sagatest.NewWorld(t, 9)
 		r := newRun(t, w)
 		r.reserveAt(0, reserveRequest())
 		r.confirmAt(time.Minute, "tok_decline")
@@ -296,33 +297,33 @@ func TestBooking_DeclinedCardStaysHeldUntilExpiry(t *testing.T) {
 		st := r.execute()
 		require.Equal(t, paymentact.ErrTypePaymentDeclined, appType(r.confirmErr), "got %v", r.confirmErr)
 		require.Equal(t, booking.StatusHeld, midStatus, "declined booking stays HELD")
-		require.Equal(t, 1, w.count("AuthorizePayment"), "T5: a decline is not retried")
+		require.Equal(t, 1, w.Count("AuthorizePayment"), "T5: a decline is not retried")
 		require.Equal(t, booking.StatusExpired, st.Status)
-		require.Equal(t, 9, w.seats)
-		require.Contains(t, w.events, customeract.EventPaymentFailed)
-		require.Empty(t, w.leftovers())
+		require.Equal(t, 9, w.Seats())
+		require.Contains(t, w.Events(), customeract.EventPaymentFailed)
+		require.Empty(t, w.Leftovers())
 	})
 	t.Run("declined then a good card: CONFIRMED", func(t *testing.T) {
-		w := newWorld(t, 9)
+		w := sagatest.NewWorld(t, 9)
 		r := newRun(t, w)
 		r.reserveAt(0, reserveRequest())
 		r.confirmAt(time.Minute, "tok_decline")
 		r.confirmAt(2*time.Minute, "tok_visa")
 		st := r.execute()
 		require.Equal(t, booking.StatusConfirmed, st.Status)
-		require.Equal(t, []string{"failed", "captured"}, w.intentStatuses())
+		require.Equal(t, []string{"failed", "captured"}, w.IntentStatuses())
 	})
 }
 
 func TestBooking_ThreeDSecure_FinishedByPaymentEvent(t *testing.T) {
 	for _, ok := range []bool{true, false} {
 		t.Run(fmt.Sprintf("3-D Secure succeeded=%v", ok), func(t *testing.T) {
-			w := newWorld(t, 9)
+			w := sagatest.NewWorld(t, 9)
 			r := newRun(t, w)
 			r.reserveAt(0, reserveRequest())
 			r.confirmAt(time.Minute, "tok_3ds")
 			r.env.RegisterDelayedCallback(func() {
-				w.complete3DS("pay_1", ok)
+				w.Complete3DS("pay_1", ok)
 				status := "authorized"
 				if !ok {
 					status = "failed"
@@ -334,29 +335,29 @@ func TestBooking_ThreeDSecure_FinishedByPaymentEvent(t *testing.T) {
 			require.Equal(t, "redirect", r.confirm.NextAction.Type)
 			if ok {
 				require.Equal(t, booking.StatusConfirmed, st.Status)
-				require.Equal(t, 8, w.seats)
+				require.Equal(t, 8, w.Seats())
 			} else {
 				require.Equal(t, booking.StatusExpired, st.Status, "a failed 3-D Secure leaves the booking HELD until expiry")
-				require.Equal(t, 9, w.seats)
-				require.Empty(t, w.leftovers())
+				require.Equal(t, 9, w.Seats())
+				require.Empty(t, w.Leftovers())
 			}
 		})
 	}
 }
 
 func TestBooking_SeatUnavailable_IsARefusal(t *testing.T) {
-	w := newWorld(t, 0)
+	w := sagatest.NewWorld(t, 0)
 	r := newRun(t, w)
 	r.reserveAt(0, reserveRequest())
 	st := r.execute()
 	require.Equal(t, "SeatUnavailable", appType(r.reserveErr), "got %v", r.reserveErr)
-	require.Equal(t, 1, w.count("HoldSeats"), "T5: seat-unavailable is not retried")
+	require.Equal(t, 1, w.Count("HoldSeats"), "T5: seat-unavailable is not retried")
 	require.Equal(t, booking.StatusFailed, st.Status)
 	require.Equal(t, booking.StatusFailed, r.dbStatus())
 }
 
 func TestBooking_InvalidPassengersAreFieldErrors(t *testing.T) {
-	w := newWorld(t, 9)
+	w := sagatest.NewWorld(t, 9)
 	r := newRun(t, w)
 	req := reserveRequest()
 	req.Contact.Phone = "12"
@@ -368,14 +369,14 @@ func TestBooking_InvalidPassengersAreFieldErrors(t *testing.T) {
 	var fields []booking.FieldError
 	require.NoError(t, appErr.Details(&fields))
 	require.Equal(t, "contact.phone", fields[0].Field)
-	require.Equal(t, 9, w.seats)
+	require.Equal(t, 9, w.Seats())
 }
 
 // TestBooking_I5_DoubleReserve sends reserve twice to one workflow (what
 // Update-With-Start with USE_EXISTING does on a double submit): one
 // booking, one hold, the same PNR.
 func TestBooking_I5_DoubleReserve(t *testing.T) {
-	w := newWorld(t, 9)
+	w := sagatest.NewWorld(t, 9)
 	r := newRun(t, w)
 	r.reserveAt(0, reserveRequest())
 	var second bookingsaga.State
@@ -388,8 +389,8 @@ func TestBooking_I5_DoubleReserve(t *testing.T) {
 	r.confirmAt(time.Minute, "tok_visa")
 	r.execute()
 	require.Equal(t, r.reserve.PNR, second.PNR)
-	require.Equal(t, 1, w.count("HoldSeats"))
-	require.Equal(t, 8, w.seats)
+	require.Equal(t, 1, w.Count("HoldSeats"))
+	require.Equal(t, 8, w.Seats())
 }
 
 // TestBooking_NeedsAttention_ParkAndResolve: a release that keeps failing
@@ -398,8 +399,8 @@ func TestBooking_I5_DoubleReserve(t *testing.T) {
 func TestBooking_NeedsAttention_ParkAndResolve(t *testing.T) {
 	for _, action := range []string{saga.SignalRetry, saga.SignalResolve} {
 		t.Run(action, func(t *testing.T) {
-			w := newWorld(t, 9)
-			w.faults["ReleaseHold"] = fault{}
+			w := sagatest.NewWorld(t, 9)
+			w.SetFault("ReleaseHold", sagatest.Fault{})
 			r := newRun(t, w)
 			r.reserveAt(0, reserveRequest())
 			var parked bookingsaga.State
@@ -409,9 +410,7 @@ func TestBooking_NeedsAttention_ParkAndResolve(t *testing.T) {
 				require.NoError(t, err)
 				require.NoError(t, v.Get(&parked))
 				parkedDB = r.dbStatus()
-				w.mu.Lock()
-				delete(w.faults, "ReleaseHold")
-				w.mu.Unlock()
+				w.ClearFault("ReleaseHold")
 				if action == saga.SignalRetry {
 					r.env.SignalWorkflow(saga.SignalRetry, nil)
 				} else {
@@ -424,9 +423,9 @@ func TestBooking_NeedsAttention_ParkAndResolve(t *testing.T) {
 			require.Equal(t, booking.StatusNeedsAttention, parkedDB)
 			require.Equal(t, booking.StatusExpired, st.Status)
 			require.Equal(t, booking.StatusExpired, r.dbStatus())
-			require.Equal(t, 10, w.calls["ReleaseHold"]-boolToInt(action == saga.SignalRetry), "bounded retries before parking")
+			require.Equal(t, 10, w.Count("ReleaseHold")-boolToInt(action == saga.SignalRetry), "bounded retries before parking")
 			if action == saga.SignalRetry {
-				require.Equal(t, 9, w.seats)
+				require.Equal(t, 9, w.Seats())
 			}
 		})
 	}
@@ -491,7 +490,7 @@ func TestBooking_T5_ActivityOptions(t *testing.T) {
 		o.Interceptors = []interceptor.WorkerInterceptor{&optionsRecorder{calls: &calls}}
 	}
 	for _, tokens := range [][]string{{"tok_visa"}, {"tok_decline"}, {"tok_3ds"}} {
-		w := newWorld(t, 9)
+		w := sagatest.NewWorld(t, 9)
 		r := newRun(t, w, withRecorder)
 		r.reserveAt(0, reserveRequest())
 		r.confirmAt(time.Minute, tokens[0])

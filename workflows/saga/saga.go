@@ -142,6 +142,44 @@ func (s *Saga) Compensate(ctx workflow.Context, checkpoint int) (*Resolution, er
 	return nil, nil
 }
 
+// Persist runs a forward step that must not be abandoned (a refund after
+// the seats went back on sale) until it succeeds, parking the saga between
+// failures exactly like a failing undo. It returns the operator's
+// resolution when one chose to finish the step by hand.
+func (s *Saga) Persist(ctx workflow.Context, name string, step func(ctx workflow.Context) error) (*Resolution, error) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	for {
+		err := step(dctx)
+		if err == nil {
+			if s.parked {
+				s.parked = false
+				if s.hooks.Unpark != nil {
+					s.hooks.Unpark(dctx, nil)
+				}
+			}
+			return nil, nil
+		}
+		workflow.GetLogger(ctx).Error("step failed; parking for an operator", "step", name, "error", err)
+		if !s.parked {
+			s.parked = true
+			if s.hooks.Park != nil {
+				s.hooks.Park(dctx, name, err)
+			}
+		}
+		res, werr := s.waitOperator(dctx)
+		if werr != nil {
+			return nil, werr
+		}
+		if res != nil {
+			s.parked = false
+			if s.hooks.Unpark != nil {
+				s.hooks.Unpark(dctx, res)
+			}
+			return res, nil
+		}
+	}
+}
+
 // waitOperator blocks until a retry (nil) or resolve signal arrives.
 func (s *Saga) waitOperator(ctx workflow.Context) (*Resolution, error) {
 	var res *Resolution

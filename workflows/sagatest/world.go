@@ -1,4 +1,10 @@
-package bookingsaga_test
+// Package sagatest is a small fake airline with real behaviour behind the
+// activity names the sagas call (a seat counter with holds, payment intents
+// with their state machine, a notification outbox) plus the real booking
+// activities over SQLite, with faults injectable by activity name. Saga
+// tests in testsuite and on a dev server use it; production code never
+// imports it.
+package sagatest
 
 import (
 	"context"
@@ -29,7 +35,8 @@ import (
 // a seat counter with holds, payment intents with a state machine, a
 // notification outbox, and the real booking activities over SQLite. Faults
 // are injected by activity name.
-type world struct {
+// World is the fake airline.
+type World struct {
 	mu sync.Mutex
 	t  testing.TB
 
@@ -45,20 +52,21 @@ type world struct {
 	events   []string
 
 	// faults maps an activity name to how it fails.
-	faults map[string]fault
+	faults map[string]Fault
 
 	svc  *booking.Service
 	acts *bookingact.Activities
 }
 
-type fault struct {
+// Fault describes how an activity fails.
+type Fault struct {
 	// afterEffect runs the side effect before failing (an ambiguous timeout, T8).
-	afterEffect bool
+	AfterEffect bool
 	// nonRetryable fails at once; otherwise every attempt fails.
-	nonRetryable bool
+	NonRetryable bool
 	// match restricts the fault to one input (e.g. the HELD transition). It
 	// runs under the world's lock: read w.calls directly.
-	match func(in any) bool
+	Match func(in any, calls map[string]int) bool
 }
 
 type fakeHold struct {
@@ -77,7 +85,8 @@ type fakeIntent struct {
 
 var errInjected = errors.New("injected fault")
 
-func newWorld(t testing.TB, seats int) *world {
+// NewWorld returns a world with seats seats on its one flight.
+func NewWorld(t testing.TB, seats int) *World {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
@@ -85,41 +94,42 @@ func newWorld(t testing.TB, seats int) *world {
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, bookinggorm.Migrate(ctx, db))
 	svc := booking.NewService(slog.New(slog.DiscardHandler), bookinggorm.New(db), time.Now, booking.Options{})
-	return &world{
+	return &World{
 		t: t, seats: seats, capacity: seats, holds: map[string]*fakeHold{},
 		intents: map[string]*fakeIntent{}, intentByKey: map[string]string{}, calls: map[string]int{},
-		notified: map[string]bool{}, faults: map[string]fault{},
+		notified: map[string]bool{}, faults: map[string]Fault{},
 		svc: svc, acts: bookingact.New(slog.New(slog.DiscardHandler), svc),
 	}
 }
 
 // inject reports whether the named call must fail, counting the call.
-func (w *world) inject(name string, in any) (fault, bool) {
+func (w *World) inject(name string, in any) (Fault, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls[name]++
 	f, ok := w.faults[name]
-	if ok && f.match != nil && !f.match(in) {
-		return fault{}, false
+	if ok && f.Match != nil && !f.Match(in, w.calls) {
+		return Fault{}, false
 	}
 	return f, ok
 }
 
-func (f fault) err() error {
-	if f.nonRetryable {
+func (f Fault) err() error {
+	if f.NonRetryable {
 		return temporal.NewNonRetryableApplicationError("injected fault", "Injected", errInjected)
 	}
 	return errInjected
 }
 
-func (w *world) count(name string) int {
+// Count returns how many times an activity ran.
+func (w *World) Count(name string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.calls[name]
 }
 
-// register puts every fake under the contract's activity names.
-func (w *world) register(r worker.Registry) {
+// Register puts every fake under the contract's activity names.
+func (w *World) Register(r worker.Registry) {
 	reg := func(fn any, name string) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
 	reg(w.ValidateQuote, "ValidateQuote")
 	reg(w.HoldSeats, "HoldSeats")
@@ -142,7 +152,8 @@ func (w *world) register(r worker.Registry) {
 	reg(w.PriceItinerary, "PriceItinerary")
 }
 
-func testQuote(id string) flightact.Quote {
+// Quote is the quote the fake flight domain prices.
+func Quote(id string) flightact.Quote {
 	dep := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	return flightact.Quote{
 		QuoteID: id, FlightIDs: []string{"SF100-20261201"}, FareID: "Y-STD", Cabin: "Y", BookingClass: "M", FareFamily: "Standard",
@@ -155,30 +166,30 @@ func testQuote(id string) flightact.Quote {
 	}
 }
 
-func (w *world) ValidateQuote(_ context.Context, in flightact.ValidateQuoteInput) (flightact.ValidateQuoteResult, error) {
+func (w *World) ValidateQuote(_ context.Context, in flightact.ValidateQuoteInput) (flightact.ValidateQuoteResult, error) {
 	if f, ok := w.inject("ValidateQuote", in); ok {
 		return flightact.ValidateQuoteResult{}, f.err()
 	}
 	if in.QuoteID == "expired" {
 		return flightact.ValidateQuoteResult{}, temporal.NewNonRetryableApplicationError("quote expired", flightact.ErrTypeQuoteExpired, nil)
 	}
-	return flightact.ValidateQuoteResult{Quote: testQuote(in.QuoteID)}, nil
+	return flightact.ValidateQuoteResult{Quote: Quote(in.QuoteID)}, nil
 }
 
-func (w *world) PriceItinerary(_ context.Context, in flightact.PriceItineraryInput) (flightact.PriceItineraryResult, error) {
+func (w *World) PriceItinerary(_ context.Context, in flightact.PriceItineraryInput) (flightact.PriceItineraryResult, error) {
 	if f, ok := w.inject("PriceItinerary", in); ok {
 		return flightact.PriceItineraryResult{}, f.err()
 	}
-	q := testQuote("q-change")
+	q := Quote("q-change")
 	q.FlightIDs = in.FlightIDs
 	q.Segments[0].FlightID = in.FlightIDs[0]
 	q.Total = money.New(50990, "EUR")
 	return flightact.PriceItineraryResult{Quote: q}, nil
 }
 
-func (w *world) HoldSeats(_ context.Context, in flightact.HoldSeatsInput) (flightact.HoldSeatsResult, error) {
+func (w *World) HoldSeats(_ context.Context, in flightact.HoldSeatsInput) (flightact.HoldSeatsResult, error) {
 	f, failing := w.inject("HoldSeats", in)
-	if failing && !f.afterEffect {
+	if failing && !f.AfterEffect {
 		return flightact.HoldSeatsResult{}, f.err()
 	}
 	w.mu.Lock()
@@ -196,7 +207,7 @@ func (w *world) HoldSeats(_ context.Context, in flightact.HoldSeatsInput) (fligh
 	return flightact.HoldSeatsResult{HoldID: in.HoldID, Status: "HELD", Seats: 1}, nil
 }
 
-func (w *world) ReleaseHold(_ context.Context, in flightact.ReleaseHoldInput) (flightact.ReleaseHoldResult, error) {
+func (w *World) ReleaseHold(_ context.Context, in flightact.ReleaseHoldInput) (flightact.ReleaseHoldResult, error) {
 	if f, ok := w.inject("ReleaseHold", in); ok {
 		return flightact.ReleaseHoldResult{}, f.err()
 	}
@@ -211,7 +222,7 @@ func (w *world) ReleaseHold(_ context.Context, in flightact.ReleaseHoldInput) (f
 	return flightact.ReleaseHoldResult{Released: true, Status: "RELEASED"}, nil
 }
 
-func (w *world) CommitHold(_ context.Context, in flightact.CommitHoldInput) (flightact.CommitHoldResult, error) {
+func (w *World) CommitHold(_ context.Context, in flightact.CommitHoldInput) (flightact.CommitHoldResult, error) {
 	if f, ok := w.inject("CommitHold", in); ok {
 		return flightact.CommitHoldResult{}, f.err()
 	}
@@ -225,7 +236,7 @@ func (w *world) CommitHold(_ context.Context, in flightact.CommitHoldInput) (fli
 	return flightact.CommitHoldResult{Status: "COMMITTED"}, nil
 }
 
-func (w *world) result(p *fakeIntent) paymentact.PaymentResult {
+func (w *World) result(p *fakeIntent) paymentact.PaymentResult {
 	r := paymentact.PaymentResult{PaymentID: p.id, Status: p.status, Amount: p.amount,
 		Captured: money.New(p.captured, p.amount.Currency), Refunded: money.New(p.refunded, p.amount.Currency)}
 	if p.status == "requires_action" {
@@ -234,9 +245,9 @@ func (w *world) result(p *fakeIntent) paymentact.PaymentResult {
 	return r
 }
 
-func (w *world) CreatePaymentIntent(_ context.Context, in paymentact.CreatePaymentIntentInput) (paymentact.PaymentResult, error) {
+func (w *World) CreatePaymentIntent(_ context.Context, in paymentact.CreatePaymentIntentInput) (paymentact.PaymentResult, error) {
 	f, failing := w.inject("CreatePaymentIntent", in)
-	if failing && !f.afterEffect {
+	if failing && !f.AfterEffect {
 		return paymentact.PaymentResult{}, f.err()
 	}
 	w.mu.Lock()
@@ -253,7 +264,7 @@ func (w *world) CreatePaymentIntent(_ context.Context, in paymentact.CreatePayme
 	return w.result(w.intents[id]), nil
 }
 
-func (w *world) AuthorizePayment(_ context.Context, in paymentact.AuthorizePaymentInput) (paymentact.PaymentResult, error) {
+func (w *World) AuthorizePayment(_ context.Context, in paymentact.AuthorizePaymentInput) (paymentact.PaymentResult, error) {
 	if f, ok := w.inject("AuthorizePayment", in); ok {
 		return paymentact.PaymentResult{}, f.err()
 	}
@@ -276,8 +287,8 @@ func (w *world) AuthorizePayment(_ context.Context, in paymentact.AuthorizePayme
 	return w.result(p), nil
 }
 
-// complete3DS is the provider finishing the customer's 3-D Secure step.
-func (w *world) complete3DS(id string, ok bool) {
+// Complete3DS is the provider finishing the customer's 3-D Secure step.
+func (w *World) Complete3DS(id string, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if ok {
@@ -287,7 +298,7 @@ func (w *world) complete3DS(id string, ok bool) {
 	}
 }
 
-func (w *world) GetPayment(_ context.Context, in paymentact.GetPaymentInput) (paymentact.PaymentResult, error) {
+func (w *World) GetPayment(_ context.Context, in paymentact.GetPaymentInput) (paymentact.PaymentResult, error) {
 	if f, ok := w.inject("GetPayment", in); ok {
 		return paymentact.PaymentResult{}, f.err()
 	}
@@ -300,9 +311,9 @@ func (w *world) GetPayment(_ context.Context, in paymentact.GetPaymentInput) (pa
 	return w.result(p), nil
 }
 
-func (w *world) CapturePayment(_ context.Context, in paymentact.CapturePaymentInput) (paymentact.PaymentResult, error) {
+func (w *World) CapturePayment(_ context.Context, in paymentact.CapturePaymentInput) (paymentact.PaymentResult, error) {
 	f, failing := w.inject("CapturePayment", in)
-	if failing && !f.afterEffect {
+	if failing && !f.AfterEffect {
 		return paymentact.PaymentResult{}, f.err()
 	}
 	w.mu.Lock()
@@ -320,7 +331,7 @@ func (w *world) CapturePayment(_ context.Context, in paymentact.CapturePaymentIn
 	return w.result(p), nil
 }
 
-func (w *world) VoidPayment(_ context.Context, in paymentact.VoidPaymentInput) (paymentact.PaymentResult, error) {
+func (w *World) VoidPayment(_ context.Context, in paymentact.VoidPaymentInput) (paymentact.PaymentResult, error) {
 	if f, ok := w.inject("VoidPayment", in); ok {
 		return paymentact.PaymentResult{}, f.err()
 	}
@@ -334,7 +345,7 @@ func (w *world) VoidPayment(_ context.Context, in paymentact.VoidPaymentInput) (
 	return w.result(p), nil
 }
 
-func (w *world) RefundPayment(_ context.Context, in paymentact.RefundPaymentInput) (paymentact.PaymentResult, error) {
+func (w *World) RefundPayment(_ context.Context, in paymentact.RefundPaymentInput) (paymentact.PaymentResult, error) {
 	if f, ok := w.inject("RefundPayment", in); ok {
 		return paymentact.PaymentResult{}, f.err()
 	}
@@ -354,7 +365,7 @@ func (w *world) RefundPayment(_ context.Context, in paymentact.RefundPaymentInpu
 	return w.result(p), nil
 }
 
-func (w *world) SendBookingNotification(_ context.Context, in customeract.SendBookingNotificationInput) (customeract.SendBookingNotificationResult, error) {
+func (w *World) SendBookingNotification(_ context.Context, in customeract.SendBookingNotificationInput) (customeract.SendBookingNotificationResult, error) {
 	if f, ok := w.inject("SendBookingNotification", in); ok {
 		return customeract.SendBookingNotificationResult{}, f.err()
 	}
@@ -369,9 +380,9 @@ func (w *world) SendBookingNotification(_ context.Context, in customeract.SendBo
 	return customeract.SendBookingNotificationResult{NotificationIDs: []string{key}}, nil
 }
 
-func (w *world) CreateBooking(ctx context.Context, in bookingact.CreateBookingInput) (bookingact.BookingResult, error) {
+func (w *World) CreateBooking(ctx context.Context, in bookingact.CreateBookingInput) (bookingact.BookingResult, error) {
 	f, failing := w.inject("CreateBooking", in)
-	if failing && !f.afterEffect {
+	if failing && !f.AfterEffect {
 		return bookingact.BookingResult{}, f.err()
 	}
 	r, err := w.acts.CreateBooking(ctx, in)
@@ -381,23 +392,23 @@ func (w *world) CreateBooking(ctx context.Context, in bookingact.CreateBookingIn
 	return r, err
 }
 
-func (w *world) SetBookingStatus(ctx context.Context, in bookingact.SetBookingStatusInput) (bookingact.BookingResult, error) {
+func (w *World) SetBookingStatus(ctx context.Context, in bookingact.SetBookingStatusInput) (bookingact.BookingResult, error) {
 	if f, ok := w.inject("SetBookingStatus", in); ok {
 		return bookingact.BookingResult{}, f.err()
 	}
 	return w.acts.SetBookingStatus(ctx, in)
 }
 
-func (w *world) ConfirmBooking(ctx context.Context, in bookingact.ConfirmBookingInput) (bookingact.BookingResult, error) {
+func (w *World) ConfirmBooking(ctx context.Context, in bookingact.ConfirmBookingInput) (bookingact.BookingResult, error) {
 	if f, ok := w.inject("ConfirmBooking", in); ok {
 		return bookingact.BookingResult{}, f.err()
 	}
 	return w.acts.ConfirmBooking(ctx, in)
 }
 
-// leftovers lists what a finished saga must not leave behind: held seats
+// Leftovers lists what a finished saga must not leave behind: held seats
 // and authorized or captured-but-unrefunded money.
-func (w *world) leftovers() []string {
+func (w *World) Leftovers() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var out []string
@@ -414,7 +425,8 @@ func (w *world) leftovers() []string {
 	return out
 }
 
-func (w *world) intentStatuses() []string {
+// IntentStatuses lists the intents' statuses in creation order.
+func (w *World) IntentStatuses() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := make([]string, 0, len(w.intents))
@@ -422,4 +434,58 @@ func (w *world) intentStatuses() []string {
 		out = append(out, w.intents[fmt.Sprintf("pay_%d", i)].status)
 	}
 	return out
+}
+
+// SetFault makes an activity fail as f describes.
+func (w *World) SetFault(name string, f Fault) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.faults[name] = f
+}
+
+// ClearFault heals an activity.
+func (w *World) ClearFault(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.faults, name)
+}
+
+// Seats returns the seats left for sale.
+func (w *World) Seats() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seats
+}
+
+// Events lists the notifications sent, in order.
+func (w *World) Events() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.events...)
+}
+
+// Service is the real booking service behind the booking activities.
+func (w *World) Service() *booking.Service { return w.svc }
+
+// Intent returns a payment intent's captured and refunded amounts.
+func (w *World) Intent(id string) (status string, captured, refunded int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.intents[id]
+	return p.status, p.captured, p.refunded
+}
+
+// AddIntent records a captured intent (a booking paid before the test).
+func (w *World) AddIntent(id string, amount money.Money) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.intents[id] = &fakeIntent{id: id, status: "captured", amount: amount, captured: amount.Amount}
+}
+
+// AddHold records a committed hold (a booking sold before the test).
+func (w *World) AddHold(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seats--
+	w.holds[id] = &fakeHold{seats: 1, status: "COMMITTED"}
 }

@@ -1,0 +1,211 @@
+// Package cancelsaga is the CancelBookingWorkflow (id cancel/{bookingId},
+// task queue booking-saga): from an accepted cancellation quote it marks the
+// booking CANCELLING, releases the seats, refunds the quoted amount, marks
+// it CANCELLED and tells the customer. Until the seats are released a
+// failure restores the CONFIRMED booking; after that the saga only moves
+// forward, and a refund that keeps failing parks it in NEEDS_ATTENTION.
+package cancelsaga
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/skyfly/skyfly/activities/bookingact"
+	"github.com/skyfly/skyfly/activities/customeract"
+	"github.com/skyfly/skyfly/activities/flightact"
+	"github.com/skyfly/skyfly/activities/paymentact"
+	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/services/booking"
+	"github.com/skyfly/skyfly/temporal/queues"
+	"github.com/skyfly/skyfly/workflows/saga"
+)
+
+// Names of the workflow, its update and query.
+const (
+	WorkflowName = "CancelBookingWorkflow"
+	// UpdateStarted answers once the booking is CANCELLING (the API's 202).
+	UpdateStarted = "started"
+	QueryState    = "state"
+)
+
+// Input starts a cancellation from an accepted quote.
+type Input struct {
+	BookingID  string          `json:"bookingId"`
+	CustomerID string          `json:"customerId"`
+	PNR        string          `json:"pnr"`
+	QuoteID    string          `json:"quoteId"`
+	HoldID     string          `json:"holdId"`
+	PaymentID  string          `json:"paymentId"`
+	FlightIDs  []string        `json:"flightIds"`
+	Refund     money.Money     `json:"refund"`
+	Penalty    money.Money     `json:"penalty"`
+	Actor      string          `json:"actor,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Contact    booking.Contact `json:"contact"`
+	Language   string          `json:"language,omitempty"`
+}
+
+// State is the cancellation's progress.
+type State struct {
+	BookingID   string         `json:"bookingId"`
+	Status      booking.Status `json:"status"`
+	Refunded    money.Money    `json:"refunded"`
+	StuckStep   string         `json:"stuckStep,omitempty"`
+	Compensated []string       `json:"compensated,omitempty"`
+	Failure     string         `json:"failure,omitempty"`
+}
+
+type wf struct {
+	in      Input
+	st      State
+	saga    *saga.Saga
+	started bool
+	fa      *flightact.Activities
+	pa      *paymentact.Activities
+	ca      *customeract.Activities
+	ba      *bookingact.Activities
+}
+
+// CancelBookingWorkflow cancels a confirmed booking.
+func CancelBookingWorkflow(ctx workflow.Context, in Input) (State, error) {
+	w := &wf{in: in, st: State{BookingID: in.BookingID, Status: booking.StatusConfirmed, Refunded: money.New(0, in.Refund.Currency)}}
+	w.saga = saga.New(ctx, saga.Hooks{Park: w.park, Unpark: w.unpark})
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return w.st, nil }); err != nil {
+		return w.st, fmt.Errorf("register query: %w", err)
+	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateStarted, func(ctx workflow.Context) (State, error) {
+		if err := workflow.Await(ctx, func() bool { return w.started }); err != nil {
+			return w.st, err
+		}
+		if w.st.Failure != "" && w.st.Status == booking.StatusConfirmed {
+			return w.st, temporal.NewNonRetryableApplicationError(w.st.Failure, "CancellationFailed", nil)
+		}
+		return w.st, nil
+	}); err != nil {
+		return w.st, fmt.Errorf("register update: %w", err)
+	}
+	w.publish(ctx)
+	err := w.run(ctx)
+	w.started = true
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	_ = workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) })
+	w.st.Compensated = w.saga.Log
+	return w.st, err
+}
+
+func (w *wf) run(ctx workflow.Context) error {
+	w.saga.Add("restore-confirmed", func(ctx workflow.Context) error {
+		return w.setStatus(ctx, booking.StatusConfirmed, "cancellation_failed", w.st.Failure)
+	})
+	if err := w.setStatus(ctx, booking.StatusCancelling, "cancellation_started", w.in.Reason); err != nil {
+		return w.abort(ctx, err)
+	}
+	w.started = true
+	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ReleaseHold, flightact.ReleaseHoldInput{
+		HoldID: w.in.HoldID, Reason: "cancelled",
+	}).Get(ctx, nil); err != nil {
+		return w.abort(ctx, fmt.Errorf("release seats: %w", err))
+	}
+	// The seats are back on sale: from here the saga only moves forward.
+	w.saga.Forget()
+	if w.in.Refund.Amount > 0 {
+		res, err := w.saga.Persist(ctx, "refund", func(ctx workflow.Context) error {
+			amount := w.in.Refund
+			var out paymentact.PaymentResult
+			if err := workflow.ExecuteActivity(saga.Undo(ctx, queues.Payment), w.pa.RefundPayment, paymentact.RefundPaymentInput{
+				IdempotencyKey: "cancel/" + w.in.BookingID + "/refund", PaymentID: w.in.PaymentID, Amount: &amount, Reason: "cancellation",
+			}).Get(ctx, &out); err != nil {
+				return fmt.Errorf("refund %s: %w", w.in.PaymentID, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if res == nil {
+			w.st.Refunded = w.in.Refund
+		}
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	if _, err := w.saga.Persist(dctx, "mark-cancelled", func(ctx workflow.Context) error {
+		return workflow.ExecuteLocalActivity(saga.Local(ctx), w.ba.CompleteCancellation, bookingact.CompleteCancellationInput{
+			BookingID: w.in.BookingID, Refunded: w.st.Refunded, Actor: w.in.Actor,
+		}).Get(ctx, nil)
+	}); err != nil {
+		return err
+	}
+	w.st.Status = booking.StatusCancelled
+	w.publish(ctx)
+	w.notify(dctx, customeract.EventCancelled)
+	if w.st.Refunded.Amount > 0 {
+		w.notify(dctx, customeract.EventRefunded)
+	}
+	return nil
+}
+
+// abort restores the confirmed booking when the seats are still held.
+func (w *wf) abort(ctx workflow.Context, cause error) error {
+	w.st.Failure = cause.Error()
+	w.started = true
+	_, _ = w.saga.Compensate(ctx, 0)
+	w.st.Status = booking.StatusConfirmed
+	w.publish(ctx)
+	return temporal.NewNonRetryableApplicationError("cancellation failed; the booking stays confirmed", "CancellationFailed", cause)
+}
+
+func (w *wf) setStatus(ctx workflow.Context, s booking.Status, event, reason string) error {
+	if err := workflow.ExecuteLocalActivity(saga.Local(ctx), w.ba.SetBookingStatus, bookingact.SetBookingStatusInput{
+		BookingID: w.in.BookingID, Status: s, Event: event, Actor: w.in.Actor, Reason: reason,
+	}).Get(ctx, nil); err != nil {
+		return fmt.Errorf("mark booking %s: %w", s, err)
+	}
+	w.st.Status = s
+	w.publish(ctx)
+	return nil
+}
+
+func (w *wf) park(ctx workflow.Context, step string, err error) {
+	w.st.StuckStep, w.st.Failure = step, err.Error()
+	if serr := w.setStatus(ctx, booking.StatusNeedsAttention, "needs_attention", step+" failed"); serr != nil {
+		workflow.GetLogger(ctx).Error("cannot record NEEDS_ATTENTION", "error", serr)
+	}
+	w.st.Status = booking.StatusNeedsAttention
+	w.publish(ctx)
+}
+
+func (w *wf) unpark(ctx workflow.Context, res *saga.Resolution) {
+	w.st.StuckStep = ""
+	if res != nil {
+		workflow.GetLogger(ctx).Info("resolved by operator", "operator", res.Operator, "reason", res.Reason)
+		w.in.Actor = res.Operator
+	}
+	w.publish(ctx)
+}
+
+func (w *wf) publish(ctx workflow.Context) {
+	updates := []temporal.SearchAttributeUpdate{
+		temporal.NewSearchAttributeKeyKeyword(queues.AttrBookingStatus).ValueSet(string(w.st.Status)),
+		temporal.NewSearchAttributeKeyKeyword(queues.AttrCustomerID).ValueSet(w.in.CustomerID),
+		temporal.NewSearchAttributeKeyKeyword(queues.AttrPNR).ValueSet(w.in.PNR),
+	}
+	if len(w.in.FlightIDs) > 0 {
+		updates = append(updates, temporal.NewSearchAttributeKeyKeywordList(queues.AttrFlightID).ValueSet(w.in.FlightIDs))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	}
+	_ = workflow.UpsertMemo(ctx, map[string]any{"pnr": w.in.PNR, "status": string(w.st.Status), "stuckStep": w.st.StuckStep, "failure": w.st.Failure})
+}
+
+func (w *wf) notify(ctx workflow.Context, event string) {
+	in := customeract.SendBookingNotificationInput{
+		BookingID: w.in.BookingID, Event: event, Sequence: 1, CustomerID: w.in.CustomerID,
+		Email: w.in.Contact.Email, Phone: w.in.Contact.Phone, Language: w.in.Language,
+		Data: map[string]string{"pnr": w.in.PNR, "refund": w.st.Refunded.String(), "penalty": w.in.Penalty.String()},
+	}
+	if err := workflow.ExecuteActivity(saga.Notify(ctx, queues.Customer), w.ca.SendBookingNotification, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("notification failed", "event", event, "error", err)
+	}
+}
