@@ -97,15 +97,25 @@ func (a *api) do(t *testing.T, method, path, token, key string, body any) resp {
 
 func send(t *testing.T, req *http.Request) resp {
 	t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	out, err := trySend(req)
 	require.NoError(t, err)
+	return out
+}
+
+// trySend is send for goroutines, which must not call t.FailNow.
+func trySend(req *http.Request) (resp, error) {
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return resp{}, err
+	}
 	defer res.Body.Close()
 	var buf bytes.Buffer
-	_, err = buf.ReadFrom(res.Body)
-	require.NoError(t, err)
+	if _, err := buf.ReadFrom(res.Body); err != nil {
+		return resp{}, err
+	}
 	out := resp{status: res.StatusCode, header: res.Header, raw: buf.String()}
 	_ = json.Unmarshal(buf.Bytes(), &out.body)
-	return out
+	return out, nil
 }
 
 func intentBody(booking string) map[string]any {
@@ -241,17 +251,23 @@ func TestAPI_P2_ConcurrentCapturesWithOneKey(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.do(t, "POST", "/api/v1/payments/"+id+"/authorize", svc, "a", map[string]any{"token": "tok_visa"}).status)
 	const n = 6
 	var wg sync.WaitGroup
-	codes := make([]int, n)
+	results := make([]resp, n)
+	errs := make([]error, n)
 	for i := range n {
+		req, err := http.NewRequest("POST", a.srv.URL+"/api/v1/payments/"+id+"/capture", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+svc)
+		req.Header.Set(idempotency.Header, "cap")
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i] = a.do(t, "POST", "/api/v1/payments/"+id+"/capture", svc, "cap", nil).status
+			results[i], errs[i] = trySend(req)
 		}()
 	}
 	wg.Wait()
-	for i, code := range codes {
-		require.Contains(t, []int{http.StatusOK, http.StatusConflict}, code, "request %d", i)
+	for i, r := range results {
+		require.NoError(t, errs[i])
+		require.Contains(t, []int{http.StatusOK, http.StatusConflict}, r.status, "request %d: %s", i, r.raw)
 	}
 	page, err := a.env.Store.AuditPage(context.Background(), 0, 100)
 	require.NoError(t, err)
@@ -306,14 +322,15 @@ func TestAPI_W1_W3_Webhooks(t *testing.T) {
 	require.NoError(t, err)
 	key, err := a.env.Keys.Current(ctx, secrets.KeyWebhookSecret)
 	require.NoError(t, err)
-	post := func(header string, body []byte) resp {
+	newReq := func(header string, body []byte) *http.Request {
 		req, err := http.NewRequest("POST", a.srv.URL+"/api/v1/payments/webhooks/provider", bytes.NewReader(body))
 		require.NoError(t, err)
 		if header != "" {
 			req.Header.Set(payment.SignatureHeader, header)
 		}
-		return send(t, req)
+		return req
 	}
+	post := func(header string, body []byte) resp { return send(t, newReq(header, body)) }
 	bad := post("", body)
 	require.Equal(t, http.StatusBadRequest, bad.status)
 	require.Equal(t, paymentapi.CodeInvalidSignature, bad.body["code"])
@@ -323,13 +340,16 @@ func TestAPI_W1_W3_Webhooks(t *testing.T) {
 	header := payment.Sign(a.env.Clock.Now(), body, key.Material)
 	var wg sync.WaitGroup
 	results := make([]resp, 4)
+	errs := make([]error, len(results))
 	for i := range results {
+		req := newReq(header, body)
 		wg.Add(1)
-		go func() { defer wg.Done(); results[i] = post(header, body) }()
+		go func() { defer wg.Done(); results[i], errs[i] = trySend(req) }()
 	}
 	wg.Wait()
 	applied := 0
-	for _, r := range results {
+	for i, r := range results {
+		require.NoError(t, errs[i])
 		require.Equal(t, http.StatusOK, r.status, r.raw)
 		if r.body["outcome"] == payment.OutcomeApplied {
 			applied++
