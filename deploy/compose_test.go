@@ -346,6 +346,7 @@ func TestCompose_PlatformWiring(t *testing.T) {
 	uiPublished := ui.Ports[0].Published
 	require.Equal(t, "http://localhost:"+uiPublished, env(t, codec, "SKYFLY_CODEC_CORS_ORIGIN"))
 	require.Equal(t, "http://localhost:"+codec.Ports[0].Published, env(t, ui, "TEMPORAL_CODEC_ENDPOINT"))
+	require.Equal(t, "true", env(t, ui, "TEMPORAL_CODEC_INCLUDE_CREDENTIALS"), "the UI sends the codec session cookie")
 	require.Equal(t, listenPort(t, env(t, codec, "SKYFLY_CODEC_ADDR")), publishedTarget(t, codec))
 	require.NotEmpty(t, env(t, codec, "SKYFLY_CODEC_TOKEN"))
 	require.Equal(t, env(t, codec, "SKYFLY_CODEC_TOKEN"), env(t, service(t, p, "vault-seed"), "SKYFLY_CODEC_TOKEN"))

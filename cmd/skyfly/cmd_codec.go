@@ -67,7 +67,9 @@ func runCodecServer(ctx context.Context, args []string, getenv func(string) stri
 		if generated {
 			lines = append(lines, "token:        "+token+"  (generated; set SKYFLY_CODEC_TOKEN to fix it)")
 		}
-		lines = append(lines, "CLI:          temporal workflow show --codec-endpoint http://"+addr+" --codec-auth 'Bearer <token>' ...")
+		lines = append(lines,
+			"Temporal UI:  sign in once at http://"+addr+"/session, then set the UI's codec endpoint to http://"+addr+" with credentials",
+			"CLI:          temporal workflow show --codec-endpoint http://"+addr+" --codec-auth 'Bearer <token>' ...")
 		printBox(stdout, "SkyFly codec server", lines)
 	}
 	return <-errc

@@ -1,14 +1,18 @@
 package codec
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/converter"
 
@@ -32,11 +36,22 @@ type ServerConfig struct {
 	MaxBodyBytes int64
 	// Logger records refused requests (default: discarded).
 	Logger *slog.Logger
+	// SessionTTL is the lifetime of a browser session cookie (default 12h).
+	SessionTTL time.Duration
+	// Now is the clock of session cookies (default time.Now).
+	Now func() time.Time
 }
+
+// SessionCookie is the cookie a browser session carries. The Temporal UI
+// can send cookies to the codec endpoint (TEMPORAL_CODEC_INCLUDE_CREDENTIALS)
+// but cannot add an Authorization header of its own, so an operator opens
+// /session once, enters the token, and the UI's requests carry the cookie.
+const SessionCookie = "skyfly_codec_session"
 
 // Server serves the Temporal codec server protocol: POST .../encode and
 // POST .../decode with a JSON {"payloads":[...]} body, behind a bearer token
-// and CORS for the UI's origin. It answers GET /healthz without a token.
+// (or a session cookie obtained with it at /session) and CORS for the UI's
+// origin. It answers GET /healthz without a token.
 type Server struct {
 	codec      http.Handler
 	tokenHash  [sha256.Size]byte
@@ -44,6 +59,8 @@ type Server struct {
 	namespaces map[string]bool
 	maxBody    int64
 	log        *slog.Logger
+	sessionTTL time.Duration
+	now        func() time.Time
 }
 
 // NewServer returns the codec server over codecs (applied in order on
@@ -56,11 +73,19 @@ func NewServer(cfg ServerConfig, codecs ...converter.PayloadCodec) (*Server, err
 		return nil, errors.New("codec server: no codec")
 	}
 	s := &Server{
-		codec:     converter.NewPayloadCodecHTTPHandler(codecs...),
-		tokenHash: sha256.Sum256([]byte(cfg.Token)),
-		origin:    strings.TrimSuffix(cfg.AllowedOrigin, "/"),
-		maxBody:   cfg.MaxBodyBytes,
-		log:       cfg.Logger,
+		codec:      converter.NewPayloadCodecHTTPHandler(codecs...),
+		tokenHash:  sha256.Sum256([]byte(cfg.Token)),
+		origin:     strings.TrimSuffix(cfg.AllowedOrigin, "/"),
+		maxBody:    cfg.MaxBodyBytes,
+		log:        cfg.Logger,
+		sessionTTL: cfg.SessionTTL,
+		now:        cfg.Now,
+	}
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = 12 * time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 8 << 20
@@ -82,6 +107,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
+		return
+	}
+	if r.URL.Path == "/session" {
+		s.session(w, r)
 		return
 	}
 	isCodecPath := strings.HasSuffix(r.URL.Path, "/encode") || strings.HasSuffix(r.URL.Path, "/decode")
@@ -128,15 +157,101 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.codec.ServeHTTP(w, r)
 }
 
-// authorized compares the bearer token in constant time: hashing both sides
-// first also hides the expected token's length.
+// authorized accepts the bearer token or a valid session cookie.
 func (s *Server) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return s.tokenMatches(strings.TrimSpace(token))
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return s.sessionValid(c.Value)
+	}
+	return false
+}
+
+// tokenMatches compares in constant time: hashing both sides first also
+// hides the expected token's length.
+func (s *Server) tokenMatches(token string) bool {
+	got := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
+}
+
+// sessionValue is "<expiry unix>.<hex HMAC-SHA256(token hash, expiry)>": it
+// proves knowledge of the token without containing it, and expires.
+func (s *Server) sessionValue(expires time.Time) string {
+	exp := strconv.FormatInt(expires.Unix(), 10)
+	return exp + "." + hex.EncodeToString(s.sessionMAC(exp))
+}
+
+func (s *Server) sessionMAC(exp string) []byte {
+	m := hmac.New(sha256.New, s.tokenHash[:])
+	m.Write([]byte("skyfly-codec-session:" + exp))
+	return m.Sum(nil)
+}
+
+func (s *Server) sessionValid(v string) bool {
+	exp, mac, ok := strings.Cut(v, ".")
+	if !ok {
 		return false
 	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
+	unix, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || !s.now().Before(time.Unix(unix, 0)) {
+		return false
+	}
+	got, err := hex.DecodeString(mac)
+	return err == nil && hmac.Equal(got, s.sessionMAC(exp))
+}
+
+var sessionPage = template.Must(template.New("session").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>SkyFly codec server</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>SkyFly codec server</h1>
+{{if .OK}}<p>Signed in until {{.Until}}. The Temporal UI can now decode payloads
+(its codec endpoint must send credentials).</p>
+{{else}}<p>Enter the codec token (SKYFLY_CODEC_TOKEN) to let this browser decode
+workflow payloads in the Temporal UI.</p>
+{{if .Failed}}<p style="color: #b00">That token is not valid.</p>{{end}}
+<form method="post" action="/session"><input type="password" name="token" autocomplete="off" autofocus size="50">
+<button type="submit">Sign in</button></form>{{end}}
+</body></html>`))
+
+// session serves the sign-in form (GET) and exchanges the token for a
+// session cookie (POST, form field "token").
+func (s *Server) session(w http.ResponseWriter, r *http.Request) {
+	type page struct {
+		OK, Failed bool
+		Until      string
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	switch r.Method {
+	case http.MethodGet:
+		_ = sessionPage.Execute(w, page{})
+	case http.MethodPost:
+		r.Body = http.MaxBytesReader(w, r.Body, 4096)
+		if err := r.ParseForm(); err != nil || !s.tokenMatches(r.PostForm.Get("token")) {
+			s.log.Info("codec server refused a session", "remote", r.RemoteAddr)
+			w.WriteHeader(http.StatusUnauthorized)
+			_ = sessionPage.Execute(w, page{Failed: true})
+			return
+		}
+		expires := s.now().Add(s.sessionTTL)
+		http.SetCookie(w, &http.Cookie{
+			Name:     SessionCookie,
+			Value:    s.sessionValue(expires),
+			Path:     "/",
+			Expires:  expires,
+			HttpOnly: true,
+			Secure:   r.TLS != nil,
+			// The UI and the codec server are the same site (ports do
+			// not count), so Strict still lets the UI's fetches send it.
+			SameSite: http.SameSiteStrictMode,
+		})
+		_ = sessionPage.Execute(w, page{OK: true, Until: expires.UTC().Format(time.RFC1123)})
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		s.problem(w, r, problem.New(http.StatusMethodNotAllowed, problem.CodeMethodNotAllowed, "use GET or POST"))
+	}
 }
 
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, p *problem.Problem) {

@@ -3,9 +3,14 @@ package codec_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
@@ -214,4 +219,83 @@ func TestNewServer_RequiresAToken(t *testing.T) {
 	require.NoError(t, err)
 	_, err = codec.NewServer(codec.ServerConfig{}, c)
 	require.Error(t, err)
+}
+
+func TestCodecServer_BrowserSessionForTheTemporalUI(t *testing.T) {
+	keys := newKeyring(t)
+	c, err := codec.New(keys)
+	require.NoError(t, err)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	srv, err := codec.NewServer(codec.ServerConfig{
+		Token: testToken, AllowedOrigin: testOrigin, SessionTTL: time.Hour,
+		Now: func() time.Time { return now },
+	}, c)
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	workerDC := converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+	encrypted, err := workerDC.ToPayload(alice)
+	require.NoError(t, err)
+	body := payloadsBody(t, encrypted)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	signIn := func(token string) *http.Response {
+		resp, err := noRedirect.PostForm(ts.URL+"/session", url.Values{"token": {token}})
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	decodeWithCookie := func(c *http.Cookie) int {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/decode", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Origin", testOrigin)
+		req.AddCookie(c)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	t.Run("the sign-in form is served", func(t *testing.T) {
+		resp, err := http.Get(ts.URL + "/session")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		page, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Contains(t, string(page), `name="token"`)
+	})
+
+	t.Run("a wrong token gets no session", func(t *testing.T) {
+		resp := signIn("wrong")
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		require.Empty(t, resp.Cookies())
+	})
+
+	resp := signIn(testToken)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Len(t, resp.Cookies(), 1)
+	cookie := resp.Cookies()[0]
+	require.Equal(t, codec.SessionCookie, cookie.Name)
+	require.True(t, cookie.HttpOnly)
+	require.Equal(t, http.SameSiteStrictMode, cookie.SameSite)
+	require.NotContains(t, cookie.Value, testToken, "the cookie does not carry the token")
+
+	t.Run("the session cookie decodes like the token", func(t *testing.T) {
+		require.Equal(t, http.StatusOK, decodeWithCookie(cookie))
+	})
+
+	t.Run("a forged cookie is refused", func(t *testing.T) {
+		exp, mac, _ := strings.Cut(cookie.Value, ".")
+		n, err := strconv.ParseInt(exp, 10, 64)
+		require.NoError(t, err)
+		forged := &http.Cookie{Name: codec.SessionCookie, Value: strconv.FormatInt(n+86400, 10) + "." + mac}
+		require.Equal(t, http.StatusUnauthorized, decodeWithCookie(forged), "a later expiry breaks the MAC")
+		require.Equal(t, http.StatusUnauthorized, decodeWithCookie(&http.Cookie{Name: codec.SessionCookie, Value: "garbage"}))
+	})
+
+	t.Run("an expired session is refused", func(t *testing.T) {
+		now = now.Add(time.Hour)
+		require.Equal(t, http.StatusUnauthorized, decodeWithCookie(cookie))
+	})
 }
