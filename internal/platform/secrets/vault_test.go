@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/temporal/codec"
 )
 
 // Compile-time check that Vault implements Provider.
@@ -470,5 +472,30 @@ func TestVault_RejectsBadCredentials(t *testing.T) {
 			_, err := secrets.NewVault(ctx, tt.cfg)
 			require.ErrorContains(t, err, tt.want)
 		})
+	}
+}
+
+func TestVault_V1_CodecKeysComeFromVaultAndRotate(t *testing.T) {
+	ctx := context.Background()
+	f, ts := newFakeVault(t)
+	v := newVault(t, secrets.VaultConfig{Addr: ts.URL, Token: "root-token"})
+	dc, err := codec.NewDataConverter(v, codec.WithCacheTTL(0))
+	require.NoError(t, err)
+
+	before, err := dc.ToPayload("passport X1234567")
+	require.NoError(t, err)
+	require.Equal(t, "temporal-codec/v1", string(before.Metadata[codec.MetadataKeyID]))
+	require.Len(t, f.storedMaterial(), 1, "the codec key was created in Vault")
+
+	_, err = v.Rotate(ctx, secrets.KeyCodec)
+	require.NoError(t, err)
+	after, err := dc.ToPayload("passport X1234567")
+	require.NoError(t, err)
+	require.Equal(t, "temporal-codec/v2", string(after.Metadata[codec.MetadataKeyID]))
+
+	for _, p := range []*commonpb.Payload{before, after} {
+		var got string
+		require.NoError(t, dc.FromPayload(p, &got), "payloads of both versions decode during the overlap")
+		require.Equal(t, "passport X1234567", got)
 	}
 }
