@@ -79,11 +79,19 @@ func NewService(cfg Config) (*Service, error) {
 	}, nil
 }
 
-// RandomID returns prefix + "_" + 24 random hex digits.
+// idAlphabet has no digits, so that no generated id can ever look like a
+// card number to LooksLikePAN.
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz"
+
+// RandomID returns prefix + "_" + 24 random lowercase letters (about 112
+// bits).
 func RandomID(prefix string) string {
-	b := make([]byte, 12)
+	b := make([]byte, 24)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return prefix + "_" + hex.EncodeToString(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return prefix + "_" + string(b)
 }
 
 // CreateIntentInput creates an intent.

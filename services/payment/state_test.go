@@ -121,3 +121,14 @@ func TestDeclineError_MatchesErrDeclined(t *testing.T) {
 	require.True(t, errors.As(err, &de))
 	require.Equal(t, "card_declined", de.Code)
 }
+
+func TestRandomID_C1_NeverLooksLikeACardNumber(t *testing.T) {
+	seen := map[string]bool{}
+	for range 2000 {
+		id := payment.RandomID("pay")
+		require.False(t, payment.LooksLikePAN(id), id)
+		require.False(t, seen[id], "duplicate id %s", id)
+		seen[id] = true
+		require.Len(t, id, len("pay_")+24)
+	}
+}
