@@ -3,15 +3,91 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/skyfly/skyfly/activities/flightact"
+	"github.com/skyfly/skyfly/api/flightapi"
+	"github.com/skyfly/skyfly/internal/platform/idempotency"
+	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/services/flight"
+	"github.com/skyfly/skyfly/services/flight/flightgorm"
+	"github.com/skyfly/skyfly/services/flight/flightredis"
+	"github.com/skyfly/skyfly/services/flight/seeddata"
+	"github.com/skyfly/skyfly/temporal/queues"
 )
 
-// wireFlight builds the flight domain. Owned by the flight domain work; until it lands
-// the domain is not available.
+// Flight demo schedule and cache settings.
+const (
+	flightSeedDays       = 60
+	flightSearchCacheTTL = 30 * time.Second
+)
+
+// wireFlight builds the flight domain: its API, its activity worker on task
+// queue "flight", the hold sweeper, the schedule reloader and the demo
+// network seed.
 func wireFlight(ctx context.Context, d deps) (*domain, error) {
-	return nil, errors.New("flight domain is not built yet")
+	if d.verifier == nil {
+		return nil, errors.New("flight: a token verifier is required")
+	}
+	log := d.log.With("domain", "flight")
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: d.cfg.FlightDSN, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("flight db: %w", err)
+	}
+	var cache flight.SearchCache // nil: in-process LRU
+	if d.redis != nil {
+		cache = flightredis.New(d.redis, log, flightSearchCacheTTL, "skyfly:flight:")
+	}
+	svc := flight.NewService(log, flightgorm.New(db), d.now, cache, flight.Config{
+		QuoteTTL: d.cfg.QuoteTTL, HoldTTL: d.cfg.HoldTTL, MaxHoldTTL: d.cfg.StaffHoldTTL, SearchCacheTTL: flightSearchCacheTTL,
+	})
+	if err := svc.Reload(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	handler := flightapi.NewRouter(flightapi.Config{
+		Log: log, Service: svc, Verifier: d.verifier, Idempotency: idempotency.NewGormStore(db),
+		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
+	})
+	acts := flightact.New(svc)
+	return &domain{
+		name:    "flight",
+		handler: handler,
+		workers: map[string]func(worker.Registry){
+			queues.Flight: func(r worker.Registry) { r.RegisterActivity(acts) },
+		},
+		checks:     map[string]func(context.Context) error{"flight-db": db.Ping},
+		background: []func(context.Context) error{svc.RunSweeper, svc.RunReloader},
+		seed: func(ctx context.Context) ([]string, error) {
+			start := d.now().UTC()
+			n, err := seeddata.Generate(start, flightSeedDays, 1)
+			if err != nil {
+				return nil, err
+			}
+			res, err := svc.Seed(ctx, n.Airports, n.Flights)
+			if err != nil {
+				return nil, err
+			}
+			return []string{fmt.Sprintf("flights: %d airports, %d daily flights for %d days from %s (%d new) in %v",
+				res.Airports, len(n.Flights)/flightSeedDays, flightSeedDays, start.Format(time.DateOnly), res.Inserted, res.Took.Round(time.Millisecond))}, nil
+		},
+		close: db.Close,
+	}, nil
 }
 
-// migrateFlight applies the flight domain's migrations.
+// migrateFlight applies the flight domain's migrations (flight tables and
+// the idempotency-key table).
 func migrateFlight(ctx context.Context, d deps) error {
-	return errors.New("flight domain is not built yet")
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: d.cfg.FlightDSN, Logger: d.log})
+	if err != nil {
+		return fmt.Errorf("flight db: %w", err)
+	}
+	defer db.Close()
+	if err := flightgorm.Migrate(ctx, db); err != nil {
+		return err
+	}
+	return idempotency.Migrate(ctx, db)
 }
