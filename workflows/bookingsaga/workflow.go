@@ -226,12 +226,7 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 		return w.st, fmt.Errorf("validate quote %s: %w", req.QuoteID, err)
 	}
 	w.st.Total = q.Quote.Total
-	w.st.FlightIDs = q.Quote.FlightIDs
-	if len(w.st.FlightIDs) == 0 {
-		for _, s := range q.Quote.Segments {
-			w.st.FlightIDs = append(w.st.FlightIDs, s.FlightID)
-		}
-	}
+	w.st.FlightIDs = saga.FlightIDs(q.Quote)
 
 	// The last undo: tell the customer, once they had a booking to lose.
 	w.saga.Add("notify", func(ctx workflow.Context) error {
@@ -248,8 +243,8 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 	var created bookingact.BookingResult
 	if err := w.local(ctx, w.ba.CreateBooking, bookingact.CreateBookingInput{
 		BookingID: w.in.BookingID, CustomerID: w.in.CustomerID, Actor: w.in.Actor,
-		Passengers: req.Passengers, Contact: req.Contact, Segments: segments(q.Quote.Segments),
-		Fare: fare(q.Quote), Total: q.Quote.Total,
+		Passengers: req.Passengers, Contact: req.Contact, Segments: saga.Segments(q.Quote.Segments),
+		Fare: saga.Fare(q.Quote), Total: q.Quote.Total,
 	}, &created); err != nil {
 		return w.st, fmt.Errorf("create booking: %w", err)
 	}
@@ -594,21 +589,6 @@ func counts(ps []booking.Passenger) flightact.PassengerCounts {
 		}
 	}
 	return c
-}
-
-func segments(in []flightact.Segment) []booking.Segment {
-	out := make([]booking.Segment, len(in))
-	for i, s := range in {
-		out[i] = booking.Segment{FlightID: s.FlightID, FlightNumber: s.FlightNumber, Origin: s.Origin, Destination: s.Destination,
-			DepartureTime: s.DepartureTime, ArrivalTime: s.ArrivalTime, International: s.International}
-	}
-	return out
-}
-
-func fare(q flightact.Quote) booking.Fare {
-	return booking.Fare{QuoteID: q.QuoteID, FareID: q.FareID, Cabin: q.Cabin, BookingClass: q.BookingClass, Family: q.FareFamily,
-		Refundable: q.Conditions.Refundable, Changeable: q.Conditions.Changeable,
-		ChangePenalty: q.Conditions.ChangePenalty, RefundPenalty: q.Conditions.RefundPenalty}
 }
 
 func formatMoney(m money.Money) string { return m.String() }

@@ -1,0 +1,94 @@
+package cancelsaga_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/skyfly/skyfly/activities/customeract"
+	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/services/booking"
+	"github.com/skyfly/skyfly/workflows/cancelsaga"
+	"github.com/skyfly/skyfly/workflows/saga"
+	"github.com/skyfly/skyfly/workflows/sagatest"
+)
+
+func start(t *testing.T, w *sagatest.World) (*testsuite.TestWorkflowEnvironment, cancelsaga.Input) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(cancelsaga.CancelBookingWorkflow)
+	w.Register(env)
+	b := w.ConfirmedBooking(t, "bk_c")
+	q, err := w.Service().QuoteCancellation(context.Background(), b.ID)
+	require.NoError(t, err)
+	return env, cancelsaga.Input{BookingID: b.ID, CustomerID: b.CustomerID, PNR: b.PNR, QuoteID: q.QuoteID, HoldID: b.HoldID,
+		PaymentID: b.PaymentID, FlightIDs: b.FlightIDs(), Refund: q.Refund, Penalty: q.Penalty, Actor: b.CustomerID, Contact: b.Contact}
+}
+
+func status(t *testing.T, w *sagatest.World, id string) booking.Status {
+	b, err := w.Service().Get(context.Background(), id)
+	require.NoError(t, err)
+	return b.Status
+}
+
+func TestCancel_ReleasesRefundsAndNotifies(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	require.Equal(t, money.New(40990, "EUR"), in.Refund, "refundable fare: paid minus the refund penalty")
+	var started cancelsaga.State
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(cancelsaga.UpdateStarted, "s", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { t.Errorf("rejected: %v", err) },
+			OnComplete: func(v any, err error) { require.NoError(t, err); started = v.(cancelsaga.State) },
+		})
+	}, 0)
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	var st cancelsaga.State
+	require.NoError(t, env.GetWorkflowResult(&st))
+	require.Equal(t, booking.StatusCancelling, started.Status, "the API answers 202 CANCELLING")
+	require.Equal(t, booking.StatusCancelled, st.Status)
+	require.Equal(t, booking.StatusCancelled, status(t, w, in.BookingID))
+	require.Equal(t, 9, w.Seats())
+	s, captured, refunded := w.Intent("pay_orig")
+	require.Equal(t, "partially_refunded", s)
+	require.Equal(t, int64(45990), captured)
+	require.Equal(t, int64(40990), refunded)
+	require.Equal(t, []string{customeract.EventCancelled, customeract.EventRefunded}, w.Events())
+	b, err := w.Service().Get(context.Background(), in.BookingID)
+	require.NoError(t, err)
+	for _, tk := range b.Tickets {
+		require.Equal(t, booking.TicketVoid, tk.Status)
+	}
+}
+
+func TestCancel_T7_ReleaseFails_BookingStaysConfirmed(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	w.SetFault("ReleaseHold", sagatest.Fault{NonRetryable: true})
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.Error(t, env.GetWorkflowError())
+	require.Equal(t, booking.StatusConfirmed, status(t, w, in.BookingID))
+	_, _, refunded := w.Intent("pay_orig")
+	require.Zero(t, refunded)
+	require.Equal(t, 8, w.Seats())
+}
+
+func TestCancel_RefundKeepsFailing_NeedsAttentionThenResolve(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	w.SetFault("RefundPayment", sagatest.Fault{})
+	var parked booking.Status
+	env.RegisterDelayedCallback(func() {
+		parked = status(t, w, in.BookingID)
+		env.SignalWorkflow(saga.SignalResolve, saga.Resolution{Operator: "ops@skyfly", Reason: "refunded in the provider console"})
+	}, time.Hour)
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, booking.StatusNeedsAttention, parked)
+	require.Equal(t, booking.StatusCancelled, status(t, w, in.BookingID))
+	require.Equal(t, 9, w.Seats())
+}

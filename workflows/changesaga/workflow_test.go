@@ -1,0 +1,126 @@
+package changesaga_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/skyfly/skyfly/activities/flightact"
+	"github.com/skyfly/skyfly/services/booking"
+	"github.com/skyfly/skyfly/workflows/changesaga"
+	"github.com/skyfly/skyfly/workflows/sagatest"
+)
+
+type changeRun struct {
+	env       *testsuite.TestWorkflowEnvironment
+	in        changesaga.Input
+	quote     changesaga.State
+	quoteErr  error
+	accepted  changesaga.State
+	acceptErr error
+}
+
+func newChange(t *testing.T, w *sagatest.World, token string) *changeRun {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(changesaga.ChangeBookingWorkflow)
+	w.Register(env)
+	b := w.ConfirmedBooking(t, "bk_ch")
+	r := &changeRun{env: env, in: changesaga.Input{BookingID: b.ID, ChangeID: "ch_1", CustomerID: b.CustomerID, PNR: b.PNR, OldHoldID: b.HoldID,
+		PaymentID: b.PaymentID, OldFlightIDs: b.FlightIDs(), Passengers: flightact.PassengerCounts{Adults: 1}, Contact: b.Contact, HoldTTL: 15 * time.Minute}}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(changesaga.UpdateQuote, "q", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { r.quoteErr = err },
+			OnComplete: func(v any, err error) { r.quoteErr = err; r.quote, _ = v.(changesaga.State) },
+		}, changesaga.QuoteRequest{FlightIDs: []string{"SF102-20261201"}, FareID: "Y-STD", Actor: b.CustomerID})
+	}, 0)
+	if token != "" {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(changesaga.UpdateAccept, "a", &testsuite.TestUpdateCallback{
+				OnReject:   func(err error) { r.acceptErr = err },
+				OnComplete: func(v any, err error) { r.acceptErr = err; r.accepted, _ = v.(changesaga.State) },
+			}, changesaga.AcceptRequest{Provider: "sandbox", Token: token})
+		}, time.Minute)
+	}
+	env.ExecuteWorkflow(changesaga.ChangeBookingWorkflow, r.in)
+	return r
+}
+
+func current(t *testing.T, w *sagatest.World) booking.Booking {
+	b, err := w.Service().Get(context.Background(), "bk_ch")
+	require.NoError(t, err)
+	return b
+}
+
+func TestChange_PricierItinerary_ChargesAndReissues(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	r := newChange(t, w, "tok_visa")
+	require.NoError(t, r.quoteErr)
+	require.Equal(t, int64(5000), r.quote.Change.FareDifference.Amount)
+	require.Equal(t, int64(3000), r.quote.Change.Penalty.Amount)
+	require.Equal(t, int64(8000), r.quote.Change.Due.Amount)
+	require.NoError(t, r.acceptErr)
+	require.Equal(t, changesaga.StatusChanging, r.accepted.Status, "the API answers 202 CHANGING")
+	require.NoError(t, r.env.GetWorkflowError())
+	b := current(t, w)
+	require.Equal(t, booking.StatusConfirmed, b.Status)
+	require.Equal(t, "SF102-20261201", b.Segments[0].FlightID)
+	require.Equal(t, int64(50990), b.Total.Amount)
+	require.Equal(t, int64(45990+8000), b.Paid.Amount)
+	require.Equal(t, 8, w.Seats(), "old seat released, new seat sold")
+	require.Equal(t, []string{"captured"}, w.IntentStatuses())
+	issued := 0
+	for _, tk := range b.Tickets {
+		if tk.Status == booking.TicketIssued {
+			issued++
+		}
+	}
+	require.Equal(t, 1, issued)
+}
+
+// TestChange_T7_FailureLeavesOriginalIntact fails each step of the change:
+// the original booking stays CONFIRMED on its flight, new seats go back,
+// the charge is voided or refunded.
+func TestChange_T7_FailureLeavesOriginalIntact(t *testing.T) {
+	for _, step := range []string{"HoldSeats", "CreatePaymentIntent", "AuthorizePayment", "CapturePayment", "CommitHold"} {
+		t.Run(step+" fails", func(t *testing.T) {
+			w := sagatest.NewWorld(t, 9)
+			w.SetFault(step, sagatest.Fault{NonRetryable: true, Match: func(in any, _ map[string]int) bool {
+				h, ok := in.(flightact.HoldSeatsInput)
+				return !ok || h.HoldID != "bk_ch"
+			}})
+			r := newChange(t, w, "tok_visa")
+			require.Error(t, r.env.GetWorkflowError())
+			b := current(t, w)
+			require.Equal(t, booking.StatusConfirmed, b.Status)
+			require.Equal(t, "SF100-20261201", b.Segments[0].FlightID)
+			require.Equal(t, 8, w.Seats(), "only the original seat is sold")
+			require.Empty(t, w.Leftovers("pay_orig"))
+			ch, err := w.Service().GetChange(context.Background(), "ch_1")
+			require.NoError(t, err)
+			require.Equal(t, booking.ChangeFailed, ch.Status)
+		})
+	}
+}
+
+func TestChange_DeclinedCard_LeavesOriginalIntact(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	r := newChange(t, w, "tok_decline")
+	require.Error(t, r.env.GetWorkflowError())
+	require.Equal(t, []string{"failed"}, w.IntentStatuses())
+	require.Equal(t, booking.StatusConfirmed, current(t, w).Status)
+	require.Equal(t, 8, w.Seats())
+}
+
+func TestChange_QuoteExpires(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	r := newChange(t, w, "")
+	require.NoError(t, r.env.GetWorkflowError())
+	var st changesaga.State
+	require.NoError(t, r.env.GetWorkflowResult(&st))
+	require.Equal(t, changesaga.StatusExpired, st.Status)
+	require.Equal(t, booking.StatusConfirmed, current(t, w).Status)
+}
