@@ -97,7 +97,7 @@ func TestSendBookingNotification_T4_RunTwiceSendsOnce(t *testing.T) {
 	require.True(t, second.Duplicate, "the second run did not see the first")
 	require.Equal(t, first.NotificationIDs, second.NotificationIDs)
 
-	msgs := f.outbox.Messages("ada@example.com", 0)
+	msgs := f.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"})
 	require.Len(t, msgs, 1, "got %d emails, want 1", len(msgs))
 	require.Equal(t, "Booking confirmed: K7QX2M", msgs[0].Subject)
 
@@ -106,7 +106,7 @@ func TestSendBookingNotification_T4_RunTwiceSendsOnce(t *testing.T) {
 	third, err := f.send(next)
 	require.NoError(t, err)
 	require.False(t, third.Duplicate, "another sequence of the same event is a new message")
-	require.Len(t, f.outbox.Messages("ada@example.com", 0), 2)
+	require.Len(t, f.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 2)
 }
 
 func TestSendBookingNotification_FailedDeliveryIsRetriedThenSentOnce(t *testing.T) {
@@ -124,7 +124,7 @@ func TestSendBookingNotification_FailedDeliveryIsRetriedThenSentOnce(t *testing.
 	require.False(t, res.Duplicate, "the retry delivered the message for the first time")
 	_, err = f.send(confirmed())
 	require.NoError(t, err)
-	require.Len(t, f.outbox.Messages("ada@example.com", 0), 1)
+	require.Len(t, f.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 1)
 }
 
 func TestSendBookingNotification_ProfileChannelsAndLanguage(t *testing.T) {
@@ -143,12 +143,12 @@ func TestSendBookingNotification_ProfileChannelsAndLanguage(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.NotificationIDs, 3, "want email, SMS and push")
 
-	mail := f.outbox.Messages("ada@example.com", 0)
+	mail := f.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"})
 	require.Len(t, mail, 1, "the profile's email is the fallback")
 	require.Equal(t, "Buchung bestätigt: K7QX2M", mail[0].Subject, "the profile's language is used")
 	require.Contains(t, mail[0].Text, "Hallo Ada,")
-	require.Len(t, f.outbox.Messages("+4915112345678", 0), 1)
-	require.Len(t, f.outbox.Messages("user:u1", 0), 1)
+	require.Len(t, f.outbox.Messages(customerchannel.OutboxFilter{To: "+4915112345678"}), 1)
+	require.Len(t, f.outbox.Messages(customerchannel.OutboxFilter{To: "user:u1"}), 1)
 }
 
 func TestSendBookingNotification_Refusals(t *testing.T) {
@@ -175,5 +175,5 @@ func TestSendBookingNotification_Refusals(t *testing.T) {
 			require.True(t, appErr.NonRetryable(), "a refusal must not be retried")
 		})
 	}
-	require.Empty(t, f.outbox.Messages("", 0))
+	require.Empty(t, f.outbox.Messages(customerchannel.OutboxFilter{}))
 }

@@ -57,7 +57,7 @@ var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
 // lastCode reads the newest verification code sent to phone from the outbox.
 func (e *env) lastCode(t *testing.T, phone string) string {
 	t.Helper()
-	msgs := e.outbox.Messages(phone, 1)
+	msgs := e.outbox.Messages(customerchannel.OutboxFilter{To: phone, Limit: 1})
 	require.NotEmpty(t, msgs, "no SMS to %s in the outbox", phone)
 	m := codeRE.FindStringSubmatch(msgs[0].Short)
 	require.NotNil(t, m, "no code in %q", msgs[0].Short)
@@ -210,7 +210,7 @@ func TestVerification_ResendThrottle(t *testing.T) {
 	_, err = e.svc.RequestPhoneVerification(ctx, "u1", "", phone)
 	require.ErrorAs(t, err, &rl, "a sixth code within the hour")
 	require.Equal(t, "verification-hourly", rl.Limit)
-	require.Len(t, e.outbox.Messages(phone, 0), 5, "got SMS count, want 5")
+	require.Len(t, e.outbox.Messages(customerchannel.OutboxFilter{To: phone}), 5, "got SMS count, want 5")
 
 	// Another account cannot flood the same number either.
 	_, err = e.svc.RequestPhoneVerification(ctx, "u2", "", phone)
@@ -324,7 +324,7 @@ func TestNotifier_T4_SameDedupeKeySendsOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	require.Len(t, e.outbox.Messages("ada@example.com", 0), 1, "got messages delivered, want 1")
+	require.Len(t, e.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 1, "got messages delivered, want 1")
 }
 
 func TestNotifier_T4_ConcurrentFirstSendsDeliverOnce(t *testing.T) {
@@ -341,7 +341,7 @@ func TestNotifier_T4_ConcurrentFirstSendsDeliverOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	require.Len(t, e.outbox.Messages("ada@example.com", 0), 1, "got messages delivered, want 1")
+	require.Len(t, e.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 1, "got messages delivered, want 1")
 }
 
 // flaky fails its first n deliveries.
@@ -380,7 +380,7 @@ func TestNotifier_FailedDeliveryIsRecordedAndRetried(t *testing.T) {
 	require.Equal(t, stored.ID, res.Notification.ID, "the retry made a new record")
 	require.Equal(t, customer.StatusSent, res.Notification.Status)
 	require.Equal(t, 2, res.Notification.Attempts)
-	require.Len(t, e.outbox.Messages("ada@example.com", 0), 1)
+	require.Len(t, e.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 1)
 }
 
 func TestNotifier_RateLimits(t *testing.T) {
@@ -412,7 +412,7 @@ func TestNotifier_RateLimits(t *testing.T) {
 	e.clock.Advance(20 * time.Minute)
 	require.NoError(t, send(customer.TemplateBookingCancelled, "ada@example.com"), "the limit refills")
 
-	require.Len(t, e.outbox.Messages("ada@example.com", 0), 4)
+	require.Len(t, e.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 4)
 	recs, err := e.store.ListNotifications(ctx, customer.NotificationFilter{Recipient: "ada@example.com"})
 	require.NoError(t, err)
 	require.Len(t, recs, 4, "refused requests left records")
@@ -434,7 +434,7 @@ func TestNotifier_RateLimitedSystemMessageIsRecordedSuppressed(t *testing.T) {
 	again, err := e.notifier.Send(ctx, req("b2"))
 	require.NoError(t, err)
 	require.True(t, again.Duplicate, "a retry of a suppressed message is not a new one")
-	require.Len(t, e.outbox.Messages("ada@example.com", 0), 1)
+	require.Len(t, e.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 1)
 }
 
 func TestNotifier_OptOutsSkipOnlyNonTransactional(t *testing.T) {
@@ -457,7 +457,7 @@ func TestNotifier_OptOutsSkipOnlyNonTransactional(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, customer.StatusSent, res.Notification.Status, "a transactional message was suppressed")
 
-	msgs := e.outbox.Messages("ada@example.com", 0)
+	msgs := e.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"})
 	require.Len(t, msgs, 1)
 	require.Equal(t, customer.TemplateBookingCancelled, msgs[0].TemplateID)
 }

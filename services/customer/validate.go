@@ -126,7 +126,7 @@ func (e Editable) Validate(now time.Time) error {
 }
 
 // checkName accepts letters (any script), marks, spaces, hyphens,
-// apostrophes and periods, 1 to 64 characters, starting with a letter.
+// apostrophes and periods, 1 to 60 characters, starting with a letter.
 func checkName(v *ValidationError, field, s string, required bool) {
 	if s == "" {
 		if required {
@@ -134,8 +134,8 @@ func checkName(v *ValidationError, field, s string, required bool) {
 		}
 		return
 	}
-	if utf8.RuneCountInString(s) > 64 {
-		v.add(field, "must be at most 64 characters")
+	if utf8.RuneCountInString(s) > 60 {
+		v.add(field, "must be at most 60 characters")
 		return
 	}
 	if strings.TrimSpace(s) != s {

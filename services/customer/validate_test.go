@@ -29,7 +29,7 @@ func TestEditable_Validate(t *testing.T) {
 		{"empty names are allowed on the profile", func(e *customer.Editable) { e.GivenName, e.FamilyName = "", "" }, nil},
 		{"a name with digits is refused", func(e *customer.Editable) { e.GivenName = "R2D2" }, []string{"givenName"}},
 		{"a name with markup is refused", func(e *customer.Editable) { e.FamilyName = "<script>" }, []string{"familyName"}},
-		{"a name longer than 64 characters is refused", func(e *customer.Editable) { e.GivenName = strings.Repeat("a", 65) }, []string{"givenName"}},
+		{"a name longer than 60 characters is refused", func(e *customer.Editable) { e.GivenName = strings.Repeat("a", 61) }, []string{"givenName"}},
 		{"a phone without + is refused", func(e *customer.Editable) { e.Phone = "015112345678" }, []string{"phone"}},
 		{"a phone with spaces is refused", func(e *customer.Editable) { e.Phone = "+49 151 12345678" }, []string{"phone"}},
 		{"an unknown seat is refused", func(e *customer.Editable) { e.Preferences.Seat = "cockpit" }, []string{"preferences.seat"}},

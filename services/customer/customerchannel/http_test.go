@@ -59,10 +59,10 @@ func TestOutbox_NewestFirstFilteredAndBounded(t *testing.T) {
 		_, err := o.Send(context.Background(), customer.Message{ID: string(rune('1' + i)), To: to})
 		require.NoError(t, err)
 	}
-	got := o.Messages("", 0)
+	got := o.Messages(customerchannel.OutboxFilter{})
 	require.Len(t, got, 3, "got %d messages, want the newest 3", len(got))
 	require.Equal(t, "4", got[0].ID)
-	got = o.Messages("a@x.io", 0)
+	got = o.Messages(customerchannel.OutboxFilter{To: "a@x.io"})
 	require.Equal(t, []string{"4", "3"}, []string{got[0].ID, got[1].ID})
-	require.Len(t, o.Messages("a@x.io", 1), 1)
+	require.Len(t, o.Messages(customerchannel.OutboxFilter{To: "a@x.io", Limit: 1}), 1)
 }

@@ -57,18 +57,25 @@ func (o *Outbox) Send(ctx context.Context, m customer.Message) (string, error) {
 	return "outbox-" + m.ID, nil
 }
 
-// Messages returns the captured messages newest first, only those to to
-// when it is not empty, at most limit (all when limit <= 0).
-func (o *Outbox) Messages(to string, limit int) []OutboxMessage {
+// OutboxFilter selects captured messages; zero fields match everything.
+type OutboxFilter struct {
+	To      string
+	Channel customer.Channel
+	Limit   int // all when <= 0
+}
+
+// Messages returns the captured messages matching f, newest first.
+func (o *Outbox) Messages(f OutboxFilter) []OutboxMessage {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := []OutboxMessage{}
 	for i := len(o.msgs) - 1; i >= 0; i-- {
-		if to != "" && o.msgs[i].To != to {
+		m := o.msgs[i]
+		if (f.To != "" && m.To != f.To) || (f.Channel != "" && m.Channel != f.Channel) {
 			continue
 		}
-		out = append(out, o.msgs[i])
-		if limit > 0 && len(out) == limit {
+		out = append(out, m)
+		if f.Limit > 0 && len(out) == f.Limit {
 			break
 		}
 	}
