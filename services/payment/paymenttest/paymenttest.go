@@ -116,6 +116,9 @@ type Options struct {
 	Faults       sandbox.Faults
 	Rand         func() float64
 	Log          *slog.Logger
+	// Signaler replaces the recording Signaler (for example with the
+	// Temporal one); Env.Signaler then records nothing.
+	Signaler payment.Signaler
 }
 
 // New wires a payment service on a fresh database at dsn.
@@ -135,8 +138,12 @@ func New(t testing.TB, dsn string, opts Options) *Env {
 		ProcessingDelay: 2 * time.Second, Faults: opts.Faults, Now: clock.Now, Rand: opts.Rand})
 	require.NoError(t, err)
 	sig := &Signaler{}
+	var signaler payment.Signaler = sig
+	if opts.Signaler != nil {
+		signaler = opts.Signaler
+	}
 	svc, err := payment.NewService(payment.Config{Log: opts.Log, Store: store, Providers: map[string]payment.Provider{sandbox.Name: sb},
-		Secrets: keys, Signaler: sig, Now: clock.Now, OperationWait: 10 * time.Second})
+		Secrets: keys, Signaler: signaler, Now: clock.Now, OperationWait: 10 * time.Second})
 	require.NoError(t, err)
 	return &Env{DB: db, Store: store, Keys: keys, Clock: clock, Signaler: sig, Sandbox: sb, Service: svc}
 }
