@@ -71,6 +71,10 @@ func (s *Signer) AccessToken(ctx context.Context, u User, sessionID string, now 
 
 // JWKS returns every live public signing key.
 func (s *Signer) JWKS(ctx context.Context) (authn.JWKS, error) {
+	// Current creates version 1 on first use, so the set is never empty.
+	if _, err := s.keys.Current(ctx, secrets.KeyJWTSigning); err != nil {
+		return authn.JWKS{}, fmt.Errorf("jwks: %w", err)
+	}
 	vs, err := s.keys.Versions(ctx, secrets.KeyJWTSigning)
 	if err != nil {
 		return authn.JWKS{}, fmt.Errorf("jwks: %w", err)
