@@ -11,6 +11,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/paymentact"
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/payment/paymenttest"
 	"github.com/skyfly/skyfly/services/payment/sandbox"
 )
@@ -94,7 +95,7 @@ func TestActivities_T4_EveryPaymentActivityTwiceHasOneEffect(t *testing.T) {
 }
 
 func TestActivities_T8_CompensationsWithNothingToUndo(t *testing.T) {
-	h := newHarness(t, paymenttest.Dialects(t)["sqlite"](t))
+	h := newHarness(t, testenv.SQLiteDSN(t))
 	created, err := h.run(t, a.CreatePaymentIntent, paymentact.CreatePaymentIntentInput{IdempotencyKey: "bk/create", BookingID: "bk", Amount: money.New(100, "EUR"), Provider: sandbox.Name})
 	require.NoError(t, err)
 	voided, err := h.run(t, a.VoidPayment, paymentact.VoidPaymentInput{IdempotencyKey: "bk/void", PaymentID: created.PaymentID})
@@ -106,7 +107,7 @@ func TestActivities_T8_CompensationsWithNothingToUndo(t *testing.T) {
 }
 
 func TestActivities_T5_DeclineIsNonRetryableWithCode(t *testing.T) {
-	h := newHarness(t, paymenttest.Dialects(t)["sqlite"](t))
+	h := newHarness(t, testenv.SQLiteDSN(t))
 	created, err := h.run(t, a.CreatePaymentIntent, paymentact.CreatePaymentIntentInput{IdempotencyKey: "bk/create", BookingID: "bk", Amount: money.New(100, "EUR"), Provider: sandbox.Name})
 	require.NoError(t, err)
 	for _, tt := range []struct{ token, code string }{
@@ -139,7 +140,7 @@ func TestActivities_T5_DeclineIsNonRetryableWithCode(t *testing.T) {
 }
 
 func TestActivities_ThreeDSecureReturnsNextAction(t *testing.T) {
-	h := newHarness(t, paymenttest.Dialects(t)["sqlite"](t))
+	h := newHarness(t, testenv.SQLiteDSN(t))
 	created, err := h.run(t, a.CreatePaymentIntent, paymentact.CreatePaymentIntentInput{IdempotencyKey: "bk/create", BookingID: "bk", Amount: money.New(100, "EUR"), Provider: sandbox.Name})
 	require.NoError(t, err)
 	out, err := h.run(t, a.AuthorizePayment, paymentact.AuthorizePaymentInput{IdempotencyKey: "bk/authorize", PaymentID: created.PaymentID, Token: sandbox.TokenThreeDSecureRequired})

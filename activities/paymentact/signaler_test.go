@@ -43,7 +43,7 @@ func TestSignaler_W5_WebhookWhileTheWorkflowIsAbsentCompletesWhenItReturns(t *te
 	t.Cleanup(tc.Close)
 	ctx := context.Background()
 
-	env := paymenttest.New(t, paymenttest.Dialects(t)["sqlite"](t), paymenttest.Options{Signaler: paymentact.NewSignaler(tc)})
+	env := paymenttest.New(t, testenv.SQLiteDSN(t), paymenttest.Options{Signaler: paymentact.NewSignaler(tc)})
 	bookingID := "bk-w5-" + payment.RandomID("t")
 	in, err := env.Service.CreateIntent(ctx, payment.CreateIntentInput{IdempotencyKey: bookingID + "/create", BookingID: bookingID, Amount: money.New(45990, "EUR"), Provider: sandbox.Name})
 	require.NoError(t, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/skyfly/skyfly/api/paymentapi"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/payment"
 	"github.com/skyfly/skyfly/services/payment/paymenttest"
 	"github.com/skyfly/skyfly/services/payment/sandbox"
@@ -165,7 +166,7 @@ func TestAPI_SandboxTokensGiveTheDocumentedOutcome(t *testing.T) {
 
 func TestAPI_ThreeDSecureCompletesAfterTheChallengePage(t *testing.T) {
 	ctx := context.Background()
-	a := newAPI(t, paymenttest.Dialects(t)["sqlite"](t))
+	a := newAPI(t, testenv.SQLiteDSN(t))
 	agent := a.token(t, "agent-1", authn.RoleAgent)
 	created := a.do(t, "POST", "/api/v1/payments/intent", agent, "k1", intentBody("bk-3ds"))
 	require.Equal(t, http.StatusCreated, created.status, created.raw)
@@ -228,7 +229,7 @@ func TestAPI_ThreeDSecureCompletesAfterTheChallengePage(t *testing.T) {
 }
 
 func TestAPI_P1_IdempotencyKey(t *testing.T) {
-	a := newAPI(t, paymenttest.Dialects(t)["sqlite"](t))
+	a := newAPI(t, testenv.SQLiteDSN(t))
 	svc := a.token(t, "svc", authn.RoleService)
 	first := a.do(t, "POST", "/api/v1/payments/intent", svc, "same", intentBody("bk-p1"))
 	require.Equal(t, http.StatusCreated, first.status, first.raw)
@@ -244,7 +245,7 @@ func TestAPI_P1_IdempotencyKey(t *testing.T) {
 }
 
 func TestAPI_P2_ConcurrentCapturesWithOneKey(t *testing.T) {
-	a := newAPI(t, paymenttest.Dialects(t)["sqlite"](t))
+	a := newAPI(t, testenv.SQLiteDSN(t))
 	svc := a.token(t, "svc", authn.RoleService)
 	created := a.do(t, "POST", "/api/v1/payments/intent", svc, "c", intentBody("bk-p2"))
 	id := created.body["paymentId"].(string)
@@ -281,7 +282,7 @@ func TestAPI_P2_ConcurrentCapturesWithOneKey(t *testing.T) {
 }
 
 func TestAPI_A5_RolesAndPublicRoutes(t *testing.T) {
-	a := newAPI(t, paymenttest.Dialects(t)["sqlite"](t))
+	a := newAPI(t, testenv.SQLiteDSN(t))
 	customer := a.token(t, "cust", authn.RoleCustomer)
 	require.Equal(t, http.StatusUnauthorized, a.do(t, "POST", "/api/v1/payments/intent", "", "k", intentBody("b")).status)
 	require.Equal(t, http.StatusForbidden, a.do(t, "POST", "/api/v1/payments/intent", customer, "k", intentBody("b")).status)
@@ -294,7 +295,7 @@ func TestAPI_A5_RolesAndPublicRoutes(t *testing.T) {
 }
 
 func TestAPI_C1_CardNumbersAreRefused(t *testing.T) {
-	a := newAPI(t, paymenttest.Dialects(t)["sqlite"](t))
+	a := newAPI(t, testenv.SQLiteDSN(t))
 	svc := a.token(t, "svc", authn.RoleService)
 	created := a.do(t, "POST", "/api/v1/payments/intent", svc, "c", intentBody("bk-c1"))
 	id := created.body["paymentId"].(string)
@@ -312,7 +313,7 @@ func TestAPI_C1_CardNumbersAreRefused(t *testing.T) {
 
 func TestAPI_W1_W3_Webhooks(t *testing.T) {
 	ctx := context.Background()
-	a := newAPI(t, paymenttest.Dialects(t)["sqlite"](t))
+	a := newAPI(t, testenv.SQLiteDSN(t))
 	svc := a.token(t, "svc", authn.RoleService)
 	created := a.do(t, "POST", "/api/v1/payments/intent", svc, "c", intentBody("bk-w"))
 	id := created.body["paymentId"].(string)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/payment"
 	"github.com/skyfly/skyfly/services/payment/paymenttest"
 	"github.com/skyfly/skyfly/services/payment/sandbox"
@@ -36,7 +37,7 @@ func (r *switchRand) roll() float64 {
 func TestFaults_ProviderDownReleasesTheKeyForARetry(t *testing.T) {
 	ctx := context.Background()
 	dice := &switchRand{}
-	env := paymenttest.New(t, paymenttest.Dialects(t)["sqlite"](t), paymenttest.Options{Faults: sandbox.Faults{FailureRate: 0.5}, Rand: dice.roll})
+	env := paymenttest.New(t, testenv.SQLiteDSN(t), paymenttest.Options{Faults: sandbox.Faults{FailureRate: 0.5}, Rand: dice.roll})
 	in := createIntent(t, env, "down")
 
 	dice.set(true)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/payment"
 	"github.com/skyfly/skyfly/services/payment/paymenttest"
 	"github.com/skyfly/skyfly/services/payment/sandbox"
@@ -359,7 +360,7 @@ func TestService_SandboxWebhookRetriesWithBackoff(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	env = paymenttest.New(t, paymenttest.Dialects(t)["sqlite"](t), paymenttest.Options{WebhookURL: srv.URL})
+	env = paymenttest.New(t, testenv.SQLiteDSN(t), paymenttest.Options{WebhookURL: srv.URL})
 	in := createIntent(t, env, "retry")
 	_, err := env.Service.Authorize(ctx, payment.AuthorizeInput{IdempotencyKey: "retry/authorize", PaymentID: in.ID, Token: sandbox.TokenThreeDSecureRequired})
 	require.NoError(t, err)

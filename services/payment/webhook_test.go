@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/payment"
 	"github.com/skyfly/skyfly/services/payment/paymenttest"
 	"github.com/skyfly/skyfly/services/payment/sandbox"
@@ -40,7 +41,7 @@ func threeDS(t *testing.T, env *paymenttest.Env, key string) payment.Intent {
 
 func TestWebhook_W1_RefusesBadSignatures(t *testing.T) {
 	ctx := context.Background()
-	env := paymenttest.New(t, paymenttest.Dialects(t)["sqlite"](t), paymenttest.Options{})
+	env := paymenttest.New(t, testenv.SQLiteDSN(t), paymenttest.Options{})
 	in := threeDS(t, env, "w1")
 	header, body := signed(t, env, event("evt_w1", payment.EventAuthorized, in, payment.StatusAuthorized))
 
@@ -66,7 +67,7 @@ func TestWebhook_W1_RefusesBadSignatures(t *testing.T) {
 
 func TestWebhook_W2_RefusesStaleAndFutureTimestamps(t *testing.T) {
 	ctx := context.Background()
-	env := paymenttest.New(t, paymenttest.Dialects(t)["sqlite"](t), paymenttest.Options{})
+	env := paymenttest.New(t, testenv.SQLiteDSN(t), paymenttest.Options{})
 	in := threeDS(t, env, "w2")
 	header, body := signed(t, env, event("evt_w2", payment.EventAuthorized, in, payment.StatusAuthorized))
 	env.Clock.Advance(301 * time.Second)
