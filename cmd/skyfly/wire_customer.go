@@ -3,15 +3,219 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/skyfly/skyfly/activities/customeract"
+	"github.com/skyfly/skyfly/api/customerapi"
+	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/services/customer"
+	"github.com/skyfly/skyfly/services/customer/customerchannel"
+	"github.com/skyfly/skyfly/services/customer/customermongo"
+	"github.com/skyfly/skyfly/temporal/queues"
 )
 
-// wireCustomer builds the customer domain. Owned by the customer domain work; until it lands
-// the domain is not available.
-func wireCustomer(ctx context.Context, d deps) (*domain, error) {
-	return nil, errors.New("customer domain is not built yet")
+// Secrets naming the customer domain's channel providers (in Vault or the
+// local keyring). Email: host, port, username, password, from, tls
+// (mandatory|opportunistic|none). SMS and push: url, token.
+const (
+	secretSMTP = "customer-smtp"
+	secretSMS  = "customer-sms"
+	secretPush = "customer-push"
+)
+
+// customerSweepEvery is how often expired rate-limit, token, idempotency and
+// verification documents are removed where the server has no TTL indexes
+// (FerretDB).
+const customerSweepEvery = time.Minute
+
+// connectCustomer connects to the customer MongoDB, starting an embedded
+// FerretDB when no URI is configured (`skyfly service customer` and
+// `skyfly migrate customer` on a laptop; `skyfly dev` starts its own first).
+func connectCustomer(ctx context.Context, d deps) (*mongodb.Client, func(), error) {
+	dsn, stop := d.cfg.CustomerDSN, func() {}
+	if dsn == "" {
+		fe, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{
+			Handler: d.cfg.FerretDBHandler, SQLiteDir: filepath.Join(d.cfg.DataDir, "ferretdb"),
+			PostgreSQLURL: d.cfg.FerretDBPostgres, Logger: d.log.With("component", "ferretdb"),
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("customer db: embedded FerretDB: %w", err)
+		}
+		dsn, stop = fe.URI()+"skyfly", fe.Stop
+	}
+	c, err := mongodb.Connect(ctx, mongodb.Config{DSN: dsn, WriteConcern: d.cfg.MongoWriteConcern})
+	if err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("customer db: %w", err)
+	}
+	return c, func() {
+		_ = c.Close(context.Background())
+		stop()
+	}, nil
 }
 
-// migrateCustomer applies the customer domain's migrations.
+// wireCustomer builds the customer domain: its API, its activity worker on
+// task queue "customer", the notification channels and, where the database
+// has no TTL indexes, the sweeper of expired documents.
+func wireCustomer(ctx context.Context, d deps) (*domain, error) {
+	if d.verifier == nil {
+		return nil, errors.New("customer: a token verifier is required")
+	}
+	log := d.log.With("domain", "customer")
+	client, closeDB, err := connectCustomer(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	ttl, err := customermongo.EnsureIndexes(ctx, client.DB)
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	store := customermongo.New(client.DB)
+	templates, err := customer.NewTemplates(customer.Catalog())
+	if err != nil {
+		closeDB()
+		return nil, fmt.Errorf("customer templates: %w", err)
+	}
+	var outbox *customerchannel.Outbox
+	if d.cfg.Dev {
+		outbox = customerchannel.NewOutbox(500, d.now)
+	}
+	senders, err := customerSenders(ctx, d, log, outbox)
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	notifier := customer.NewNotifier(customer.NotifierConfig{
+		Log: log, Store: store, Templates: templates, Senders: senders, Limits: customer.DefaultLimits(), Now: d.now,
+	})
+	svc := customer.NewService(log, store, notifier, d.secrets, customer.DefaultVerificationPolicy(), d.now)
+	handler := customerapi.NewRouter(customerapi.Config{
+		Log: log, Service: svc, Notifier: notifier, Verifier: d.verifier, Outbox: outbox, Now: d.now,
+		Idempotency: customermongo.NewIdempotencyStore(client.DB, d.now),
+	})
+	acts := customeract.New(log, svc, notifier)
+	dom := &domain{
+		name:    "customer",
+		handler: handler,
+		workers: map[string]func(worker.Registry){
+			queues.Customer: func(r worker.Registry) { r.RegisterActivity(acts) },
+		},
+		checks: map[string]func(context.Context) error{"customer-db": store.Ping},
+		close: func() error {
+			closeDB()
+			return nil
+		},
+	}
+	if !ttl {
+		dom.background = append(dom.background, func(ctx context.Context) error {
+			t := time.NewTicker(customerSweepEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-t.C:
+					if n, err := customermongo.Sweep(ctx, client.DB, d.now()); err != nil {
+						log.WarnContext(ctx, "sweep of expired customer documents failed", "err", err)
+					} else if n > 0 {
+						log.DebugContext(ctx, "swept expired customer documents", "count", n)
+					}
+				}
+			}
+		})
+	}
+	return dom, nil
+}
+
+// customerSenders picks each channel's adapter: the development outbox in
+// dev mode, else the provider configured in the secrets; a channel without
+// one answers channel_unavailable.
+func customerSenders(ctx context.Context, d deps, log *slog.Logger, outbox *customerchannel.Outbox) (map[customer.Channel]customer.Sender, error) {
+	senders := map[customer.Channel]customer.Sender{}
+	if outbox != nil {
+		for _, ch := range customer.Channels {
+			senders[ch] = outbox
+		}
+		log.Info("customer notifications go to the development outbox (GET /api/v1/dev/outbox)")
+		return senders, nil
+	}
+	secret := func(name string) (map[string]string, bool, error) {
+		if d.secrets == nil {
+			return nil, false, nil
+		}
+		s, err := d.secrets.Secret(ctx, name)
+		if errors.Is(err, secrets.ErrNotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("customer: secret %s: %w", name, err)
+		}
+		return s, true, nil
+	}
+	if s, ok, err := secret(secretSMTP); err != nil {
+		return nil, err
+	} else if ok {
+		port := 0
+		if s["port"] != "" {
+			if port, err = strconv.Atoi(s["port"]); err != nil {
+				return nil, fmt.Errorf("customer: secret %s: port %q: %w", secretSMTP, s["port"], err)
+			}
+		}
+		smtp, err := customerchannel.NewSMTP(customerchannel.SMTPConfig{
+			Host: s["host"], Port: port, Username: s["username"], Password: s["password"], From: s["from"], TLS: s["tls"],
+		})
+		if err != nil {
+			return nil, fmt.Errorf("customer: secret %s: %w", secretSMTP, err)
+		}
+		senders[customer.ChannelEmail] = smtp
+	}
+	for _, p := range []struct {
+		ch     customer.Channel
+		secret string
+		make   func(customerchannel.HTTPConfig) (*customerchannel.HTTPProvider, error)
+	}{
+		{customer.ChannelSMS, secretSMS, customerchannel.NewSMSProvider},
+		{customer.ChannelPush, secretPush, customerchannel.NewPushProvider},
+	} {
+		s, ok, err := secret(p.secret)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		sender, err := p.make(customerchannel.HTTPConfig{URL: s["url"], Token: s["token"]})
+		if err != nil {
+			return nil, fmt.Errorf("customer: secret %s: %w", p.secret, err)
+		}
+		senders[p.ch] = sender
+	}
+	for _, ch := range customer.Channels {
+		if senders[ch] == nil {
+			log.Warn("customer notification channel is not configured; sends on it answer channel_unavailable", "channel", ch)
+		}
+	}
+	return senders, nil
+}
+
+// migrateCustomer creates the customer database's indexes (MongoDB has no
+// schema; its "migration" is idempotent index creation).
 func migrateCustomer(ctx context.Context, d deps) error {
-	return errors.New("customer domain is not built yet")
+	client, closeDB, err := connectCustomer(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if _, err := customermongo.EnsureIndexes(ctx, client.DB); err != nil {
+		return err
+	}
+	return nil
 }
