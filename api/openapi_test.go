@@ -1,25 +1,46 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/api"
+	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/api/flightapi"
 	"github.com/skyfly/skyfly/api/gateway"
+	"github.com/skyfly/skyfly/api/paymentapi"
 	"github.com/skyfly/skyfly/api/problem"
+	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testenv"
+	"github.com/skyfly/skyfly/services/flight"
+	"github.com/skyfly/skyfly/services/flight/flightgorm"
+	"github.com/skyfly/skyfly/services/flight/seeddata"
+	"github.com/skyfly/skyfly/services/payment/paymenttest"
+	"github.com/skyfly/skyfly/services/payment/sandbox"
 )
 
 // platformOps are the endpoints the gateway answers itself, outside Routes().
@@ -547,4 +568,489 @@ func requireProblemResponse(t *testing.T, op *openapi3.Operation, status int) {
 	resp := op.Responses.Status(status)
 	require.NotNil(t, resp, "%s: no %d response", op.OperationID, status)
 	require.NotNil(t, resp.Value.Content[problem.ContentType], "%s: %d is not %s", op.OperationID, status, problem.ContentType)
+}
+
+// ---------------------------------------------------------------------------
+// Live contract: the real gateway in front of the real domain APIs, every
+// request and response crossing it validated against the spec.
+
+const (
+	contractIssuer   = "skyfly-contract"
+	contractAudience = "skyfly-api"
+	contractKid      = "contract-key"
+)
+
+// specRoute is an operation's path template, split for matching.
+type specRoute struct {
+	method   string
+	template string
+	segs     []string
+	catchAll bool // the last segment is a gin *param
+}
+
+// contract validates the traffic of a handler against the spec.
+type contract struct {
+	doc    *openapi3.T
+	routes []specRoute
+	priv   ed25519.PrivateKey
+	pub    ed25519.PublicKey
+
+	mu   sync.Mutex
+	errs []string
+	seen map[string]bool // "METHOD /template status"
+}
+
+func newContract(t *testing.T) *contract {
+	t.Helper()
+	doc, _ := loadSpec(t)
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	c := &contract{doc: doc, priv: priv, pub: pub, seen: map[string]bool{}}
+	add := func(method, ginPath string) {
+		c.routes = append(c.routes, specRoute{
+			method: method, template: openAPIPath(ginPath),
+			segs: strings.Split(openAPIPath(ginPath), "/"), catchAll: strings.Contains(ginPath, "/*"),
+		})
+	}
+	for _, r := range gateway.Routes() {
+		add(r.Method, r.Path)
+	}
+	for _, key := range platformOps {
+		method, path, _ := strings.Cut(key, " ")
+		add(method, path)
+	}
+	return c
+}
+
+func (c *contract) verifier() *authn.Verifier {
+	return authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{contractKid: c.pub}, Issuer: contractIssuer, Audience: contractAudience})
+}
+
+func (c *contract) token(t *testing.T, user string, roles ...string) string {
+	t.Helper()
+	now := time.Now()
+	tok, err := authn.Sign(c.priv, contractKid, authn.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: contractIssuer, Audience: jwt.ClaimStrings{contractAudience}, Subject: user,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+		SessionID: "sess-" + user, Roles: roles,
+	})
+	require.NoError(t, err)
+	return tok
+}
+
+// match finds the operation serving method and path, preferring the
+// template with the most literal segments (as gin does).
+func (c *contract) match(method, path string) (string, map[string]string, bool) {
+	segs := strings.Split(path, "/")
+	best, bestScore := -1, -1
+	var bestParams map[string]string
+	for i, r := range c.routes {
+		if r.method != method {
+			continue
+		}
+		params, score, ok := matchSegs(r, segs)
+		if ok && score > bestScore {
+			best, bestScore, bestParams = i, score, params
+		}
+	}
+	if best < 0 {
+		return "", nil, false
+	}
+	return c.routes[best].template, bestParams, true
+}
+
+func matchSegs(r specRoute, segs []string) (map[string]string, int, bool) {
+	if len(segs) != len(r.segs) && !(r.catchAll && len(segs) >= len(r.segs)) {
+		return nil, 0, false
+	}
+	params, score := map[string]string{}, 0
+	for i, s := range r.segs {
+		if strings.HasPrefix(s, "{") {
+			name := strings.Trim(s, "{}")
+			if r.catchAll && i == len(r.segs)-1 {
+				params[name] = strings.Join(segs[i:], "/")
+				return params, score, true
+			}
+			if segs[i] == "" {
+				return nil, 0, false
+			}
+			params[name] = segs[i]
+			continue
+		}
+		if s != segs[i] {
+			return nil, 0, false
+		}
+		score++
+	}
+	return params, score, true
+}
+
+func (c *contract) fail(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
+}
+
+// wrap validates every exchange through next.
+func (c *contract) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			c.fail("%s %s: read body: %v", r.Method, r.URL.Path, err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := &teeWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		c.check(r, body, rec)
+	})
+}
+
+func (c *contract) check(r *http.Request, body []byte, rec *teeWriter) {
+	where := r.Method + " " + r.URL.Path
+	tmpl, params, ok := c.match(r.Method, r.URL.Path)
+	if !ok {
+		if rec.status != http.StatusNotFound && rec.status != http.StatusMethodNotAllowed {
+			c.fail("%s: answered %d but the spec has no operation for it", where, rec.status)
+		}
+		return
+	}
+	item := c.doc.Paths.Value(tmpl)
+	op := item.GetOperation(r.Method)
+	key := fmt.Sprintf("%s %s %d", r.Method, tmpl, rec.status)
+	c.mu.Lock()
+	c.seen[key] = true
+	c.mu.Unlock()
+
+	ctx := context.Background()
+	vreq := r.Clone(ctx)
+	vreq.Body = io.NopCloser(bytes.NewReader(body))
+	in := &openapi3filter.RequestValidationInput{
+		Request: vreq, PathParams: params,
+		Route: &routers.Route{Spec: c.doc, Path: tmpl, PathItem: item, Method: r.Method, Operation: op},
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+			if !strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ") {
+				return fmt.Errorf("no bearer token")
+			}
+			return nil
+		}},
+	}
+	// A request the spec calls invalid must not succeed: either the spec is
+	// stricter than the service or the service accepts what it should not.
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil && rec.status < 300 {
+		c.fail("%s: answered %d to a request the spec rejects: %v", where, rec.status, err)
+	}
+
+	resp := op.Responses.Status(rec.status)
+	if resp == nil {
+		resp = op.Responses.Default()
+	}
+	if resp == nil {
+		c.fail("%s: status %d is not documented", where, rec.status)
+		return
+	}
+	mt := rec.Header().Get("Content-Type")
+	if strings.HasPrefix(mt, "text/html") {
+		if resp.Value.Content.Get("text/html") == nil {
+			c.fail("%s %d: HTML is not documented", where, rec.status)
+		}
+		return
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: rec.status, Header: rec.Header(),
+		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+	}
+	out.SetBodyBytes(rec.buf.Bytes())
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		c.fail("%s %d: response does not match the spec: %v\n    body: %s", where, rec.status, err, truncate(rec.buf.String(), 600))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// teeWriter records the status and body a handler writes.
+type teeWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+	buf    bytes.Buffer
+}
+
+func (w *teeWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *teeWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	w.buf.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// call sends one request to srv and returns the status and decoded JSON body.
+func call(t *testing.T, srv *httptest.Server, method, path, token string, body any, headers ...string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader = http.NoBody
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case url.Values:
+		rd, contentType = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return res.StatusCode, out
+}
+
+// notServed answers for domains this test does not run.
+var notServed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", problem.ContentType)
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = fmt.Fprintf(w, `{"type":"https://skyfly.dev/problems/unavailable","title":"Service Unavailable","status":503,"code":"unavailable"}`)
+})
+
+// TestSpec_LiveFlightAndPaymentAPIsHonourTheContract runs the gateway in
+// front of the real flight and payment APIs (SQLite stores, the sandbox
+// payment provider delivering signed webhooks over HTTP) and validates every
+// request and response that crosses it against api/openapi.yaml.
+func TestSpec_LiveFlightAndPaymentAPIsHonourTheContract(t *testing.T) {
+	c := newContract(t)
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	gin.SetMode(gin.TestMode)
+
+	// Flight domain on SQLite with demo data.
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, flightgorm.Migrate(ctx, db))
+	require.NoError(t, idempotency.Migrate(ctx, db))
+	flightNow := func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }
+	flights := flight.NewService(log, flightgorm.New(db), flightNow, nil, flight.Config{})
+	network, err := seeddata.Generate(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 5, 1)
+	require.NoError(t, err)
+	_, err = flights.Seed(ctx, network.Airports, network.Flights)
+	require.NoError(t, err)
+	flightHandler := flightapi.NewRouter(flightapi.Config{Log: log, Service: flights, Verifier: c.verifier(), Idempotency: idempotency.NewGormStore(db)})
+
+	// Payment domain on SQLite; the sandbox calls back through the gateway.
+	var gw http.Handler
+	srv := httptest.NewServer(c.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { gw.ServeHTTP(w, r) })))
+	t.Cleanup(srv.Close)
+	pay := paymenttest.New(t, testenv.SQLiteDSN(t), paymenttest.Options{
+		WebhookURL:   srv.URL + "/api/v1/payments/webhooks/provider",
+		ChallengeURL: srv.URL + "/api/v1/payments/sandbox/challenge/",
+	})
+	paymentHandler, err := paymentapi.NewHandler(paymentapi.Config{Log: log, Service: pay.Service, Verifier: c.verifier(),
+		Idempotency: idempotency.NewGormStore(pay.DB), Sandbox: pay.Sandbox})
+	require.NoError(t, err)
+
+	targets := map[string]http.Handler{
+		gateway.DomainAuth: notServed, gateway.DomainBooking: notServed, gateway.DomainCustomer: notServed,
+		gateway.DomainFlight: flightHandler, gateway.DomainPayment: paymentHandler,
+	}
+	g, err := gateway.New(gateway.Config{Log: log, Verifier: c.verifier(), Targets: targets, Limits: gateway.DefaultLimits(1000),
+		Checks: map[string]gateway.Check{"flight-db": func(ctx context.Context) error { return db.Ping(ctx) }}})
+	require.NoError(t, err)
+	gw = g
+
+	service := c.token(t, "svc-booking", authn.RoleService)
+	agent := c.token(t, "agent-1", authn.RoleAgent)
+	customer := c.token(t, "cust-1", authn.RoleCustomer)
+	status := func(want int, got int, body map[string]any, what string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: got %d %v, want %d", what, got, body, want)
+		}
+	}
+
+	t.Run("platform", func(t *testing.T) {
+		for _, p := range []string{"/livez", "/readyz", "/api/v1/health", "/metrics"} {
+			got, body := call(t, srv, http.MethodGet, p, "", nil)
+			status(http.StatusOK, got, body, p)
+		}
+	})
+
+	t.Run("shopping", func(t *testing.T) {
+		got, body := call(t, srv, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date=2026-12-02&adults=1&cabin=Y&maxStops=1&sort=price&limit=5", "", nil)
+		status(200, got, body, "search")
+		got, body = call(t, srv, "GET", "/api/v1/flights/search?origin=BOS&destination=DEL&date=2026-12-02&limit=1", "", nil)
+		status(200, got, body, "search with connections")
+		got, body = call(t, srv, "GET", "/api/v1/flights/search?origin=JFK&destination=JFK&date=tomorrow", "", nil)
+		status(400, got, body, "invalid search")
+		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202", "", nil)
+		status(200, got, body, "flight")
+		got, body = call(t, srv, "GET", "/api/v1/flights/SF1-20990101", "", nil)
+		status(404, got, body, "unknown flight")
+		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202/availability", "", nil)
+		status(200, got, body, "public availability")
+		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202/availability", agent, nil)
+		status(200, got, body, "staff availability")
+	})
+
+	t.Run("quote and inventory", func(t *testing.T) {
+		quoteReq := map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "Y-M", "passengers": map[string]any{"adults": 1}}
+		got, q := call(t, srv, "POST", "/api/v1/pricing/quote", "", quoteReq, "Idempotency-Key", "quote-1")
+		status(201, got, q, "quote")
+		got, body := call(t, srv, "POST", "/api/v1/pricing/quote", "", quoteReq, "Idempotency-Key", "quote-1")
+		status(201, got, body, "quote replay")
+		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "Y-M", "passengers": map[string]any{"adults": 2}}, "Idempotency-Key", "quote-1")
+		status(422, got, body, "quote key reused with another body")
+		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}}, "Idempotency-Key", "quote-2")
+		status(400, got, body, "quote without fare")
+
+		quoteID, _ := q["quoteId"].(string)
+		require.NotEmpty(t, quoteID, "quote id")
+		hold := map[string]any{"quoteId": quoteID, "seats": 1, "holdId": "hold-contract-1"}
+		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", "", hold)
+		status(401, got, body, "hold without a token")
+		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", customer, hold)
+		status(403, got, body, "hold as a customer")
+		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", service, hold, "Idempotency-Key", "hold-1")
+		status(200, got, body, "hold")
+		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", service, map[string]any{"quoteId": quoteID, "seats": 2}, "Idempotency-Key", "hold-2")
+		status(422, got, body, "hold with the wrong seat count")
+		got, body = call(t, srv, "POST", "/api/v1/inventory/commit", service, map[string]any{"holdId": "hold-contract-1"}, "Idempotency-Key", "commit-1")
+		status(200, got, body, "commit")
+		got, body = call(t, srv, "POST", "/api/v1/inventory/release", agent, map[string]any{"holdId": "hold-contract-1", "reason": "contract test"}, "Idempotency-Key", "release-1")
+		status(200, got, body, "release")
+		got, body = call(t, srv, "POST", "/api/v1/inventory/commit", service, map[string]any{"holdId": "hold-contract-1"}, "Idempotency-Key", "commit-2")
+		status(409, got, body, "commit after release")
+		got, body = call(t, srv, "POST", "/api/v1/inventory/release", service, map[string]any{"holdId": "no-such-hold"}, "Idempotency-Key", "release-2")
+		status(200, got, body, "release of an unknown hold (a no-op)")
+		if body["released"] != false {
+			t.Errorf("release of an unknown hold: got released %v, want false", body["released"])
+		}
+	})
+
+	t.Run("payments", func(t *testing.T) {
+		intent := func(booking string) map[string]any {
+			return map[string]any{"bookingId": booking, "amount": map[string]any{"amount": 45990, "currency": "EUR"}, "provider": "sandbox"}
+		}
+		got, body := call(t, srv, "POST", "/api/v1/payments/intent", "", intent("bk-1"), "Idempotency-Key", "i-1")
+		status(401, got, body, "intent without a token")
+		got, body = call(t, srv, "POST", "/api/v1/payments/intent", customer, intent("bk-1"), "Idempotency-Key", "i-1")
+		status(403, got, body, "intent as a customer")
+		got, body = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-1"))
+		status(400, got, body, "intent without Idempotency-Key")
+		got, pi := call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-1"), "Idempotency-Key", "i-1")
+		status(201, got, pi, "intent")
+		got, body = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-2"), "Idempotency-Key", "i-1")
+		status(422, got, body, "intent key reused with another body")
+		id, _ := pi["paymentId"].(string)
+		require.NotEmpty(t, id, "payment id")
+		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/authorize", service, map[string]any{"token": "4242424242424242"}, "Idempotency-Key", "a-0")
+		status(400, got, body, "authorize with a card number")
+		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/authorize", service, map[string]any{"token": sandbox.TokenVisa}, "Idempotency-Key", "a-1")
+		status(200, got, body, "authorize")
+		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/capture", service, nil, "Idempotency-Key", "c-1")
+		status(200, got, body, "capture")
+		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/refund", agent, map[string]any{"amount": map[string]any{"amount": 1000, "currency": "EUR"}, "reason": "goodwill"}, "Idempotency-Key", "r-1")
+		status(200, got, body, "refund")
+		got, body = call(t, srv, "GET", "/api/v1/payments/"+id, agent, nil)
+		status(200, got, body, "read intent")
+		got, body = call(t, srv, "GET", "/api/v1/payments/pay-unknown", agent, nil)
+		status(404, got, body, "unknown intent")
+
+		got, pi = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-declined"), "Idempotency-Key", "i-2")
+		status(201, got, pi, "intent to decline")
+		got, body = call(t, srv, "POST", "/api/v1/payments/"+pi["paymentId"].(string)+"/authorize", service, map[string]any{"token": sandbox.TokenChargeDeclined}, "Idempotency-Key", "a-2")
+		status(402, got, body, "declined")
+
+		got, pi = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-3ds"), "Idempotency-Key", "i-3")
+		status(201, got, pi, "intent for 3-D Secure")
+		id3 := pi["paymentId"].(string)
+		got, body = call(t, srv, "POST", "/api/v1/payments/"+id3+"/authorize", service, map[string]any{"token": sandbox.TokenThreeDSecureRequired}, "Idempotency-Key", "a-3")
+		status(200, got, body, "authorize needing 3-D Secure")
+		got, body = call(t, srv, "GET", "/api/v1/payments/sandbox/challenge/"+id3, "", nil)
+		status(200, got, body, "challenge page")
+		got, body = call(t, srv, "POST", "/api/v1/payments/sandbox/challenge/"+id3, "", url.Values{"outcome": {"approve"}})
+		status(200, got, body, "challenge answer")
+		delivered, err := pay.Sandbox.DeliverDue(ctx)
+		require.NoError(t, err)
+		if got, want := delivered, 1; got != want {
+			t.Errorf("webhooks delivered through the gateway: got %d, want %d", got, want)
+		}
+		got, body = call(t, srv, "POST", "/api/v1/payments/webhooks/provider", "", map[string]any{"id": "evt-forged", "type": "payment.authorized", "created": time.Now().Unix(),
+			"data": map[string]any{"paymentId": id3, "status": "authorized"}}, "Skyfly-Signature", fmt.Sprintf("t=%d,v1=%064x", time.Now().Unix(), 0))
+		status(400, got, body, "webhook with a forged signature")
+	})
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.errs {
+		t.Error(e)
+	}
+	for _, want := range []string{
+		"POST /api/v1/payments/webhooks/provider 200",
+		"GET /api/v1/payments/sandbox/challenge/{paymentId} 200",
+		"POST /api/v1/payments/sandbox/challenge/{paymentId} 200",
+	} {
+		if !c.seen[want] {
+			t.Errorf("exchange %q was not seen; the scenario no longer exercises it", want)
+		}
+	}
+	t.Logf("validated %d distinct (operation, status) exchanges", len(c.seen))
+}
+
+// TestSpec_RateLimitAnswerMatchesTheContract exhausts a gateway limit and
+// validates the 429 (ACCEPTANCE B2's answer: problem+json with Retry-After).
+func TestSpec_RateLimitAnswerMatchesTheContract(t *testing.T) {
+	c := newContract(t)
+	gin.SetMode(gin.TestMode)
+	tight := gateway.Limit{Rate: 0.001, Burst: 1}
+	limits := gateway.Limits{}
+	for _, class := range []string{gateway.ClassSearch, gateway.ClassBooking, gateway.ClassPayment, gateway.ClassAuth, gateway.ClassDefault} {
+		limits[class] = tight
+	}
+	targets := map[string]http.Handler{}
+	for _, d := range []string{gateway.DomainAuth, gateway.DomainFlight, gateway.DomainBooking, gateway.DomainCustomer, gateway.DomainPayment} {
+		targets[d] = notServed
+	}
+	g, err := gateway.New(gateway.Config{Verifier: c.verifier(), Targets: targets, Limits: limits})
+	require.NoError(t, err)
+	srv := httptest.NewServer(c.wrap(g))
+	t.Cleanup(srv.Close)
+
+	token := c.token(t, "cust-rl", authn.RoleCustomer)
+	got, body := call(t, srv, "GET", "/api/v1/bookings", token, nil)
+	if got == http.StatusTooManyRequests {
+		t.Fatalf("first request: got 429 %v, want it served", body)
+	}
+	got, body = call(t, srv, "GET", "/api/v1/bookings", token, nil)
+	if want := http.StatusTooManyRequests; got != want {
+		t.Fatalf("second request: got %d %v, want %d", got, body, want)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.errs {
+		t.Error(e)
+	}
+	require.True(t, c.seen["GET /api/v1/bookings 429"], "the 429 was validated")
 }
