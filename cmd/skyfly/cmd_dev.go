@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +37,9 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	started := time.Now()
 	cfg, _, err := loadConfig("dev", args, getenv, stderr, func(c *config.Config) {
 		c.Dev = true
+		if getenv("SKYFLY_CODEC_CORS_ORIGIN") == "" {
+			c.CodecCORSOrigin = c.TemporalUIURL
+		}
 		if getenv("SKYFLY_AUTH_URL") == "" {
 			// Every domain is served in process behind the gateway.
 			c.AuthURL = "http://" + c.GatewayAddr
@@ -135,8 +140,14 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 
+	codecSrv, codecToken, err := newCodecServer(p)
+	if err != nil {
+		return err
+	}
+
 	g, gctx := errgroup.WithContext(ctx)
 	runBackground(gctx, log, g, doms)
+	g.Go(func() error { return serve(gctx, log, "codec-server", cfg.CodecAddr, codecSrv, cfg.ShutdownGrace, nil) })
 	ready := make(chan string, 1)
 	g.Go(func() error { return serve(gctx, log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready) })
 	select {
@@ -145,6 +156,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 			"gateway      http://" + addr + "   (try: curl -s http://" + addr + "/api/v1/health)",
 			"Temporal UI  " + ds.UIURL(),
 			"Temporal     " + ds.Address() + " namespace " + ds.Namespace(),
+			"codec        http://" + cfg.CodecAddr + "  (to read encrypted payloads in the UI, sign in once at http://" + cfg.CodecAddr + "/session with token " + codecToken + ")",
 			"data dir     " + cfg.DataDir,
 		}
 		lines = append(lines, seedLines...)
@@ -177,6 +189,31 @@ func ensureCustomerDB(ctx context.Context, p *platform) (stop func(), err error)
 	cfg.CustomerDSN = fe.URI() + "skyfly"
 	p.log.Info("embedded FerretDB ready", "uri", fe.URI(), "handler", cfg.FerretDBHandler)
 	return fe.Stop, nil
+}
+
+// newCodecServer builds the in-process codec server of `skyfly dev`; an
+// empty SKYFLY_CODEC_TOKEN is replaced by a generated one.
+func newCodecServer(p *platform) (http.Handler, string, error) {
+	token := p.cfg.CodecToken
+	if token == "" {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return nil, "", fmt.Errorf("codec token: %w", err)
+		}
+		token = hex.EncodeToString(b)
+	}
+	c, err := codec.New(p.secrets)
+	if err != nil {
+		return nil, "", err
+	}
+	srv, err := codec.NewServer(codec.ServerConfig{
+		Token: token, AllowedOrigin: p.cfg.CodecCORSOrigin, Namespaces: []string{p.cfg.TemporalNamespace},
+		Logger: p.log.With("component", "codec-server"),
+	}, c)
+	if err != nil {
+		return nil, "", err
+	}
+	return srv, token, nil
 }
 
 // codecEndpoint is the codec server URL the Temporal UI calls ("" when the
