@@ -86,14 +86,34 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) (ttlSupported bool, 
 		},
 	}
 	for coll, models := range specs {
-		if _, err := db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
-			return false, fmt.Errorf("customermongo: indexes of %s: %w", coll, err)
+		existing, err := indexNames(ctx, db.Collection(coll))
+		if err != nil {
+			return false, err
+		}
+		for _, m := range models {
+			if existing[*m.Options.Name] {
+				continue
+			}
+			if _, err := db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return false, fmt.Errorf("customermongo: index %s of %s: %w", *m.Options.Name, coll, err)
+			}
 		}
 	}
 	ttlSupported = true
 	for _, x := range ttlIndexes {
+		existing, err := indexNames(ctx, db.Collection(x.coll))
+		if err != nil {
+			return false, err
+		}
+		if existing[x.name+"_plain"] {
+			ttlSupported = false
+			continue
+		}
+		if existing[x.name] {
+			continue
+		}
 		m := mongo.IndexModel{Keys: bson.D{{Key: x.field, Value: 1}}, Options: options.Index().SetName(x.name).SetExpireAfterSeconds(int32(x.after.Seconds()))}
-		_, err := db.Collection(x.coll).Indexes().CreateOne(ctx, m)
+		_, err = db.Collection(x.coll).Indexes().CreateOne(ctx, m)
 		var ce mongo.CommandError
 		if errors.As(err, &ce) && ce.Name == "NotImplemented" {
 			ttlSupported = false
@@ -105,6 +125,21 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) (ttlSupported bool, 
 		}
 	}
 	return ttlSupported, nil
+}
+
+// indexNames lists the indexes a collection has. EnsureIndexes creates only
+// missing ones: FerretDB 1.24 panics on createIndexes for an index that
+// already exists in a database it reopened.
+func indexNames(ctx context.Context, coll *mongo.Collection) (map[string]bool, error) {
+	specs, err := coll.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("customermongo: indexes of %s: %w", coll.Name(), err)
+	}
+	names := map[string]bool{}
+	for _, s := range specs {
+		names[s.Name] = true
+	}
+	return names, nil
 }
 
 // Sweep deletes the documents a TTL index would have expired by now, and

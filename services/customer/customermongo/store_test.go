@@ -2,6 +2,8 @@ package customermongo_test
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -134,4 +136,31 @@ func TestSweep_RemovesExpiredDocuments(t *testing.T) {
 	_, v, err = s.LimiterState(ctx, "live")
 	require.NoError(t, err)
 	require.Equal(t, int64(1), v)
+}
+
+// TestEnsureIndexes_IdempotentAcrossRestarts: `skyfly service customer`
+// migrates on every start, so index creation must succeed on a database
+// that already has the indexes, after the server restarted.
+func TestEnsureIndexes_IdempotentAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "ferretdb")
+	for run := range 2 {
+		e, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{Handler: "sqlite", SQLiteDir: dir})
+		require.NoError(t, err)
+		c, err := mongodb.Connect(ctx, mongodb.Config{DSN: e.URI() + "skyfly", WriteConcern: "majority"})
+		require.NoError(t, err)
+		_, err = customermongo.EnsureIndexes(ctx, c.DB)
+		require.NoError(t, err, "run %d", run+1)
+		_, err = customermongo.EnsureIndexes(ctx, c.DB)
+		require.NoError(t, err, "run %d, second call", run+1)
+		s := customermongo.New(c.DB)
+		err = s.InsertNotification(ctx, customer.Notification{ID: fmt.Sprintf("n%d", run), DedupeKey: "same", Data: map[string]string{}})
+		if run == 0 {
+			require.NoError(t, err)
+		} else {
+			require.ErrorIs(t, err, customer.ErrDuplicate, "the unique dedupe index did not survive the restart")
+		}
+		require.NoError(t, c.Close(ctx))
+		e.Stop()
+	}
 }
