@@ -44,6 +44,12 @@ func (s *Service) CreateStaff(ctx context.Context, email, role, password string)
 	if !slices.Contains(authn.StaffRoles, role) {
 		return StaffEnrollment{}, fmt.Errorf("create staff %s: %w: %q (want one of %v)", email, ErrInvalidRole, role, authn.StaffRoles)
 	}
+	switch _, err := s.StaffUser(ctx, email); {
+	case err == nil:
+		return StaffEnrollment{}, fmt.Errorf("create staff %s: %w", email, ErrConflict)
+	case !errors.Is(err, ErrNotFound):
+		return StaffEnrollment{}, fmt.Errorf("create staff %s: %w", email, err)
+	}
 	if password == "" {
 		p, err := GeneratePassword()
 		if err != nil {
