@@ -43,7 +43,8 @@ func connectCustomer(ctx context.Context, d deps) (*mongodb.Client, func(), erro
 	if dsn == "" {
 		fe, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{
 			Handler: d.cfg.FerretDBHandler, SQLiteDir: filepath.Join(d.cfg.DataDir, "ferretdb"),
-			PostgreSQLURL: d.cfg.FerretDBPostgres, Logger: d.log.With("component", "ferretdb"),
+			PostgreSQLURL: d.cfg.FerretDBPostgres,
+			Logger:        slog.New(minLevel{Handler: d.log.Handler(), min: slog.LevelError}).With("component", "ferretdb"),
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("customer db: embedded FerretDB: %w", err)
@@ -218,4 +219,23 @@ func migrateCustomer(ctx context.Context, d deps) error {
 		return err
 	}
 	return nil
+}
+
+// minLevel raises a handler's minimum level: FerretDB logs every error reply
+// (such as an unsupported TTL index option) as a multi-line WARN.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }
