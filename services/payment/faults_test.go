@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -78,4 +79,26 @@ func TestFaults_T8_AmbiguousFailureThenRetryHasOneEffect(t *testing.T) {
 		require.Equal(t, in.Amount.Amount, out.Captured)
 		require.Equal(t, []string{"payment.create", "payment.authorize", "payment.capture"}, auditActions(t, env, in.ID))
 	})
+}
+
+func TestService_P2_DuplicateOfAStuckRequestGets409ThenTakesOverAfterItsLease(t *testing.T) {
+	ctx := context.Background()
+	env := paymenttest.New(t, testenv.SQLiteDSN(t), paymenttest.Options{})
+	in := authorized(t, env, "stuck")
+	// A first request took the key and died before finishing; its lease runs.
+	_, created, err := env.Store.BeginOperation(ctx, payment.Operation{Key: "stuck/capture", Kind: "capture", PaymentID: in.ID,
+		RequestHash: payment.RequestHash("capture", in.ID, "all"), State: payment.OpInFlight, CreatedAt: env.Clock.Now(), LeaseUntil: env.Clock.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	require.True(t, created)
+	svc, err := payment.NewService(payment.Config{Store: env.Store, Providers: map[string]payment.Provider{sandbox.Name: env.Sandbox}, Secrets: env.Keys,
+		Now: env.Clock.Now, OperationWait: 100 * time.Millisecond})
+	require.NoError(t, err)
+	_, err = svc.Capture(ctx, payment.CaptureInput{IdempotencyKey: "stuck/capture", PaymentID: in.ID})
+	require.ErrorIs(t, err, payment.ErrInFlight)
+
+	env.Clock.Advance(2 * time.Minute)
+	out, err := svc.Capture(ctx, payment.CaptureInput{IdempotencyKey: "stuck/capture", PaymentID: in.ID})
+	require.NoError(t, err, "after its lease the key is taken over")
+	require.Equal(t, payment.StatusCaptured, out.Status)
+	require.Equal(t, []string{"payment.create", "payment.authorize", "payment.capture"}, auditActions(t, env, in.ID))
 }

@@ -413,7 +413,10 @@ func (s *Service) provider(name string) (Provider, error) {
 // in the transaction that records its effect (see mutate); when it fails
 // without a recorded effect the key is released so that a retry runs again.
 func (s *Service) runOp(ctx context.Context, key, kind, paymentID, hash string, exec func(ctx context.Context, cur Intent) (Intent, error)) (Intent, error) {
-	start := s.now()
+	// Waiting for a concurrent duplicate is measured in real time: the
+	// injected clock only dates records and leases.
+	waitCtx, cancel := context.WithTimeout(ctx, s.wait)
+	defer cancel()
 	for {
 		now := s.now().UTC()
 		op := Operation{Key: key, Kind: kind, PaymentID: paymentID, RequestHash: hash, State: OpInFlight, CreatedAt: now, LeaseUntil: now.Add(s.lease)}
@@ -437,11 +440,11 @@ func (s *Service) runOp(ctx context.Context, key, kind, paymentID, hash string, 
 					continue
 				}
 			} else {
-				if s.now().Sub(start) > s.wait {
+				if err := pause(waitCtx, 20*time.Millisecond); err != nil {
+					if ctx.Err() != nil {
+						return Intent{}, ctx.Err()
+					}
 					return Intent{}, fmt.Errorf("%w: key %s", ErrInFlight, key)
-				}
-				if err := pause(ctx, 20*time.Millisecond); err != nil {
-					return Intent{}, err
 				}
 				continue
 			}

@@ -1,0 +1,4 @@
+package payment
+
+// RequestHash exposes the operation fingerprint to the external tests.
+var RequestHash = requestHash
