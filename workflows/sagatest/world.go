@@ -57,6 +57,29 @@ type World struct {
 
 	svc  *booking.Service
 	acts *bookingact.Activities
+
+	// afterHold runs after a hold's side effect, before HoldSeats returns
+	// (the T3 test kills the worker there).
+	afterHold func(ctx context.Context, holdID string)
+}
+
+// SetAfterHold installs a hook that runs after a hold was made and before
+// HoldSeats reports it.
+func (w *World) SetAfterHold(fn func(ctx context.Context, holdID string)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.afterHold = fn
+}
+
+// Holds returns how many holds exist and how many seats they took.
+func (w *World) Holds() (holds, seats int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, h := range w.holds {
+		holds++
+		seats += h.seats
+	}
+	return holds, seats
 }
 
 // Fault describes how an activity fails.
@@ -188,19 +211,24 @@ func (w *World) PriceItinerary(_ context.Context, in flightact.PriceItineraryInp
 	return flightact.PriceItineraryResult{Quote: q}, nil
 }
 
-func (w *World) HoldSeats(_ context.Context, in flightact.HoldSeatsInput) (flightact.HoldSeatsResult, error) {
+func (w *World) HoldSeats(ctx context.Context, in flightact.HoldSeatsInput) (flightact.HoldSeatsResult, error) {
 	f, failing := w.inject("HoldSeats", in)
 	if failing && !f.AfterEffect {
 		return flightact.HoldSeatsResult{}, f.err()
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if _, ok := w.holds[in.HoldID]; !ok {
 		if w.seats < 1 {
+			w.mu.Unlock()
 			return flightact.HoldSeatsResult{}, temporal.NewNonRetryableApplicationError("no seats", flightact.ErrTypeSeatUnavailable, nil)
 		}
 		w.seats--
 		w.holds[in.HoldID] = &fakeHold{seats: 1, status: "HELD"}
+	}
+	after := w.afterHold
+	w.mu.Unlock()
+	if after != nil {
+		after(ctx, in.HoldID)
 	}
 	if failing {
 		return flightact.HoldSeatsResult{}, f.err()
