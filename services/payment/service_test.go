@@ -337,7 +337,7 @@ func TestService_ThreeDSecureAndDelayedProcessingCompleteByWebhook(t *testing.T)
 		}
 		failed, err := env.Service.Get(ctx, failing.ID)
 		require.NoError(t, err)
-		require.Equal(t, sandbox.DeclineAuthenticationFaild, failed.DeclineCode)
+		require.Equal(t, sandbox.DeclineAuthenticationFailed, failed.DeclineCode)
 		require.Len(t, env.Signaler.Delivered(), 3, "every webhook signals its booking")
 	})
 }

@@ -42,7 +42,7 @@ const (
 const (
 	DeclineCardDeclined        = "card_declined"
 	DeclineInsufficientFunds   = "insufficient_funds"
-	DeclineAuthenticationFaild = "authentication_failed"
+	DeclineAuthenticationFailed = "authentication_failed"
 )
 
 type card struct {
@@ -369,7 +369,7 @@ func (p *Provider) CompleteChallenge(ctx context.Context, paymentID string, appr
 		if approve {
 			ch.Status = ChargeAuthorized
 		} else {
-			ch.Status, ch.DeclineCode = ChargeDeclined, DeclineAuthenticationFaild
+			ch.Status, ch.DeclineCode = ChargeDeclined, DeclineAuthenticationFailed
 		}
 		ch.UpdatedAt = p.now().UTC()
 		if err := tx.UpdateCharge(ctx, ch); err != nil {
