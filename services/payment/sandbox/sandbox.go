@@ -40,8 +40,8 @@ const (
 
 // Decline codes.
 const (
-	DeclineCardDeclined        = "card_declined"
-	DeclineInsufficientFunds   = "insufficient_funds"
+	DeclineCardDeclined         = "card_declined"
+	DeclineInsufficientFunds    = "insufficient_funds"
 	DeclineAuthenticationFailed = "authentication_failed"
 )
 
