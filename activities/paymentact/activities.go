@@ -20,12 +20,6 @@ const (
 	ErrTypeInvalidInput        = "PaymentInvalidInput"
 )
 
-// DeclineDetails is the detail payload of a PaymentDeclined error.
-type DeclineDetails struct {
-	PaymentID   string `json:"paymentId"`
-	DeclineCode string `json:"declineCode"`
-}
-
 // Activities are the payment domain's Temporal activities on task queue
 // "payment": thin adapters from the saga's calls to payment.Service. Every
 // side-effecting activity is idempotent on its input's IdempotencyKey
@@ -57,8 +51,8 @@ func (a *Activities) CreatePaymentIntent(ctx context.Context, in CreatePaymentIn
 }
 
 // AuthorizePayment authorizes an intent with a provider token. A decline is
-// a non-retryable ApplicationError of type PaymentDeclined whose details are
-// a DeclineDetails. 3-D Secure returns status requires_action with the
+// a non-retryable ApplicationError of type PaymentDeclined whose one detail
+// is the decline code string (card_declined, insufficient_funds, ...). 3-D Secure returns status requires_action with the
 // NextAction; the outcome then arrives as a payment-event signal.
 func (a *Activities) AuthorizePayment(ctx context.Context, in AuthorizePaymentInput) (PaymentResult, error) {
 	out, err := a.svc.Authorize(ctx, payment.AuthorizeInput{
@@ -127,7 +121,7 @@ func translate(op string, err error) error {
 	var de *payment.DeclineError
 	switch {
 	case errors.As(err, &de):
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypePaymentDeclined, err, DeclineDetails{PaymentID: de.PaymentID, DeclineCode: de.Code})
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypePaymentDeclined, err, de.Code)
 	case errors.Is(err, payment.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypePaymentNotFound, err)
 	case errors.Is(err, payment.ErrInvalidTransition):
