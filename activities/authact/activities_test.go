@@ -12,7 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/skyfly/skyfly/activities/authact"
-	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/api/authapi"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
@@ -29,8 +29,9 @@ func newService(t *testing.T) *auth.Service {
 	require.NoError(t, authgorm.Migrate(ctx, db))
 	keys, err := secrets.NewKeyring(filepath.Join(t.TempDir(), "keyring.json"), time.Now)
 	require.NoError(t, err)
-	svc, err := auth.NewService(auth.Deps{Store: authgorm.New(db), Keys: keys},
-		auth.Config{Issuer: "skyfly-auth", Audience: "skyfly-api", Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
+	signer := authapi.NewSigner(keys, "skyfly-auth", "skyfly-api", 15*time.Minute)
+	svc, err := auth.NewService(auth.Deps{Store: authgorm.New(db), Keys: keys, Tokens: signer},
+		auth.Config{Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
 	require.NoError(t, err)
 	return svc
 }
@@ -38,7 +39,7 @@ func newService(t *testing.T) *auth.Service {
 func TestRevokeUserSessions_T4_RunTwiceRevokesOnce(t *testing.T) {
 	svc := newService(t)
 	ctx := context.Background()
-	enr, err := svc.CreateStaff(ctx, "a@skyfly.dev", authn.RoleAgent, "")
+	enr, err := svc.CreateStaff(ctx, "a@skyfly.dev", auth.RoleAgent, "")
 	require.NoError(t, err)
 	for i := range 2 {
 		login, err := svc.StartStaffLogin(ctx, enr.User.Email)

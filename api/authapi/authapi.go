@@ -49,17 +49,18 @@ type Config struct {
 
 // Handler serves the auth API.
 type Handler struct {
-	log *slog.Logger
-	svc *auth.Service
+	log    *slog.Logger
+	svc    *auth.Service
+	signer *Signer
 }
 
-// New returns the auth router. verifier checks the Bearer tokens of logout
-// and of the revocation list (role service).
-func New(log *slog.Logger, svc *auth.Service, verifier *authn.Verifier, cfg Config) (*gin.Engine, error) {
+// New returns the auth router. signer publishes the JWKS; verifier checks
+// the Bearer tokens of logout and of the revocation list (role service).
+func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Verifier, cfg Config) (*gin.Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{log: log, svc: svc}
+	h := &Handler{log: log, svc: svc, signer: signer}
 	e := problem.NewEngine(log)
 	proxies := cfg.TrustedProxies
 	if proxies == nil {
@@ -255,7 +256,7 @@ func (h *Handler) mfaVerify(c *gin.Context) {
 }
 
 func (h *Handler) jwks(c *gin.Context) {
-	set, err := h.svc.Signer().JWKS(c.Request.Context())
+	set, err := h.signer.JWKS(c.Request.Context())
 	if err != nil {
 		problem.Error(c, h.log, err)
 		return

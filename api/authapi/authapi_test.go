@@ -44,6 +44,7 @@ type env struct {
 	t        *testing.T
 	srv      *httptest.Server
 	svc      *auth.Service
+	signer   *authapi.Signer
 	store    *authgorm.Store
 	callback string
 	oidcIss  string
@@ -88,18 +89,19 @@ func newEnv(t *testing.T, o envOptions) *env {
 		require.NoError(t, err)
 		idp = rp
 	}
-	svc, err := auth.NewService(auth.Deps{Store: store, Keys: keys, IDP: idp, Notifier: o.notifier},
-		auth.Config{Issuer: issuer, Audience: audience, Dev: o.dev, RedirectURIs: []string{callback},
+	signer := authapi.NewSigner(keys, issuer, audience, 15*time.Minute)
+	svc, err := auth.NewService(auth.Deps{Store: store, Keys: keys, Tokens: signer, IDP: idp, Notifier: o.notifier},
+		auth.Config{Dev: o.dev, RedirectURIs: []string{callback},
 			Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
 	require.NoError(t, err)
-	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: svc.Signer(), Issuer: issuer, Audience: audience, Revocations: svc})
-	h, err := authapi.New(nil, svc, verifier, authapi.Config{DevOIDC: dev})
+	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: issuer, Audience: audience, Revocations: svc})
+	h, err := authapi.New(nil, svc, signer, verifier, authapi.Config{DevOIDC: dev})
 	require.NoError(t, err)
 	var hh http.Handler = h
 	handler.Store(&hh)
 
 	browser := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, srv: srv, svc: svc, store: store, callback: callback, oidcIss: oidcIss, browser: browser}
+	return &env{t: t, srv: srv, svc: svc, signer: signer, store: store, callback: callback, oidcIss: oidcIss, browser: browser}
 }
 
 // get performs a GET without following redirects.
@@ -482,7 +484,7 @@ func TestLogout_A4_GatewayPollingStopsTokenWithinSeconds(t *testing.T) {
 	e := newEnv(t, envOptions{dev: true})
 	checker, err := authapi.NewRevocationChecker(authapi.RevocationCheckerConfig{
 		URL:      e.srv.URL + authapi.Prefix + "/internal/revocations",
-		Token:    authapi.ServiceTokenSource(e.svc.Signer(), "gateway", time.Now),
+		Token:    authapi.ServiceTokenSource(e.signer, "gateway", time.Now),
 		Interval: 100 * time.Millisecond,
 	})
 	require.NoError(t, err)
@@ -529,7 +531,7 @@ func TestLogout_A4_GatewayRedisStopsTokenAtOnce(t *testing.T) {
 	_, err = gw.Verify(ctx, tok.AccessToken)
 	require.ErrorIs(t, err, authn.ErrRevoked, "revoked at the gateway as soon as logout answered")
 
-	p, err := e.svc.Signer().PublicKey(ctx, mustKid(t, tok.AccessToken))
+	p, err := e.signer.PublicKey(ctx, mustKid(t, tok.AccessToken))
 	require.NoError(t, err)
 	require.NotNil(t, p)
 	ttl, err := gwRedis.TTL(ctx, authapi.RedisKeyPrefix+sessionID(t, tok.AccessToken)).Result()
@@ -551,7 +553,7 @@ func TestRevocations_A4_EndpointNeedsServiceRole(t *testing.T) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "customers cannot read the list")
 
-	svcTok, err := authapi.ServiceTokenSource(e.svc.Signer(), "gateway", time.Now)(context.Background())
+	svcTok, err := authapi.ServiceTokenSource(e.signer, "gateway", time.Now)(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNoContent, e.post(authapi.Prefix+"/logout", tok.AccessToken, nil).StatusCode)
 	req.Header.Set("Authorization", "Bearer "+svcTok)

@@ -217,7 +217,7 @@ func (p *PollingRevocations) Poll(ctx context.Context) error {
 
 // ServiceTokenSource caches a service access token minted by signer and
 // renews it a minute before it expires; the polling checker uses it.
-func ServiceTokenSource(signer *auth.Signer, name string, now func() time.Time) func(context.Context) (string, error) {
+func ServiceTokenSource(signer *Signer, name string, now func() time.Time) func(context.Context) (string, error) {
 	var mu sync.Mutex
 	var token string
 	var expires time.Time

@@ -47,7 +47,7 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 	if err := migrateAuth(ctx, d); err != nil {
 		return err
 	}
-	svc, _, db, err := openAuth(ctx, d, nil, nil)
+	svc, _, _, db, err := openAuth(ctx, d, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -35,20 +35,25 @@ const authPurgeEvery = 10 * time.Minute
 
 // openAuth opens the auth database and builds the service without its
 // HTTP side (shared by wireAuth and `skyfly staff`).
-func openAuth(ctx context.Context, d deps, idp auth.IdentityProvider, notifier auth.RevocationNotifier) (*auth.Service, *authgorm.Store, *sqldb.DB, error) {
+func openAuth(ctx context.Context, d deps, idp auth.IdentityProvider, notifier auth.RevocationNotifier) (*auth.Service, *authapi.Signer, *authgorm.Store, *sqldb.DB, error) {
 	db, err := sqldb.Open(ctx, sqldb.Config{DSN: d.cfg.AuthDSN, Logger: d.log})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("auth db: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("auth db: %w", err)
 	}
 	store := authgorm.New(db)
-	svc, err := auth.NewService(auth.Deps{Log: d.log.With("domain", "auth"), Store: store, Keys: d.secrets, IDP: idp, Notifier: notifier, Now: d.now},
-		auth.Config{Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Dev: d.cfg.Dev, RedirectURIs: []string{authCallbackURL(d)}})
+	signer := authapi.NewSigner(d.secrets, d.cfg.JWTIssuer, d.cfg.JWTAudience, accessTokenTTL)
+	svc, err := auth.NewService(auth.Deps{Log: d.log.With("domain", "auth"), Store: store, Keys: d.secrets, Tokens: signer, IDP: idp, Notifier: notifier, Now: d.now},
+		auth.Config{Dev: d.cfg.Dev, RedirectURIs: []string{authCallbackURL(d)}})
 	if err != nil {
 		_ = db.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return svc, store, db, nil
+	return svc, signer, store, db, nil
 }
+
+// accessTokenTTL is the access-token lifetime (and how long Redis keeps a
+// revoked session).
+const accessTokenTTL = 15 * time.Minute
 
 func authCallbackURL(d deps) string {
 	return strings.TrimSuffix(d.cfg.PublicURL, "/") + authapi.Prefix + "/public/google/callback"
@@ -87,14 +92,14 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	if d.redis != nil {
 		notifier = authapi.NewRedisRevocations(d.redis)
 	}
-	svc, store, db, err := openAuth(ctx, d, idp, notifier)
+	svc, signer, store, db, err := openAuth(ctx, d, idp, notifier)
 	if err != nil {
 		return nil, err
 	}
 	// The auth service verifies its own tokens with its own keys and its
 	// own database, so a revoked session is refused here at once.
-	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: svc.Signer(), Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Revocations: svc, Now: d.now})
-	handler, err := authapi.New(log, svc, verifier, authapi.Config{DevOIDC: dev})
+	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Revocations: svc, Now: d.now})
+	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{DevOIDC: dev})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -141,8 +146,8 @@ func migrateAuth(ctx context.Context, d deps) error {
 
 // demoStaff are the staff accounts the seed creates.
 var demoStaff = []struct{ email, role string }{
-	{"agent@skyfly.dev", authn.RoleAgent},
-	{"supervisor@skyfly.dev", authn.RoleSupervisor},
+	{"agent@skyfly.dev", auth.RoleAgent},
+	{"supervisor@skyfly.dev", auth.RoleSupervisor},
 }
 
 // demoCredential is what the seed remembers of a demo account so every

@@ -13,16 +13,11 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 
-	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 )
 
 // Config tunes the service. Zero fields take the defaults noted.
 type Config struct {
-	// Issuer and Audience of access tokens (required).
-	Issuer, Audience string
-	// AccessTTL is the access-token lifetime (15m).
-	AccessTTL time.Duration
 	// CustomerSessionTTL and StaffSessionTTL are absolute session lifetimes
 	// (30 days, 12 hours); refreshing never extends them.
 	CustomerSessionTTL, StaffSessionTTL time.Duration
@@ -45,7 +40,6 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
-	def(&c.AccessTTL, 15*time.Minute)
 	def(&c.CustomerSessionTTL, 30*24*time.Hour)
 	def(&c.StaffSessionTTL, 12*time.Hour)
 	def(&c.FlowTTL, 5*time.Minute)
@@ -65,6 +59,7 @@ type Deps struct {
 	Log      *slog.Logger
 	Store    Store
 	Keys     secrets.Provider
+	Tokens   TokenIssuer
 	IDP      IdentityProvider
 	Notifier RevocationNotifier
 	Now      func() time.Time
@@ -79,7 +74,7 @@ type Service struct {
 	notifier  RevocationNotifier
 	now       func() time.Time
 	cfg       Config
-	signer    *Signer
+	tokens    TokenIssuer
 	box       *SecretBox
 	passwords *PasswordPolicy
 	throttle  throttle
@@ -89,11 +84,8 @@ type Service struct {
 // NewService returns the service.
 func NewService(d Deps, cfg Config) (*Service, error) {
 	cfg.defaults()
-	if cfg.Issuer == "" || cfg.Audience == "" {
-		return nil, errors.New("auth: issuer and audience are required")
-	}
-	if d.Store == nil || d.Keys == nil {
-		return nil, errors.New("auth: store and keys are required")
+	if d.Store == nil || d.Keys == nil || d.Tokens == nil {
+		return nil, errors.New("auth: store, keys and token issuer are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -107,16 +99,13 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	}
 	return &Service{
 		log: d.Log, store: d.Store, keys: d.Keys, idp: d.IDP, notifier: d.Notifier, now: d.Now, cfg: cfg,
-		signer:    NewSigner(d.Keys, cfg.Issuer, cfg.Audience, cfg.AccessTTL),
+		tokens:    d.Tokens,
 		box:       NewSecretBox(d.Keys),
 		passwords: NewPasswordPolicy(),
 		throttle:  throttle{store: d.Store, policy: *cfg.Throttle},
 		dummyHash: dummy,
 	}, nil
 }
-
-// Signer returns the access-token signer (JWKS, key source for verifiers).
-func (s *Service) Signer() *Signer { return s.signer }
 
 // Passwords returns the password policy.
 func (s *Service) Passwords() *PasswordPolicy { return s.passwords }
@@ -227,7 +216,7 @@ func (s *Service) customer(ctx context.Context, id Identity) (User, error) {
 	}
 	now := s.now()
 	u = User{ID: uuid.NewString(), Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, Name: id.Name,
-		Roles: []string{authn.RoleCustomer}, CreatedAt: now, UpdatedAt: now}
+		Roles: []string{RoleCustomer}, CreatedAt: now, UpdatedAt: now}
 	err = s.store.CreateUser(ctx, u)
 	if errors.Is(err, ErrConflict) { // a concurrent first sign-in won
 		return s.store.UserByIdentity(ctx, id.Issuer, id.Subject)
@@ -258,12 +247,12 @@ func (s *Service) startSession(ctx context.Context, u User, method string, ttl t
 	if err := s.store.CreateSession(ctx, sess, RefreshToken{Hash: HashToken(rt), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}); err != nil {
 		return Tokens{}, fmt.Errorf("start session for user %s: %w", u.ID, err)
 	}
-	at, err := s.signer.AccessToken(ctx, u, sess.ID, now)
+	at, err := s.tokens.AccessToken(ctx, u, sess.ID, now)
 	if err != nil {
 		return Tokens{}, err
 	}
 	s.event(ctx, SecurityEvent{Kind: EventLogin, UserID: u.ID, SessionID: sess.ID, IP: ip, Detail: method})
-	return Tokens{AccessToken: at, RefreshToken: rt, ExpiresIn: s.cfg.AccessTTL, SessionID: sess.ID, User: u}, nil
+	return Tokens{AccessToken: at, RefreshToken: rt, ExpiresIn: s.tokens.TTL(), SessionID: sess.ID, User: u}, nil
 }
 
 // Refresh exchanges a refresh token for a new pair (ACCEPTANCE A3). Every
@@ -315,11 +304,11 @@ func (s *Service) Refresh(ctx context.Context, refreshToken, ip string) (Tokens,
 	if err != nil {
 		return Tokens{}, fmt.Errorf("refresh: rotate: %w", err)
 	}
-	at, err := s.signer.AccessToken(ctx, u, sess.ID, now)
+	at, err := s.tokens.AccessToken(ctx, u, sess.ID, now)
 	if err != nil {
 		return Tokens{}, err
 	}
-	return Tokens{AccessToken: at, RefreshToken: next, ExpiresIn: s.cfg.AccessTTL, SessionID: sess.ID, User: u}, nil
+	return Tokens{AccessToken: at, RefreshToken: next, ExpiresIn: s.tokens.TTL(), SessionID: sess.ID, User: u}, nil
 }
 
 func (s *Service) reuse(ctx context.Context, sess Session, ip string) error {
@@ -372,7 +361,7 @@ func (s *Service) publish(ctx context.Context, ids []string) {
 	}
 	// The database is the source of truth and the revocation list is
 	// served from it; a failed push only delays Redis-based verifiers.
-	if err := s.notifier.SessionsRevoked(ctx, ids, s.cfg.AccessTTL+time.Minute); err != nil {
+	if err := s.notifier.SessionsRevoked(ctx, ids, s.tokens.TTL()+time.Minute); err != nil {
 		s.log.ErrorContext(ctx, "publish revocations", "err", err, "sessions", len(ids))
 	}
 }
@@ -425,7 +414,7 @@ func (s *Service) Revoked(ctx context.Context, sessionID string) (bool, error) {
 // forget an entry after its ExpiresAt.
 func (s *Service) Revocations(ctx context.Context, since time.Time) ([]Revocation, time.Time, error) {
 	now := s.now()
-	if floor := now.Add(-s.cfg.AccessTTL - time.Minute); since.Before(floor) {
+	if floor := now.Add(-s.tokens.TTL() - time.Minute); since.Before(floor) {
 		since = floor
 	}
 	sessions, err := s.store.RevokedSince(ctx, since)
@@ -434,7 +423,7 @@ func (s *Service) Revocations(ctx context.Context, since time.Time) ([]Revocatio
 	}
 	out := make([]Revocation, 0, len(sessions))
 	for _, sess := range sessions {
-		out = append(out, Revocation{SessionID: sess.ID, RevokedAt: *sess.RevokedAt, ExpiresAt: sess.RevokedAt.Add(s.cfg.AccessTTL + time.Minute)})
+		out = append(out, Revocation{SessionID: sess.ID, RevokedAt: *sess.RevokedAt, ExpiresAt: sess.RevokedAt.Add(s.tokens.TTL() + time.Minute)})
 	}
 	return out, now, nil
 }

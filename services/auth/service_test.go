@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/api/authapi"
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
@@ -53,6 +54,7 @@ func (r *recorder) SessionsRevoked(_ context.Context, ids []string, _ time.Durat
 
 type fixture struct {
 	svc      *auth.Service
+	signer   *authapi.Signer
 	store    *authgorm.Store
 	keys     *secrets.Keyring
 	clock    *clock
@@ -75,15 +77,16 @@ func newFixture(t *testing.T, mutate ...func(*auth.Config, *auth.Deps)) *fixture
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	rec := &recorder{}
 	store := authgorm.New(db)
-	cfg := auth.Config{Issuer: issuer, Audience: audience, Argon2: &cheapArgon, RedirectURIs: []string{"https://app.example/callback"}}
-	deps := auth.Deps{Store: store, Keys: keys, Notifier: rec, Now: clk.Now}
+	signer := authapi.NewSigner(keys, issuer, audience, 15*time.Minute)
+	cfg := auth.Config{Argon2: &cheapArgon, RedirectURIs: []string{"https://app.example/callback"}}
+	deps := auth.Deps{Store: store, Keys: keys, Tokens: signer, Notifier: rec, Now: clk.Now}
 	for _, m := range mutate {
 		m(&cfg, &deps)
 	}
 	svc, err := auth.NewService(deps, cfg)
 	require.NoError(t, err)
-	v := authn.NewVerifier(authn.VerifierConfig{Keys: svc.Signer(), Issuer: issuer, Audience: audience, Revocations: svc, Now: clk.Now})
-	return &fixture{svc: svc, store: store, keys: keys, clock: clk, revoked: rec, verifier: v}
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: issuer, Audience: audience, Revocations: svc, Now: clk.Now})
+	return &fixture{svc: svc, signer: signer, store: store, keys: keys, clock: clk, revoked: rec, verifier: v}
 }
 
 // staffTokens logs a staff member in with password and TOTP.
@@ -685,7 +688,7 @@ func TestJWKS_RotationOverlap(t *testing.T) {
 	after, err := f.staffLogin(t, e, "192.0.2.1")
 	require.NoError(t, err)
 
-	set, err := f.svc.Signer().JWKS(ctx)
+	set, err := f.signer.JWKS(ctx)
 	require.NoError(t, err)
 	require.Len(t, set.Keys, 2, "both live versions are published")
 	require.Equal(t, "jwt-signing/v2", set.Keys[0].Kid)

@@ -2,22 +2,33 @@ package auth
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
-	"github.com/google/uuid"
-
-	"github.com/skyfly/skyfly/api/authn"
-	"github.com/skyfly/skyfly/internal/platform/secrets"
 )
+
+// TokenIssuer mints access tokens for sessions (implemented by
+// authapi.Signer, which owns the JWT format and the signing keys).
+type TokenIssuer interface {
+	// AccessToken mints a token for a user's session at now.
+	AccessToken(ctx context.Context, u User, sessionID string, now time.Time) (string, error)
+	// TTL is the access-token lifetime.
+	TTL() time.Duration
+}
+
+// Roles a user can hold (the same strings as api/authn's).
+const (
+	RoleCustomer   = "customer"
+	RoleAgent      = "agent"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+)
+
+// StaffRoles are the roles a staff account may get.
+var StaffRoles = []string{RoleAgent, RoleSupervisor, RoleAdmin}
 
 // Tokens is what a successful sign-in or refresh returns.
 type Tokens struct {
@@ -26,86 +37,6 @@ type Tokens struct {
 	ExpiresIn    time.Duration
 	SessionID    string
 	User         User
-}
-
-// Signer mints access tokens with the current version of the Ed25519 key
-// secrets.KeyJWTSigning and publishes every live version (rotation overlap).
-type Signer struct {
-	keys     secrets.Provider
-	issuer   string
-	audience string
-	ttl      time.Duration
-}
-
-// NewSigner returns a signer for tokens with the given issuer, audience and
-// lifetime.
-func NewSigner(keys secrets.Provider, issuer, audience string, ttl time.Duration) *Signer {
-	return &Signer{keys: keys, issuer: issuer, audience: audience, ttl: ttl}
-}
-
-// TTL is the access-token lifetime.
-func (s *Signer) TTL() time.Duration { return s.ttl }
-
-// AccessToken mints a token for a user's session.
-func (s *Signer) AccessToken(ctx context.Context, u User, sessionID string, now time.Time) (string, error) {
-	k, err := s.keys.Current(ctx, secrets.KeyJWTSigning)
-	if err != nil {
-		return "", fmt.Errorf("access token: signing key: %w", err)
-	}
-	priv := ed25519.NewKeyFromSeed(k.Material)
-	return authn.Sign(priv, k.ID(), authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    s.issuer,
-			Subject:   u.ID,
-			Audience:  jwt.ClaimStrings{s.audience},
-			ExpiresAt: jwt.NewNumericDate(now.Add(s.ttl)),
-			IssuedAt:  jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now),
-			ID:        uuid.NewString(),
-		},
-		SessionID: sessionID,
-		Roles:     u.Roles,
-		Email:     u.Email,
-	})
-}
-
-// JWKS returns every live public signing key.
-func (s *Signer) JWKS(ctx context.Context) (authn.JWKS, error) {
-	// Current creates version 1 on first use, so the set is never empty.
-	if _, err := s.keys.Current(ctx, secrets.KeyJWTSigning); err != nil {
-		return authn.JWKS{}, fmt.Errorf("jwks: %w", err)
-	}
-	vs, err := s.keys.Versions(ctx, secrets.KeyJWTSigning)
-	if err != nil {
-		return authn.JWKS{}, fmt.Errorf("jwks: %w", err)
-	}
-	set := authn.JWKS{Keys: make([]authn.JWK, 0, len(vs))}
-	for _, k := range vs {
-		set.Keys = append(set.Keys, authn.NewJWK(k.ID(), ed25519.NewKeyFromSeed(k.Material).Public().(ed25519.PublicKey)))
-	}
-	return set, nil
-}
-
-// PublicKey implements authn.KeySource over the live key versions, so the
-// auth service verifies its own tokens without a network round trip.
-func (s *Signer) PublicKey(ctx context.Context, kid string) (ed25519.PublicKey, error) {
-	name, v, ok := strings.Cut(kid, "/v")
-	version, err := strconv.Atoi(v)
-	if !ok || name != secrets.KeyJWTSigning || err != nil {
-		return nil, fmt.Errorf("%w: kid %q", authn.ErrUnknownKey, kid)
-	}
-	k, err := s.keys.Version(ctx, name, version)
-	if err != nil {
-		return nil, fmt.Errorf("%w: kid %q: %w", authn.ErrUnknownKey, kid, err)
-	}
-	return ed25519.NewKeyFromSeed(k.Material).Public().(ed25519.PublicKey), nil
-}
-
-// ServiceToken mints an access token for a SkyFly process (role service),
-// for example the gateway polling the revocation list. It is not bound to a
-// stored session.
-func (s *Signer) ServiceToken(ctx context.Context, name string, now time.Time) (string, error) {
-	return s.AccessToken(ctx, User{ID: "service:" + name, Roles: []string{authn.RoleService}}, "service:"+name, now)
 }
 
 // randomToken returns n random bytes, base64url without padding.
