@@ -30,7 +30,8 @@ type ServerConfig struct {
 	// AllowedOrigin is the Temporal UI origin (e.g. http://127.0.0.1:8233)
 	// allowed to call from a browser; empty disables CORS.
 	AllowedOrigin string
-	// Namespaces, when set, are the only X-Namespace values served.
+	// Namespaces, when set, are the only X-Namespace values served (a
+	// request without the header is served too).
 	Namespaces []string
 	// MaxBodyBytes bounds a request body (default 8 MiB).
 	MaxBodyBytes int64
@@ -149,7 +150,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, problem.New(http.StatusUnauthorized, problem.CodeUnauthorized, "a valid bearer token is required"))
 		return
 	}
-	if ns := r.Header.Get(NamespaceHeader); s.namespaces != nil && !s.namespaces[ns] {
+	// The namespace check catches a UI pointed at the wrong codec server; it
+	// is not a security boundary (the token is), so clients that send no
+	// X-Namespace are served.
+	if ns := r.Header.Get(NamespaceHeader); ns != "" && s.namespaces != nil && !s.namespaces[ns] {
 		s.problem(w, r, problem.Newf(http.StatusForbidden, problem.CodeForbidden, "namespace %q is not served here", ns))
 		return
 	}
