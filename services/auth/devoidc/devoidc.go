@@ -185,6 +185,9 @@ var _ op.Storage = (*storage)(nil)
 
 var errNotFound = errors.New("devoidc: not found")
 
+// requestTTL bounds how long an unfinished authorization request is kept.
+const requestTTL = 10 * time.Minute
+
 func (s *storage) request(id string) (authRequest, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -220,6 +223,12 @@ func (s *storage) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Abandoned requests are dropped after requestTTL so memory stays bounded.
+	for id, old := range s.requests {
+		if r.created.Sub(old.created) > requestTTL {
+			s.deleteAuthRequestLocked(id)
+		}
+	}
 	s.requests[r.id] = r
 	return r, nil
 }
@@ -260,13 +269,18 @@ func (s *storage) SaveAuthCode(_ context.Context, id, code string) error {
 func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.deleteAuthRequestLocked(id)
+	return nil
+}
+
+// deleteAuthRequestLocked forgets a request and its codes; s.mu is held.
+func (s *storage) deleteAuthRequestLocked(id string) {
 	delete(s.requests, id)
 	for code, rid := range s.codes {
 		if rid == id {
 			delete(s.codes, code)
 		}
 	}
-	return nil
 }
 
 func (s *storage) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
