@@ -1,12 +1,553 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/skyfly/skyfly/internal/platform/config"
+	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/temporal/tclient"
+	"github.com/skyfly/skyfly/workflows/benchflow"
 )
 
-// runBench is owned by the booking work.
+// benchOptions are `skyfly bench`'s flags.
+type benchOptions struct {
+	gateway    string
+	customers  int
+	duration   time.Duration
+	bookings   int
+	contention float64
+	cancel     float64
+	date       string
+	hot        string
+	routes     string
+	baseline   time.Duration
+	wait       time.Duration
+}
+
+// runBench drives concurrent customers through the gateway (search → quote
+// → reserve → confirm, some cancel) with contention on one hot fare,
+// reports throughput and p50/p95/p99 per step, measures a one-activity
+// baseline workflow on the same Temporal server (PF2), and checks the T13
+// invariants against the Temporal visibility store and the databases.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("not built yet")
+	var o benchOptions
+	fs := flag.NewFlagSet("skyfly bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.gateway, "gateway", "http://127.0.0.1:8080", "gateway base URL")
+	fs.IntVar(&o.customers, "customers", 10, "concurrent customers")
+	fs.DurationVar(&o.duration, "duration", 30*time.Second, "how long to book (ignored when --bookings is set)")
+	fs.IntVar(&o.bookings, "bookings", 0, "stop after this many booking attempts (0: run for --duration)")
+	fs.Float64Var(&o.contention, "contention", 0.2, "fraction of attempts that target the hot fare")
+	fs.Float64Var(&o.cancel, "cancel", 0.1, "fraction of confirmed bookings cancelled afterwards")
+	fs.StringVar(&o.date, "date", time.Now().UTC().AddDate(0, 0, 7).Format(time.DateOnly), "travel date")
+	fs.StringVar(&o.hot, "hot", "JFK-LHR", "route of the hot fare")
+	fs.StringVar(&o.routes, "routes", "LHR-JFK,FRA-SIN,DXB-LHR,SIN-SYD,CDG-JFK,BOS-LHR", "other routes, comma-separated")
+	fs.DurationVar(&o.baseline, "baseline", 10*time.Second, "how long to run the one-activity baseline (0: skip)")
+	fs.DurationVar(&o.wait, "wait", 60*time.Second, "how long to wait for workflows to close before the T13 checks")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, _, err := config.Load("skyfly bench", nil, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	b := &bench{o: o, cfg: cfg, out: stdout, errw: stderr, http: &http.Client{Timeout: 60 * time.Second}, steps: map[string]*stepStats{}}
+	return b.run(ctx)
+}
+
+type bench struct {
+	o    benchOptions
+	cfg  *config.Config
+	out  io.Writer
+	errw io.Writer
+	http *http.Client
+
+	mu       sync.Mutex
+	steps    map[string]*stepStats
+	attempts atomic.Int64
+	booked   []bookedRef
+	started  time.Time
+
+	confirmed, refused, cancelled, failed atomic.Int64
+}
+
+type bookedRef struct {
+	id     string
+	status string
+}
+
+type stepStats struct {
+	lat    []time.Duration
+	errors map[string]int
+}
+
+func (b *bench) record(step string, d time.Duration, errCode string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.steps[step]
+	if !ok {
+		s = &stepStats{errors: map[string]int{}}
+		b.steps[step] = s
+	}
+	if errCode != "" {
+		s.errors[errCode]++
+		return
+	}
+	s.lat = append(s.lat, d)
+}
+
+func (b *bench) run(ctx context.Context) error {
+	fmt.Fprintf(b.out, "skyfly bench: %d customers, contention %.0f%% on %s, cancel %.0f%%, travel date %s, gateway %s\n",
+		b.o.customers, 100*b.o.contention, b.o.hot, 100*b.o.cancel, b.o.date, b.o.gateway)
+	tokens := make([]string, b.o.customers)
+	for i := range tokens {
+		tok, err := b.login(ctx, fmt.Sprintf("bench-%d-%s@skyfly.test", i, randHex(3)))
+		if err != nil {
+			return fmt.Errorf("bench: sign in customer %d: %w", i, err)
+		}
+		tokens[i] = tok
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if b.o.bookings == 0 {
+		runCtx, cancel = context.WithTimeout(ctx, b.o.duration)
+		defer cancel()
+	}
+	b.started = time.Now()
+	var wg sync.WaitGroup
+	for i := range tokens {
+		wg.Add(1)
+		go func(tok string, seed uint64) {
+			defer wg.Done()
+			rng := mrand.New(mrand.NewPCG(seed, uint64(time.Now().UnixNano())))
+			for runCtx.Err() == nil {
+				if b.o.bookings > 0 && b.attempts.Add(1) > int64(b.o.bookings) {
+					return
+				}
+				b.customer(runCtx, tok, rng)
+			}
+		}(tokens[i], uint64(i))
+	}
+	done := make(chan struct{})
+	go b.progress(done)
+	wg.Wait()
+	close(done)
+	elapsed := time.Since(b.started)
+	b.report(elapsed)
+
+	tc, err := tclient.Dial(ctx, b.cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		fmt.Fprintf(b.out, "baseline and T13 workflow checks skipped: %v\n", err)
+		return b.checkDatabases(ctx)
+	}
+	defer tc.Close()
+	if b.o.baseline > 0 {
+		if err := b.runBaseline(ctx, tc, elapsed); err != nil {
+			fmt.Fprintf(b.out, "baseline failed: %v\n", err)
+		}
+	}
+	failures := 0
+	if err := b.checkWorkflows(ctx, tc); err != nil {
+		fmt.Fprintln(b.out, "T13 FAIL:", err)
+		failures++
+	}
+	if err := b.checkDatabases(ctx); err != nil {
+		fmt.Fprintln(b.out, "T13 FAIL:", err)
+		failures++
+	}
+	if failures > 0 {
+		return errors.New("bench: invariant checks failed")
+	}
+	return nil
+}
+
+// customer runs one search → quote → reserve → confirm (→ cancel).
+func (b *bench) customer(ctx context.Context, tok string, rng *mrand.Rand) {
+	route := b.o.hot
+	hot := rng.Float64() < b.o.contention
+	if !hot {
+		rs := strings.Split(b.o.routes, ",")
+		route = rs[rng.IntN(len(rs))]
+	}
+	from, to, _ := strings.Cut(route, "-")
+	var sr struct {
+		Itineraries []struct {
+			ID    string `json:"id"`
+			Stops int    `json:"stops"`
+			Fares []struct {
+				FareID    string `json:"fareId"`
+				SeatsLeft int    `json:"seatsLeft"`
+			} `json:"fares"`
+		} `json:"itineraries"`
+	}
+	q := url.Values{"origin": {from}, "destination": {to}, "date": {b.o.date}, "adults": {"1"}, "sort": {"price"}, "limit": {"10"}}
+	if !b.call(ctx, "search", http.MethodGet, "/api/v1/flights/search?"+q.Encode(), tok, "", nil, &sr) || len(sr.Itineraries) == 0 {
+		return
+	}
+	it := sr.Itineraries[0]
+	if !hot {
+		it = sr.Itineraries[rng.IntN(len(sr.Itineraries))]
+	}
+	fareID := ""
+	for _, f := range it.Fares {
+		if f.SeatsLeft > 0 {
+			fareID = f.FareID
+			break
+		}
+	}
+	if fareID == "" {
+		b.refused.Add(1)
+		b.record("search", 0, "sold_out")
+		return
+	}
+	var quote struct {
+		QuoteID string `json:"quoteId"`
+	}
+	if !b.call(ctx, "quote", http.MethodPost, "/api/v1/pricing/quote", tok, randHex(16),
+		map[string]any{"itineraryId": it.ID, "fareId": fareID, "passengers": map[string]int{"adults": 1}}, &quote) {
+		return
+	}
+	start := time.Now()
+	var bk struct {
+		BookingID string `json:"bookingId"`
+		Status    string `json:"status"`
+	}
+	reserve := map[string]any{
+		"quoteId": quote.QuoteID,
+		"passengers": []map[string]any{{"type": "ADT", "title": "MR", "givenName": "Bench", "familyName": "Customer", "dateOfBirth": "1985-03-04", "gender": "M",
+			"document": map[string]string{"type": "PASSPORT", "number": "B" + randHex(4), "issuingCountry": "NL", "nationality": "NL", "expiryDate": "2035-01-01"}}},
+		"contact": map[string]string{"email": "bench@skyfly.test", "phone": "+31612345678"},
+	}
+	if !b.call(ctx, "reserve", http.MethodPost, "/api/v1/bookings/reserve", tok, randHex(16), reserve, &bk) {
+		return
+	}
+	b.mu.Lock()
+	b.booked = append(b.booked, bookedRef{id: bk.BookingID, status: bk.Status})
+	b.mu.Unlock()
+	if !b.call(ctx, "confirm", http.MethodPost, "/api/v1/bookings/"+bk.BookingID+"/confirm", tok, randHex(16),
+		map[string]any{"payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, &bk) {
+		b.failed.Add(1)
+		return
+	}
+	b.record("reserve+confirm", time.Since(start), "")
+	b.confirmed.Add(1)
+	if rng.Float64() >= b.o.cancel {
+		return
+	}
+	var cq struct {
+		QuoteID string `json:"quoteId"`
+	}
+	if !b.call(ctx, "cancel-quote", http.MethodPost, "/api/v1/bookings/"+bk.BookingID+"/cancel", tok, randHex(16), map[string]any{}, &cq) {
+		return
+	}
+	if b.call(ctx, "cancel", http.MethodPost, "/api/v1/bookings/"+bk.BookingID+"/cancel", tok, randHex(16), map[string]any{"quoteId": cq.QuoteID}, nil) {
+		b.cancelled.Add(1)
+	}
+}
+
+// call sends one request, times it and records its outcome under step.
+func (b *bench) call(ctx context.Context, step, method, path, tok, key string, body, out any) bool {
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			b.record(step, 0, "marshal")
+			return false
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(b.o.gateway, "/")+path, r)
+	if err != nil {
+		b.record(step, 0, "request")
+		return false
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	start := time.Now()
+	res, err := b.http.Do(req)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.record(step, 0, "transport")
+		}
+		return false
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	d := time.Since(start)
+	if res.StatusCode >= 300 {
+		var p struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(raw, &p)
+		code := fmt.Sprintf("%d %s", res.StatusCode, p.Code)
+		if p.Code == "seat_unavailable" {
+			b.refused.Add(1)
+		}
+		b.record(step, d, code)
+		return false
+	}
+	b.record(step, d, "")
+	if out != nil {
+		_ = json.Unmarshal(raw, out)
+	}
+	return true
+}
+
+// login signs a customer in through the development OIDC provider
+// (login_hint), following the redirects to the token answer.
+func (b *bench) login(ctx context.Context, email string) (string, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return "", err
+	}
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	u := strings.TrimRight(b.o.gateway, "/") + "/api/v1/auth/public/google/start?" + url.Values{"login_hint": {email}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var t struct {
+		AccessToken string `json:"accessToken"`
+	}
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || json.Unmarshal(raw, &t) != nil || t.AccessToken == "" {
+		return "", fmt.Errorf("login %s: %d %s", email, res.StatusCode, bytes.TrimSpace(raw))
+	}
+	return t.AccessToken, nil
+}
+
+func (b *bench) progress(done <-chan struct{}) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			fmt.Fprintln(b.errw)
+			return
+		case <-t.C:
+			el := time.Since(b.started).Seconds()
+			fmt.Fprintf(b.errw, "\r%5.0fs  confirmed %d (%.1f/s)  refused %d  failed %d  cancelled %d   ",
+				el, b.confirmed.Load(), float64(b.confirmed.Load())/el, b.refused.Load(), b.failed.Load(), b.cancelled.Load())
+		}
+	}
+}
+
+func (b *bench) report(elapsed time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.out, "\nran %v: %d confirmed (%.2f bookings/s), %d clean seat refusals, %d failed confirms, %d cancelled\n",
+		elapsed.Round(time.Millisecond), b.confirmed.Load(), float64(b.confirmed.Load())/elapsed.Seconds(), b.refused.Load(), b.failed.Load(), b.cancelled.Load())
+	fmt.Fprintf(b.out, "%-16s %7s %9s %9s %9s %9s  %s\n", "step", "ok", "ok/s", "p50", "p95", "p99", "errors")
+	names := make([]string, 0, len(b.steps))
+	for n := range b.steps {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		s := b.steps[n]
+		slices.Sort(s.lat)
+		fmt.Fprintf(b.out, "%-16s %7d %9.2f %9s %9s %9s  %v\n", n, len(s.lat), float64(len(s.lat))/elapsed.Seconds(),
+			pct(s.lat, 0.50), pct(s.lat, 0.95), pct(s.lat, 0.99), s.errors)
+	}
+}
+
+func pct(sorted []time.Duration, p float64) string {
+	if len(sorted) == 0 {
+		return "-"
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return sorted[i].Round(100 * time.Microsecond).String()
+}
+
+// runBaseline measures a one-activity workflow with the same concurrency
+// on the same Temporal server.
+func (b *bench) runBaseline(ctx context.Context, tc client.Client, bookingElapsed time.Duration) error {
+	w := worker.New(tc, benchflow.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(benchflow.BaselineWorkflow, workflow.RegisterOptions{Name: benchflow.WorkflowName})
+	w.RegisterActivityWithOptions(benchflow.Noop, activity.RegisterOptions{Name: benchflow.ActivityName})
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+	bctx, cancel := context.WithTimeout(ctx, b.o.baseline)
+	defer cancel()
+	var n atomic.Int64
+	var lat []time.Duration
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < b.o.customers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for bctx.Err() == nil {
+				t0 := time.Now()
+				run, err := tc.ExecuteWorkflow(bctx, client.StartWorkflowOptions{TaskQueue: benchflow.TaskQueue, ID: "bench-baseline/" + randHex(8)}, benchflow.WorkflowName, 1)
+				if err != nil {
+					continue
+				}
+				if err := run.Get(bctx, nil); err == nil {
+					n.Add(1)
+					mu.Lock()
+					lat = append(lat, time.Since(t0))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	slices.Sort(lat)
+	rate := float64(n.Load()) / el.Seconds()
+	booking := float64(b.confirmed.Load()) / bookingElapsed.Seconds()
+	fmt.Fprintf(b.out, "baseline one-activity workflow: %d in %v = %.2f/s (p50 %s, p99 %s)\n", n.Load(), el.Round(time.Millisecond), rate, pct(lat, 0.5), pct(lat, 0.99))
+	if rate > 0 {
+		fmt.Fprintf(b.out, "PF2 ratio: booking %.2f/s ÷ baseline %.2f/s = %.0f%%\n", booking, rate, 100*booking/rate)
+	}
+	return nil
+}
+
+// checkWorkflows (T13): every booking workflow the run started is closed,
+// except bookings still inside their hold (a confirm that failed).
+func (b *bench) checkWorkflows(ctx context.Context, tc client.Client) error {
+	since := b.started.UTC().Add(-time.Second).Format(time.RFC3339)
+	count := func(q string) (int64, error) {
+		r, err := tc.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
+		if err != nil {
+			return 0, err
+		}
+		return r.GetCount(), nil
+	}
+	base := fmt.Sprintf("WorkflowType IN ('BookingWorkflow','CancelBookingWorkflow') AND StartTime >= '%s'", since)
+	deadline := time.Now().Add(b.o.wait)
+	for {
+		total, err := count(base)
+		if err != nil {
+			return fmt.Errorf("count workflows: %w", err)
+		}
+		running, err := count(base + " AND ExecutionStatus = 'Running'")
+		if err != nil {
+			return fmt.Errorf("count running workflows: %w", err)
+		}
+		if running <= b.failed.Load() || time.Now().After(deadline) {
+			closed := total - running
+			fmt.Fprintf(b.out, "T13 workflows: %d started, %d closed, %d running (failed confirms still inside their hold: %d)\n", total, closed, running, b.failed.Load())
+			if running > b.failed.Load() {
+				return fmt.Errorf("%d workflows still running after %v", running-b.failed.Load(), b.o.wait)
+			}
+			return nil
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// checkDatabases (T13): seats held by the run's bookings equal the
+// confirmed bookings' passengers, and money captured minus refunded equals
+// what the bookings record as paid minus refunded.
+func (b *bench) checkDatabases(ctx context.Context) error {
+	b.mu.Lock()
+	ids := make([]string, 0, len(b.booked))
+	for _, r := range b.booked {
+		ids = append(ids, r.id)
+	}
+	b.mu.Unlock()
+	if len(ids) == 0 {
+		fmt.Fprintln(b.out, "T13 databases: no bookings to check")
+		return nil
+	}
+	open := func(dsn string) (*sqldb.DB, error) { return sqldb.Open(ctx, sqldb.Config{DSN: dsn}) }
+	bdb, err := open(b.cfg.BookingDSN)
+	if err != nil {
+		return fmt.Errorf("booking db: %w", err)
+	}
+	defer bdb.Close()
+	fdb, err := open(b.cfg.FlightDSN)
+	if err != nil {
+		return fmt.Errorf("flight db: %w", err)
+	}
+	defer fdb.Close()
+	pdb, err := open(b.cfg.PaymentDSN)
+	if err != nil {
+		return fmt.Errorf("payment db: %w", err)
+	}
+	defer pdb.Close()
+	var confirmedSeats, committedSeats, heldSeats, bookingNet, paymentNet, confirmedTotals int64
+	for chunk := range slices.Chunk(ids, 400) {
+		var v struct{ Seats, Net, Totals int64 }
+		if err := bdb.WithContext(ctx).Raw(`SELECT
+			COALESCE(SUM(CASE WHEN b.status = 'CONFIRMED' THEN (SELECT COUNT(*) FROM booking_passengers p WHERE p.booking_id = b.id AND p.type <> 'INF') ELSE 0 END), 0) AS seats,
+			COALESCE(SUM(b.paid_amount - b.refunded_amount), 0) AS net,
+			COALESCE(SUM(CASE WHEN b.status = 'CONFIRMED' THEN b.total_amount ELSE 0 END), 0) AS totals
+			FROM bookings b WHERE b.id IN ?`, chunk).Scan(&v).Error; err != nil {
+			return fmt.Errorf("booking totals: %w", err)
+		}
+		confirmedSeats += v.Seats
+		bookingNet += v.Net
+		confirmedTotals += v.Totals
+		var f struct{ Committed, Held int64 }
+		if err := fdb.WithContext(ctx).Raw(`SELECT
+			COALESCE(SUM(CASE WHEN status = 'COMMITTED' THEN seats ELSE 0 END), 0) AS committed,
+			COALESCE(SUM(CASE WHEN status = 'HELD' THEN seats ELSE 0 END), 0) AS held
+			FROM flight_holds WHERE id IN ?`, chunk).Scan(&f).Error; err != nil {
+			return fmt.Errorf("flight holds: %w", err)
+		}
+		committedSeats += f.Committed
+		heldSeats += f.Held
+		var p struct{ Net int64 }
+		if err := pdb.WithContext(ctx).Raw(`SELECT COALESCE(SUM(captured - refunded), 0) AS net FROM payment_intents WHERE booking_id IN ?`, chunk).Scan(&p).Error; err != nil {
+			return fmt.Errorf("payment totals: %w", err)
+		}
+		paymentNet += p.Net
+	}
+	fmt.Fprintf(b.out, "T13 seats: sold (committed holds) %d, confirmed bookings' passengers %d, still held %d\n", committedSeats, confirmedSeats, heldSeats)
+	fmt.Fprintf(b.out, "T13 money: captured − refunded %d, bookings' paid − refunded %d, confirmed bookings' totals %d\n", paymentNet, bookingNet, confirmedTotals)
+	var errs []error
+	if committedSeats != confirmedSeats {
+		errs = append(errs, fmt.Errorf("seats sold %d ≠ confirmed passengers %d", committedSeats, confirmedSeats))
+	}
+	if paymentNet != bookingNet {
+		errs = append(errs, fmt.Errorf("captured − refunded %d ≠ bookings' paid − refunded %d", paymentNet, bookingNet))
+	}
+	if len(errs) == 0 {
+		fmt.Fprintln(b.out, "T13 OK")
+	}
+	return errors.Join(errs...)
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
