@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -296,7 +297,14 @@ func rejectCardData(c *gin.Context) {
 func opKey(c *gin.Context) string {
 	p, _ := authn.PrincipalFrom(c)
 	sum := sha256.Sum256([]byte(p.UserID + "\n" + c.Request.URL.Path + "\n" + c.GetHeader(idempotency.Header)))
-	return "api:" + hex.EncodeToString(sum[:])
+	// Hex digits become letters so that the key, like every id SkyFly
+	// makes, can never look like a card number.
+	return "api:" + strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return 'g' + (r - '0')
+		}
+		return r
+	}, hex.EncodeToString(sum[:]))
 }
 
 func actor(c *gin.Context) string {

@@ -33,7 +33,7 @@ type api struct {
 	priv ed25519.PrivateKey
 }
 
-func newAPI(t *testing.T, dsn string) *api {
+func newAPI(t testing.TB, dsn string) *api {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
@@ -52,7 +52,7 @@ func newAPI(t *testing.T, dsn string) *api {
 	return &api{env: env, srv: srv, priv: priv}
 }
 
-func (a *api) token(t *testing.T, user string, roles ...string) string {
+func (a *api) token(t testing.TB, user string, roles ...string) string {
 	t.Helper()
 	now := time.Now()
 	tok, err := authn.Sign(a.priv, "k1", authn.Claims{
