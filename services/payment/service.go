@@ -191,7 +191,7 @@ func (s *Service) CreateIntent(ctx context.Context, in CreateIntentInput) (Inten
 		if err := tx.CreateIntent(ctx, intent); err != nil {
 			return err
 		}
-		if _, err := tx.AppendAudit(ctx, AuditEntry{At: now, Actor: in.Actor, Action: "payment.create", PaymentID: intent.ID, After: snapshot(intent)}); err != nil {
+		if _, err := tx.AppendAudit(ctx, AuditEntry{At: now, Actor: actorOrSystem(in.Actor), Action: "payment.create", PaymentID: intent.ID, After: snapshot(intent)}); err != nil {
 			return err
 		}
 		out = intent
@@ -507,7 +507,7 @@ func (s *Service) mutate(ctx context.Context, id, opKey, declineCode, actor, act
 				}
 				next.Version++
 				if _, err := tx.AppendAudit(ctx, AuditEntry{
-					At: next.UpdatedAt, Actor: actor, Action: action, PaymentID: id, Reason: reason,
+					At: next.UpdatedAt, Actor: actorOrSystem(actor), Action: action, PaymentID: id, Reason: reason,
 					Before: snapshot(cur), After: snapshot(next),
 				}); err != nil {
 					return err
@@ -529,6 +529,15 @@ func (s *Service) mutate(ctx context.Context, id, opKey, declineCode, actor, act
 		}
 		return out, nil
 	}
+}
+
+// actorOrSystem names the actor of an audit row; calls without one are the
+// system's own.
+func actorOrSystem(actor string) string {
+	if actor == "" {
+		return "system"
+	}
+	return actor
 }
 
 // requestHash fingerprints an operation's parameters.
