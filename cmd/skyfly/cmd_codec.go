@@ -17,9 +17,12 @@ import (
 // Vault) as the workers. In dev mode an empty token is generated and
 // printed; elsewhere it is required.
 func runCodecServer(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := loadConfig("codec-server", args, getenv, stderr, nil)
+	cfg, rest, err := loadConfig("codec-server", args, getenv, stderr, nil)
 	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("codec-server: unexpected arguments %q", rest)
 	}
 	token := cfg.CodecToken
 	generated := false

@@ -25,6 +25,12 @@ func TestCodecServer_RefusesToStartWithoutATokenOutsideDev(t *testing.T) {
 	require.ErrorContains(t, err, "SKYFLY_CODEC_TOKEN is required")
 }
 
+func TestCodecServer_RefusesStrayArguments(t *testing.T) {
+	env := map[string]string{"SKYFLY_DATA_DIR": t.TempDir(), "SKYFLY_CODEC_TOKEN": "t"}
+	err := runCodecServer(context.Background(), []string{"extra"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "unexpected arguments")
+}
+
 func TestCodecServer_DevGeneratesATokenAndDecodesWorkerPayloads(t *testing.T) {
 	dataDir := t.TempDir()
 	env := map[string]string{
