@@ -168,11 +168,32 @@ type priceSegment struct {
 	International bool
 }
 
-// Price computes the fare of a booking class over segments for passengers:
+// price computes the fare of a booking class over segments for passengers:
 // base fare per passenger type (children 75 %, infants 10 % of the adult
 // base), a connection discount, carrier surcharge and departure taxes by
 // code. It returns the total and its breakdown.
 func price(segs []priceSegment, class BookingClass, pax Passengers) (money.Money, []PriceLine) {
+	var lines []PriceLine
+	total := priceWith(segs, class, pax, func(code, desc string, cents int64) {
+		for i := range lines {
+			if lines[i].Code == code {
+				lines[i].Amount.Amount += cents
+				return
+			}
+		}
+		lines = append(lines, PriceLine{Code: code, Description: desc, Amount: money.New(cents, Currency)})
+	})
+	return money.New(total, Currency), lines
+}
+
+// priceTotal is price without the breakdown (the search's hot path).
+func priceTotal(segs []priceSegment, class BookingClass, pax Passengers) money.Money {
+	return money.New(priceWith(segs, class, pax, nil), Currency)
+}
+
+// priceWith computes the total and reports each non-zero line to add
+// (when not nil).
+func priceWith(segs []priceSegment, class BookingClass, pax Passengers, add func(code, desc string, cents int64)) int64 {
 	var adultBase int64
 	for _, s := range segs {
 		adultBase += int64(math.Round(float64(baseFare(s.DistanceKm, class.Cabin)) * class.Multiplier))
@@ -184,25 +205,22 @@ func price(segs []priceSegment, class BookingClass, pax Passengers) (money.Money
 	childBase := adultBase * 75 / 100
 	infantBase := adultBase * 10 / 100
 
-	var lines []PriceLine
-	add := func(code, desc string, cents int64) {
+	var total int64
+	line := func(code string, desc func() string, cents int64) {
 		if cents == 0 {
 			return
 		}
-		for i := range lines {
-			if lines[i].Code == code {
-				lines[i].Amount.Amount += cents
-				return
-			}
+		total += cents
+		if add != nil {
+			add(code, desc(), cents)
 		}
-		lines = append(lines, PriceLine{Code: code, Description: desc, Amount: money.New(cents, Currency)})
 	}
-	add("BASE-ADT", fmt.Sprintf("Base fare, %d adult(s)", pax.Adults), adultBase*int64(pax.Adults))
-	add("BASE-CHD", fmt.Sprintf("Base fare, %d child(ren) at 75%%", pax.Children), childBase*int64(pax.Children))
-	add("BASE-INF", fmt.Sprintf("Base fare, %d infant(s) at 10%%", pax.Infants), infantBase*int64(pax.Infants))
+	line("BASE-ADT", func() string { return fmt.Sprintf("Base fare, %d adult(s)", pax.Adults) }, adultBase*int64(pax.Adults))
+	line("BASE-CHD", func() string { return fmt.Sprintf("Base fare, %d child(ren) at 75%%", pax.Children) }, childBase*int64(pax.Children))
+	line("BASE-INF", func() string { return fmt.Sprintf("Base fare, %d infant(s) at 10%%", pax.Infants) }, infantBase*int64(pax.Infants))
 	seated := int64(pax.Seats())
 	for _, s := range segs {
-		add("YQ", "Carrier fuel surcharge", fuelSurcharge(s.DistanceKm)*seated)
+		line("YQ", func() string { return "Carrier fuel surcharge" }, fuelSurcharge(s.DistanceKm)*seated)
 		taxes, ok := departureTaxes[s.OriginCountry]
 		if !ok {
 			taxes = genericDepartureTax
@@ -216,12 +234,8 @@ func price(segs []priceSegment, class BookingClass, pax Passengers) (money.Money
 			if t.infants {
 				n += int64(pax.Infants)
 			}
-			add(t.code, t.description, amount*n)
+			line(t.code, func() string { return t.description }, amount*n)
 		}
 	}
-	var total int64
-	for _, l := range lines {
-		total += l.Amount.Amount
-	}
-	return money.New(total, Currency), lines
+	return total
 }

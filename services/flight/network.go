@@ -17,6 +17,10 @@ const (
 	MCTInternational = 60 * time.Minute
 	// MaxConnection is the longest layover offered (longer is a stopover).
 	MaxConnection = 24 * time.Hour
+	// MaxOnwardPerInbound bounds how many onward flights (the earliest that
+	// make the connection) are offered after one inbound flight, as
+	// connection builders do: later ones are dominated by the earlier ones.
+	MaxOnwardPerInbound = 3
 )
 
 // Network is an immutable in-memory view of airports and the schedule,
@@ -191,7 +195,7 @@ func (n *Network) candidates(origin, destination, date string, maxStops int) [][
 		i, _ := slices.BinarySearchFunc(onward, f1.ArrivalUTC.Add(MCTDomestic), func(f *Flight, t time.Time) int {
 			return f.DepartureUTC.Compare(t)
 		})
-		for ; i < len(onward); i++ {
+		for taken := 0; i < len(onward) && taken < MaxOnwardPerInbound; i++ {
 			f2 := onward[i]
 			gap := f2.DepartureUTC.Sub(f1.ArrivalUTC)
 			if gap >= MaxConnection {
@@ -201,6 +205,7 @@ func (n *Network) candidates(origin, destination, date string, maxStops int) [][
 				continue
 			}
 			out = append(out, []*Flight{f1, f2})
+			taken++
 		}
 	}
 	return out

@@ -186,7 +186,7 @@ func (s *Service) search(ctx context.Context, n *Network, q SearchQuery) ([]Itin
 	if len(ids) == 0 {
 		return []Itinerary{}, nil, nil
 	}
-	avail, err := s.store.Availability(ctx, ids)
+	avail, err := s.avail.get(ctx, s.now(), ids, s.store.Availability)
 	if err != nil {
 		return nil, nil, fmt.Errorf("search %s-%s %s: %w", q.Origin, q.Destination, q.Date, err)
 	}
@@ -238,7 +238,7 @@ func (n *Network) itinerary(fs []*Flight, cabin Cabin, pax Passengers, avail map
 			continue
 		}
 		families[class.Family] = true
-		total, _ := price(segs, class, pax)
+		total := priceTotal(segs, class, pax)
 		it.Fares = append(it.Fares, FareOption{
 			FareID:       FareID(cabin, class.Code),
 			Cabin:        cabin,
@@ -281,24 +281,34 @@ func ParseItineraryID(id string) []string {
 }
 
 func sortItineraries(its []Itinerary, by string) {
-	cheapest := func(it Itinerary) int64 {
-		m := it.Fares[0].Price.Amount
-		for _, f := range it.Fares[1:] {
-			m = min(m, f.Price.Amount)
-		}
-		return m
+	type key struct {
+		price int64
+		dur   time.Duration
+		dep   time.Time
+		id    string
+		it    Itinerary
 	}
-	dep := func(it Itinerary) time.Time { return it.Segments[0].Departure }
-	slices.SortStableFunc(its, func(a, b Itinerary) int {
+	keys := make([]key, len(its))
+	for i, it := range its {
+		p := it.Fares[0].Price.Amount
+		for _, f := range it.Fares[1:] {
+			p = min(p, f.Price.Amount)
+		}
+		keys[i] = key{price: p, dur: it.Duration, dep: it.Segments[0].Departure, id: it.ID, it: it}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
 		var c int
 		switch by {
 		case SortDeparture:
-			c = cmp.Or(dep(a).Compare(dep(b)), cmp.Compare(cheapest(a), cheapest(b)), cmp.Compare(a.Duration, b.Duration))
+			c = cmp.Or(a.dep.Compare(b.dep), cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur))
 		case SortDuration:
-			c = cmp.Or(cmp.Compare(a.Duration, b.Duration), cmp.Compare(cheapest(a), cheapest(b)), dep(a).Compare(dep(b)))
+			c = cmp.Or(cmp.Compare(a.dur, b.dur), cmp.Compare(a.price, b.price), a.dep.Compare(b.dep))
 		default:
-			c = cmp.Or(cmp.Compare(cheapest(a), cheapest(b)), cmp.Compare(a.Duration, b.Duration), dep(a).Compare(dep(b)))
+			c = cmp.Or(cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur), a.dep.Compare(b.dep))
 		}
-		return cmp.Or(c, strings.Compare(a.ID, b.ID))
+		return cmp.Or(c, strings.Compare(a.id, b.id))
 	})
+	for i := range keys {
+		its[i] = keys[i].it
+	}
 }

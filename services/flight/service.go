@@ -68,6 +68,11 @@ type Config struct {
 	MaxHoldTTL time.Duration
 	// SearchCacheTTL bounds how long a search result is reused (default 30s).
 	SearchCacheTTL time.Duration
+	// AvailabilityTTL bounds how long a search reuses a flight's seat
+	// counters read by an earlier search (default 5s). Holds made through
+	// this process drop them at once; quotes and holds always read the
+	// database.
+	AvailabilityTTL time.Duration
 	// SweepInterval is how often the sweeper looks for expired holds
 	// (default 15s).
 	SweepInterval time.Duration
@@ -86,6 +91,7 @@ func (c Config) withDefaults() Config {
 	def(&c.HoldTTL, 15*time.Minute)
 	def(&c.MaxHoldTTL, 24*time.Hour)
 	def(&c.SearchCacheTTL, 30*time.Second)
+	def(&c.AvailabilityTTL, 5*time.Second)
 	def(&c.SweepInterval, 15*time.Second)
 	def(&c.ReloadInterval, 5*time.Minute)
 	return c
@@ -97,6 +103,7 @@ type Service struct {
 	store   Store
 	now     func() time.Time
 	cache   SearchCache
+	avail   *availabilityCache
 	cfg     Config
 	network atomic.Pointer[Network]
 }
@@ -114,7 +121,7 @@ func NewService(log *slog.Logger, store Store, now func() time.Time, cache Searc
 	if cache == nil {
 		cache = NewMemoryCache(4096, cfg.SearchCacheTTL, now)
 	}
-	s := &Service{log: log, store: store, now: now, cache: cache, cfg: cfg}
+	s := &Service{log: log, store: store, now: now, cache: cache, avail: newAvailabilityCache(cfg.AvailabilityTTL), cfg: cfg}
 	empty, _ := NewNetwork(nil, nil)
 	s.network.Store(empty)
 	return s

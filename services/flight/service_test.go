@@ -314,6 +314,18 @@ func TestQuote_PricesPassengersWithTaxesByCode(t *testing.T) {
 	require.Contains(t, lines, "YQ")
 	require.Greater(t, family.Total.Amount, 2*adult.Total.Amount)
 
+	res, err := f.svc.Search(ctx, flight.SearchQuery{Origin: "BOS", Destination: "LHR", Date: "2026-12-01", Passengers: family.Passengers, MaxStops: 1})
+	require.NoError(t, err)
+	var shown int64
+	for _, it := range res.Itineraries {
+		for _, fare := range it.Fares {
+			if it.ID == "SF10-20261201_SF21-20261201" && fare.FareID == "Y-K" {
+				shown = fare.Price.Amount
+			}
+		}
+	}
+	require.Equal(t, family.Total.Amount, shown, "the quote confirms the price the search showed")
+
 	stored, err := f.svc.Quote(ctx, family.ID)
 	require.NoError(t, err)
 	require.Equal(t, family.Total, stored.Total)
