@@ -164,6 +164,8 @@ func TestCompose_ImageTagsArePinned(t *testing.T) {
 	}
 	require.Equal(t, 2, froms, "a multi-stage build: builder and runtime")
 	require.Contains(t, string(dockerfile), "CGO_ENABLED=0")
+	require.Regexp(t, regexp.MustCompile(`(?m)^USER [1-9][0-9]*$`), string(dockerfile), "the runtime runs as a non-root user")
+	require.Regexp(t, regexp.MustCompile(`(?m)^ENTRYPOINT \["/usr/local/bin/skyfly"\]$`), string(dockerfile))
 }
 
 func TestCompose_SkyflyProcessesShareOneImageBuiltFromTheDockerfile(t *testing.T) {
