@@ -172,7 +172,10 @@ func (s *Service) search(ctx context.Context, n *Network, q SearchQuery) ([]Itin
 		return nil, nil, invalid("destination", "is not an airport SkyFly serves")
 	}
 	cands := n.candidates(q.Origin, q.Destination, q.Date, q.MaxStops)
-	cands = slices.DeleteFunc(cands, func(fs []*Flight) bool { return !inWindow(n, fs[0], q.DepartAfter, q.DepartBefore) })
+	now := s.now()
+	cands = slices.DeleteFunc(cands, func(fs []*Flight) bool {
+		return !fs[0].DepartureUTC.After(now) || !inWindow(n, fs[0], q.DepartAfter, q.DepartBefore)
+	})
 	seen := map[string]bool{}
 	var ids []string
 	for _, fs := range cands {

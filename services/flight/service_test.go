@@ -134,6 +134,11 @@ func TestSearch_DirectFlightsInLocalTime(t *testing.T) {
 	require.Equal(t, "2026-12-02T06:00:00Z", seg.Arrival.Format(time.RFC3339), "arrival in London time")
 	require.Equal(t, 0, res.Itineraries[0].Stops)
 	require.True(t, seg.International)
+
+	f.clock.Advance(utc("2026-12-01T10:40:00Z").Sub(f.clock.Now()))
+	res, err = f.svc.Search(context.Background(), flight.SearchQuery{Origin: "JFK", Destination: "LHR", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1}, MaxStops: 0, Sort: flight.SortDeparture})
+	require.NoError(t, err)
+	require.Equal(t, []string{"SF21-20261201", "SF22-20261201"}, ids(res.Itineraries), "a departed flight is not sold")
 }
 
 func TestSearch_ConnectionRespectsMinimumConnectionTime(t *testing.T) {
