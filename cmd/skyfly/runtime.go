@@ -68,6 +68,9 @@ func newPlatform(ctx context.Context, cfg *config.Config, stderr io.Writer) (*pl
 	if err != nil {
 		return nil, err
 	}
+	if c, ok := p.secrets.(io.Closer); ok {
+		p.closers = append(p.closers, c.Close)
+	}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
