@@ -474,3 +474,26 @@ func TestSeed_IsIdempotent(t *testing.T) {
 	require.Equal(t, 0, res.Inserted)
 	require.Equal(t, len(testFlights()), f.svc.Network().FlightCount())
 }
+
+func TestInventory_SweeperJobReturnsExpiredHoldsToSale(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := flight.NewService(slog.New(slog.DiscardHandler), f.store, f.clock.Now, nil, flight.Config{SweepInterval: 10 * time.Millisecond})
+	require.NoError(t, svc.Reload(ctx))
+	q, err := svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{"SF21-20261201"}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 2}})
+	require.NoError(t, err)
+	_, err = svc.HoldSeats(ctx, flight.HoldRequest{HoldID: "h_job", QuoteID: q.ID, TTL: time.Minute})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- svc.RunSweeper(ctx) }()
+	f.clock.Advance(time.Minute)
+	require.Eventually(t, func() bool {
+		h, err := svc.Hold(ctx, "h_job")
+		return err == nil && h.Status == flight.HoldExpired
+	}, 5*time.Second, 10*time.Millisecond)
+	cs, err := svc.Availability(ctx, "SF21-20261201")
+	require.NoError(t, err)
+	require.Equal(t, 200, cs[1].Available, "got %+v", cs)
+	cancel()
+	require.NoError(t, <-done)
+}
