@@ -19,7 +19,7 @@ const (
 )
 
 // Channels lists every channel.
-var Channels = []Channel{ChannelEmail, ChannelSMS, ChannelPush}
+func Channels() []Channel { return []Channel{ChannelEmail, ChannelSMS, ChannelPush} }
 
 // Valid reports whether c is a known channel.
 func (c Channel) Valid() bool {

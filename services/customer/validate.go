@@ -11,23 +11,22 @@ import (
 	"unicode/utf8"
 )
 
-// Allowed preference values.
-var (
-	// SeatPreferences are the seat preferences a customer may state.
-	SeatPreferences = []string{"window", "aisle", "middle"}
-	// MealPreferences are IATA special meal codes.
-	MealPreferences = []string{"AVML", "BBML", "BLML", "CHML", "DBML", "FPML", "GFML", "HNML", "KSML", "LCML", "LFML", "LSML", "MOML", "NLML", "SFML", "VGML", "VJML", "VLML", "VOML"}
-	// Languages are the languages every template is written in.
-	Languages = []string{"en", "de"}
-	// TravellerTypes are passenger type codes.
-	TravellerTypes = []string{"ADT", "CHD", "INF"}
-	// Titles are passenger titles.
-	Titles = []string{"MR", "MRS", "MS", "MISS", "MSTR", "DR"}
-	// Genders are passenger genders as airlines record them.
-	Genders = []string{"M", "F", "X"}
-	// DocumentTypes are travel document types.
-	DocumentTypes = []string{"PASSPORT", "ID"}
-)
+// SeatPreferences are the seat preferences a customer may state.
+func SeatPreferences() []string { return []string{"window", "aisle", "middle"} }
+
+// MealPreferences are the IATA special meal codes a customer may state.
+func MealPreferences() []string {
+	return []string{"AVML", "BBML", "BLML", "CHML", "DBML", "FPML", "GFML", "HNML", "KSML", "LCML", "LFML", "LSML", "MOML", "NLML", "SFML", "VGML", "VJML", "VLML", "VOML"}
+}
+
+// Languages are the languages every template is written in.
+func Languages() []string { return []string{"en", "de"} }
+
+// Passenger data values.
+func travellerTypes() []string { return []string{"ADT", "CHD", "INF"} }
+func titles() []string         { return []string{"MR", "MRS", "MS", "MISS", "MSTR", "DR"} }
+func genders() []string        { return []string{"M", "F", "X"} }
+func documentTypes() []string  { return []string{"PASSPORT", "ID"} }
 
 // MaxTravellers bounds the saved travellers of a profile.
 const MaxTravellers = 10
@@ -57,14 +56,14 @@ func (e Editable) Validate(now time.Time) error {
 		v.add("phone", "must be an E.164 phone number such as +4915112345678")
 	}
 	p := e.Preferences
-	if p.Seat != "" && !slices.Contains(SeatPreferences, p.Seat) {
-		v.add("preferences.seat", "must be one of "+strings.Join(SeatPreferences, ", "))
+	if p.Seat != "" && !slices.Contains(SeatPreferences(), p.Seat) {
+		v.add("preferences.seat", "must be one of "+strings.Join(SeatPreferences(), ", "))
 	}
-	if p.Meal != "" && !slices.Contains(MealPreferences, p.Meal) {
-		v.add("preferences.meal", "must be an IATA special meal code: "+strings.Join(MealPreferences, ", "))
+	if p.Meal != "" && !slices.Contains(MealPreferences(), p.Meal) {
+		v.add("preferences.meal", "must be an IATA special meal code: "+strings.Join(MealPreferences(), ", "))
 	}
-	if !slices.Contains(Languages, p.Language) {
-		v.add("preferences.language", "must be one of "+strings.Join(Languages, ", "))
+	if !slices.Contains(Languages(), p.Language) {
+		v.add("preferences.language", "must be one of "+strings.Join(Languages(), ", "))
 	}
 	for i, c := range p.Channels {
 		if !c.Valid() {
@@ -92,23 +91,23 @@ func (e Editable) Validate(now time.Time) error {
 			}
 			ids[t.ID] = true
 		}
-		if !slices.Contains(TravellerTypes, t.Type) {
-			v.add(f+"type", "must be one of "+strings.Join(TravellerTypes, ", "))
+		if !slices.Contains(travellerTypes(), t.Type) {
+			v.add(f+"type", "must be one of "+strings.Join(travellerTypes(), ", "))
 		}
-		if t.Title != "" && !slices.Contains(Titles, t.Title) {
-			v.add(f+"title", "must be one of "+strings.Join(Titles, ", "))
+		if t.Title != "" && !slices.Contains(titles(), t.Title) {
+			v.add(f+"title", "must be one of "+strings.Join(titles(), ", "))
 		}
 		checkName(v, f+"givenName", t.GivenName, true)
 		checkName(v, f+"familyName", t.FamilyName, true)
 		if dob, ok := checkDate(v, f+"dateOfBirth", t.DateOfBirth, true); ok && dob.After(now) {
 			v.add(f+"dateOfBirth", "must not be in the future")
 		}
-		if t.Gender != "" && !slices.Contains(Genders, t.Gender) {
-			v.add(f+"gender", "must be one of "+strings.Join(Genders, ", "))
+		if t.Gender != "" && !slices.Contains(genders(), t.Gender) {
+			v.add(f+"gender", "must be one of "+strings.Join(genders(), ", "))
 		}
 		if d := t.Document; d != nil {
-			if !slices.Contains(DocumentTypes, d.Type) {
-				v.add(f+"document.type", "must be one of "+strings.Join(DocumentTypes, ", "))
+			if !slices.Contains(documentTypes(), d.Type) {
+				v.add(f+"document.type", "must be one of "+strings.Join(documentTypes(), ", "))
 			}
 			if !docNumber.MatchString(d.Number) {
 				v.add(f+"document.number", "must be 5 to 20 upper-case letters and digits")

@@ -66,7 +66,7 @@ func TestIdempotencyStore_OneBeginWins(t *testing.T) {
 	for _, handler := range testenv.FerretDBHandlers() {
 		t.Run(handler, func(t *testing.T) {
 			ctx := context.Background()
-			clock := customertest.NewClock(customertest.Epoch)
+			clock := customertest.NewClock(customertest.Epoch())
 			s := customermongo.NewIdempotencyStore(freshDB(t, testenv.FerretDB(t, handler)), clock.Now)
 			rec := idempotency.Record{ScopeKey: "u1|POST /x|k1", RequestHash: "h", State: idempotency.StateInFlight, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
 
@@ -120,14 +120,14 @@ func TestSweep_RemovesExpiredDocuments(t *testing.T) {
 	require.False(t, ttl, "FerretDB 1.24 reported TTL index support; Sweep may be unnecessary now")
 
 	s := customermongo.New(c.DB)
-	ok, err := s.SwapLimiterState(ctx, "old", 0, 1, customertest.Epoch.Add(time.Minute))
+	ok, err := s.SwapLimiterState(ctx, "old", 0, 1, customertest.Epoch().Add(time.Minute))
 	require.NoError(t, err)
 	require.True(t, ok)
-	ok, err = s.SwapLimiterState(ctx, "live", 0, 1, customertest.Epoch.Add(time.Hour))
+	ok, err = s.SwapLimiterState(ctx, "live", 0, 1, customertest.Epoch().Add(time.Hour))
 	require.NoError(t, err)
 	require.True(t, ok)
 
-	n, err := customermongo.Sweep(ctx, c.DB, customertest.Epoch.Add(10*time.Minute))
+	n, err := customermongo.Sweep(ctx, c.DB, customertest.Epoch().Add(10*time.Minute))
 	require.NoError(t, err)
 	require.Equal(t, int64(1), n, "got %d swept documents, want 1", n)
 	_, v, err := s.LimiterState(ctx, "old")

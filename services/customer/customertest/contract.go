@@ -17,9 +17,9 @@ import (
 	"github.com/skyfly/skyfly/services/customer"
 )
 
-// Epoch is a fixed instant tests start their clocks at (millisecond
-// precision, as document stores keep it).
-var Epoch = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+// Epoch returns a fixed instant tests start their clocks at,
+// 2026-11-26T09:00:00Z (whole seconds: document stores keep milliseconds).
+func Epoch() time.Time { return time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC) }
 
 // RunStoreContract runs the contract suite against stores made by newStore;
 // each call must return an empty store.
@@ -33,11 +33,11 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 
 		p := customer.Profile{
 			UserID: "u1", Email: "ada@example.com", GivenName: "Ada", FamilyName: "Lovelace", Phone: "+4915112345678",
-			PhoneVerified: true, PhoneVerifiedAt: Epoch,
+			PhoneVerified: true, PhoneVerifiedAt: Epoch(),
 			Preferences: customer.Preferences{Seat: "aisle", Meal: "VGML", Language: "de", Channels: []customer.Channel{customer.ChannelEmail, customer.ChannelSMS}, OptOuts: []string{"marketing"}},
 			Travellers: []customer.Traveller{{ID: "trv_1", Type: "ADT", Title: "DR", GivenName: "Charles", FamilyName: "Babbage", DateOfBirth: "1791-12-26", Gender: "M",
 				Document: &customer.TravelDocument{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: "2030-01-01"}}},
-			CreatedAt: Epoch, UpdatedAt: Epoch, Version: 1,
+			CreatedAt: Epoch(), UpdatedAt: Epoch(), Version: 1,
 		}
 		require.NoError(t, s.CreateProfile(ctx, p))
 		got, err := s.Profile(ctx, "u1")
@@ -53,7 +53,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 
 	t.Run("profile updates are optimistic: a stale version conflicts", func(t *testing.T) {
 		s := newStore(t)
-		p := customer.Profile{UserID: "u1", Email: "a@example.com", Preferences: customer.DefaultPreferences(), CreatedAt: Epoch, UpdatedAt: Epoch, Version: 1}
+		p := customer.Profile{UserID: "u1", Email: "a@example.com", Preferences: customer.DefaultPreferences(), CreatedAt: Epoch(), UpdatedAt: Epoch(), Version: 1}
 		require.NoError(t, s.CreateProfile(ctx, p))
 
 		next := p
@@ -76,7 +76,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 
 	t.Run("of concurrent profile updates from one version exactly one wins", func(t *testing.T) {
 		s := newStore(t)
-		p := customer.Profile{UserID: "u1", Email: "a@example.com", Preferences: customer.DefaultPreferences(), CreatedAt: Epoch, UpdatedAt: Epoch, Version: 1}
+		p := customer.Profile{UserID: "u1", Email: "a@example.com", Preferences: customer.DefaultPreferences(), CreatedAt: Epoch(), UpdatedAt: Epoch(), Version: 1}
 		require.NoError(t, s.CreateProfile(ctx, p))
 		for round := int64(1); round <= 3; round++ {
 			var wins atomic.Int32
@@ -104,7 +104,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 
 	t.Run("a verification counts attempts atomically up to the maximum", func(t *testing.T) {
 		s := newStore(t)
-		v := customer.Verification{ID: "v1", UserID: "u1", Phone: "+4915112345678", CodeHash: []byte{1, 2, 3}, KeyVersion: 1, CreatedAt: Epoch, ExpiresAt: Epoch.Add(10 * time.Minute)}
+		v := customer.Verification{ID: "v1", UserID: "u1", Phone: "+4915112345678", CodeHash: []byte{1, 2, 3}, KeyVersion: 1, CreatedAt: Epoch(), ExpiresAt: Epoch().Add(10 * time.Minute)}
 		require.NoError(t, s.PutVerification(ctx, v))
 		got, err := s.Verification(ctx, "u1")
 		require.NoError(t, err)
@@ -135,7 +135,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 
 	t.Run("a verification is consumed once, also concurrently", func(t *testing.T) {
 		s := newStore(t)
-		v := customer.Verification{ID: "v1", UserID: "u1", Phone: "+4915112345678", CodeHash: []byte{1}, KeyVersion: 1, CreatedAt: Epoch, ExpiresAt: Epoch.Add(time.Minute)}
+		v := customer.Verification{ID: "v1", UserID: "u1", Phone: "+4915112345678", CodeHash: []byte{1}, KeyVersion: 1, CreatedAt: Epoch(), ExpiresAt: Epoch().Add(time.Minute)}
 		require.NoError(t, s.PutVerification(ctx, v))
 		var ok, used atomic.Int32
 		var wg sync.WaitGroup
@@ -170,7 +170,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 			ID: "n1", DedupeKey: "booking/b1/booking.confirmed/0/email", UserID: "u1", Channel: customer.ChannelEmail,
 			Recipient: "a@example.com", TemplateID: "booking_confirmed", Category: customer.CategoryTransactional, Language: "en",
 			Data: map[string]string{"pnr": "ABC234"}, Subject: "Booking confirmed: ABC234", Status: customer.StatusQueued,
-			CreatedAt: Epoch, UpdatedAt: Epoch,
+			CreatedAt: Epoch(), UpdatedAt: Epoch(),
 		}
 		require.NoError(t, s.InsertNotification(ctx, n))
 		dup := n
@@ -186,14 +186,14 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 
 	t.Run("one sender claims a notification until its lease ends", func(t *testing.T) {
 		s := newStore(t)
-		n := customer.Notification{ID: "n1", DedupeKey: "n1", Channel: customer.ChannelSMS, Recipient: "+4915112345678", TemplateID: "t", Status: customer.StatusQueued, CreatedAt: Epoch, UpdatedAt: Epoch, Data: map[string]string{}}
+		n := customer.Notification{ID: "n1", DedupeKey: "n1", Channel: customer.ChannelSMS, Recipient: "+4915112345678", TemplateID: "t", Status: customer.StatusQueued, CreatedAt: Epoch(), UpdatedAt: Epoch(), Data: map[string]string{}}
 		require.NoError(t, s.InsertNotification(ctx, n))
 
 		var claims atomic.Int32
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				_, ok, err := s.ClaimNotification(ctx, "n1", Epoch, Epoch.Add(time.Minute))
+				_, ok, err := s.ClaimNotification(ctx, "n1", Epoch(), Epoch().Add(time.Minute))
 				if err != nil {
 					t.Errorf("claim: %v", err)
 				}
@@ -205,36 +205,36 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 		wg.Wait()
 		require.Equal(t, int32(1), claims.Load(), "got %d claims of a queued notification, want 1", claims.Load())
 
-		_, ok, err := s.ClaimNotification(ctx, "n1", Epoch.Add(30*time.Second), Epoch.Add(90*time.Second))
+		_, ok, err := s.ClaimNotification(ctx, "n1", Epoch().Add(30*time.Second), Epoch().Add(90*time.Second))
 		require.NoError(t, err)
 		require.False(t, ok, "claimed while the lease runs")
-		got, ok, err := s.ClaimNotification(ctx, "n1", Epoch.Add(2*time.Minute), Epoch.Add(3*time.Minute))
+		got, ok, err := s.ClaimNotification(ctx, "n1", Epoch().Add(2*time.Minute), Epoch().Add(3*time.Minute))
 		require.NoError(t, err)
 		require.True(t, ok, "an ended lease can be taken over")
 		require.Equal(t, 2, got.Attempts)
 		require.Equal(t, customer.StatusSending, got.Status)
 
-		require.NoError(t, s.FinishNotification(ctx, "n1", customer.StatusSent, "prov-1", "", Epoch.Add(2*time.Minute)))
-		got, ok, err = s.ClaimNotification(ctx, "n1", Epoch.Add(time.Hour), Epoch.Add(2*time.Hour))
+		require.NoError(t, s.FinishNotification(ctx, "n1", customer.StatusSent, "prov-1", "", Epoch().Add(2*time.Minute)))
+		got, ok, err = s.ClaimNotification(ctx, "n1", Epoch().Add(time.Hour), Epoch().Add(2*time.Hour))
 		require.NoError(t, err)
 		require.False(t, ok, "a sent notification is never claimed again")
 		require.Equal(t, customer.StatusSent, got.Status)
 		require.Equal(t, "prov-1", got.ProviderMessageID)
-		require.Equal(t, Epoch.Add(2*time.Minute), got.SentAt)
+		require.Equal(t, Epoch().Add(2*time.Minute), got.SentAt)
 		require.True(t, got.LeaseUntil.IsZero(), "got lease %v after finishing, want none", got.LeaseUntil)
 
-		require.ErrorIs(t, s.FinishNotification(ctx, "nope", customer.StatusSent, "", "", Epoch), customer.ErrNotFound)
+		require.ErrorIs(t, s.FinishNotification(ctx, "nope", customer.StatusSent, "", "", Epoch()), customer.ErrNotFound)
 	})
 
 	t.Run("a failed notification can be claimed again", func(t *testing.T) {
 		s := newStore(t)
-		n := customer.Notification{ID: "n1", DedupeKey: "n1", Channel: customer.ChannelEmail, Recipient: "a@example.com", TemplateID: "t", Status: customer.StatusQueued, CreatedAt: Epoch, UpdatedAt: Epoch, Data: map[string]string{}}
+		n := customer.Notification{ID: "n1", DedupeKey: "n1", Channel: customer.ChannelEmail, Recipient: "a@example.com", TemplateID: "t", Status: customer.StatusQueued, CreatedAt: Epoch(), UpdatedAt: Epoch(), Data: map[string]string{}}
 		require.NoError(t, s.InsertNotification(ctx, n))
-		_, ok, err := s.ClaimNotification(ctx, "n1", Epoch, Epoch.Add(time.Minute))
+		_, ok, err := s.ClaimNotification(ctx, "n1", Epoch(), Epoch().Add(time.Minute))
 		require.NoError(t, err)
 		require.True(t, ok)
-		require.NoError(t, s.FinishNotification(ctx, "n1", customer.StatusFailed, "", "smtp: 451 try later", Epoch))
-		got, ok, err := s.ClaimNotification(ctx, "n1", Epoch.Add(time.Second), Epoch.Add(time.Minute))
+		require.NoError(t, s.FinishNotification(ctx, "n1", customer.StatusFailed, "", "smtp: 451 try later", Epoch()))
+		got, ok, err := s.ClaimNotification(ctx, "n1", Epoch().Add(time.Second), Epoch().Add(time.Minute))
 		require.NoError(t, err)
 		require.True(t, ok)
 		require.Equal(t, 2, got.Attempts)
@@ -247,7 +247,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 			if i%2 == 1 {
 				user, rcpt = "u2", "b@example.com"
 			}
-			at := Epoch.Add(time.Duration(i) * time.Minute)
+			at := Epoch().Add(time.Duration(i) * time.Minute)
 			require.NoError(t, s.InsertNotification(ctx, customer.Notification{
 				ID: fmt.Sprintf("n%d", i), DedupeKey: fmt.Sprintf("n%d", i), UserID: user, Recipient: rcpt, Channel: customer.ChannelEmail,
 				TemplateID: "t", Status: customer.StatusSent, CreatedAt: at, UpdatedAt: at, Data: map[string]string{},
@@ -271,7 +271,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 		var wg sync.WaitGroup
 		for i := range 8 {
 			wg.Go(func() {
-				ok, err := s.SwapLimiterState(ctx, "k", 0, int64(100+i), Epoch.Add(time.Hour))
+				ok, err := s.SwapLimiterState(ctx, "k", 0, int64(100+i), Epoch().Add(time.Hour))
 				if err != nil {
 					t.Errorf("swap: %v", err)
 				}
@@ -291,7 +291,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 		wins.Store(0)
 		for i := range 8 {
 			wg.Go(func() {
-				ok, err := s.SwapLimiterState(ctx, "k", 1, int64(500+i), Epoch.Add(time.Hour))
+				ok, err := s.SwapLimiterState(ctx, "k", 1, int64(500+i), Epoch().Add(time.Hour))
 				if err != nil {
 					t.Errorf("swap: %v", err)
 				}
@@ -302,7 +302,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 		}
 		wg.Wait()
 		require.Equal(t, int32(1), wins.Load(), "got %d writers of version 2, want 1", wins.Load())
-		ok, err := s.SwapLimiterState(ctx, "k", 1, 900, Epoch.Add(time.Hour))
+		ok, err := s.SwapLimiterState(ctx, "k", 1, 900, Epoch().Add(time.Hour))
 		require.NoError(t, err)
 		require.False(t, ok, "swapped from a stale version")
 		tat, version, err = s.LimiterState(ctx, "k")
