@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -938,6 +939,14 @@ func newCustomerDomain(t *testing.T, verifier *authn.Verifier) customerDomain {
 	return customerDomain{svc: svc, notifier: notifier, handler: h}
 }
 
+// wantStatus reports an unexpected HTTP status with the body.
+func wantStatus(t *testing.T, want, got int, body map[string]any, what string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: got %d %v, want %d", what, got, body, want)
+	}
+}
+
 // oidcAuthorize runs the browser part of a customer sign-in through the
 // gateway: start, then every redirect of the development provider until it
 // lands on the callback, whose code and state it returns.
@@ -1037,12 +1046,6 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 	require.NoError(t, err)
 	gw = g
 
-	status := func(want int, got int, body map[string]any, what string) {
-		t.Helper()
-		if got != want {
-			t.Errorf("%s: got %d %v, want %d", what, got, body, want)
-		}
-	}
 	service, err := signer.ServiceToken(ctx, "booking", time.Now())
 	require.NoError(t, err)
 	var customer, agent string
@@ -1053,110 +1056,110 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 	t.Run("refresh and logout", func(t *testing.T) {
 		code, state := oidcAuthorize(t, srv, "alan@example.com")
 		got, tokens := call(t, srv, "GET", authapi.Prefix+"/public/google/callback?"+url.Values{"code": {code}, "state": {state}}.Encode(), "", nil)
-		status(200, got, tokens, "callback")
+		wantStatus(t, 200, got, tokens, "callback")
 		got, body := call(t, srv, "GET", authapi.Prefix+"/public/google/callback?"+url.Values{"code": {code}, "state": {state}}.Encode(), "", nil)
-		status(400, got, body, "callback replayed")
+		wantStatus(t, 400, got, body, "callback replayed")
 		rt1, _ := tokens["refreshToken"].(string)
 		got, rotated := call(t, srv, "POST", authapi.Prefix+"/token/refresh", "", map[string]any{"refreshToken": rt1})
-		status(200, got, rotated, "refresh")
+		wantStatus(t, 200, got, rotated, "refresh")
 		access, _ := rotated["accessToken"].(string)
 		got, body = call(t, srv, "POST", authapi.Prefix+"/logout", access, nil)
-		status(204, got, body, "logout")
+		wantStatus(t, 204, got, body, "logout")
 		got, body = call(t, srv, "GET", "/api/v1/bookings", access, nil)
-		status(401, got, body, "a revoked session at the gateway")
+		wantStatus(t, 401, got, body, "a revoked session at the gateway")
 		got, body = call(t, srv, "POST", authapi.Prefix+"/token/refresh", "", map[string]any{"refreshToken": rotated["refreshToken"]})
-		status(401, got, body, "refresh after logout")
+		wantStatus(t, 401, got, body, "refresh after logout")
 		got, body = call(t, srv, "POST", authapi.Prefix+"/token/refresh", "", map[string]any{})
-		status(400, got, body, "refresh without a token")
+		wantStatus(t, 400, got, body, "refresh without a token")
 	})
 	t.Run("staff sign-in with password and TOTP", func(t *testing.T) {
 		const email, password = "agent@skyfly.test", "correct horse battery staple 42"
 		_, err := authSvc.CreateStaff(ctx, email, authn.RoleAgent, password)
 		require.NoError(t, err)
 		got, body := call(t, srv, "POST", authapi.Prefix+"/corp/login/init", "", map[string]any{"email": email})
-		status(200, got, body, "login init")
+		wantStatus(t, 200, got, body, "login init")
 		got, wrong := call(t, srv, "POST", authapi.Prefix+"/corp/login/verify", "", map[string]any{"loginId": body["loginId"], "password": "not the password"})
-		status(401, got, wrong, "wrong password")
+		wantStatus(t, 401, got, wrong, "wrong password")
 		got, body = call(t, srv, "POST", authapi.Prefix+"/corp/login/init", "", map[string]any{"email": email})
-		status(200, got, body, "login init again")
+		wantStatus(t, 200, got, body, "login init again")
 		got, mfa := call(t, srv, "POST", authapi.Prefix+"/corp/login/verify", "", map[string]any{"loginId": body["loginId"], "password": password})
-		status(200, got, mfa, "password")
+		wantStatus(t, 200, got, mfa, "password")
 		got, ch := call(t, srv, "POST", authapi.Prefix+"/corp/mfa/challenge", "", map[string]any{"mfaToken": mfa["mfaToken"], "method": "totp"})
-		status(200, got, ch, "challenge")
+		wantStatus(t, 200, got, ch, "challenge")
 		code, err := authSvc.StaffTOTPCode(ctx, email)
 		require.NoError(t, err)
 		got, tokens := call(t, srv, "POST", authapi.Prefix+"/corp/mfa/verify", "", map[string]any{"challengeId": ch["challengeId"], "code": code})
-		status(200, got, tokens, "TOTP")
+		wantStatus(t, 200, got, tokens, "TOTP")
 		agent, _ = tokens["accessToken"].(string)
 		require.NotEmpty(t, agent, "staff access token")
 		got, body = call(t, srv, "POST", authapi.Prefix+"/corp/login/init", "", map[string]any{"email": "not-an-email"})
-		status(400, got, body, "login init with a bad email")
+		wantStatus(t, 400, got, body, "login init with a bad email")
 	})
 	t.Run("keys and revocations", func(t *testing.T) {
 		got, body := call(t, srv, "GET", authapi.Prefix+"/.well-known/jwks.json", "", nil)
-		status(200, got, body, "JWKS")
+		wantStatus(t, 200, got, body, "JWKS")
 		got, body = call(t, srv, "GET", authapi.Prefix+"/internal/revocations", service, nil)
-		status(200, got, body, "revocations")
+		wantStatus(t, 200, got, body, "revocations")
 		got, body = call(t, srv, "GET", authapi.Prefix+"/internal/revocations?since=yesterday", service, nil)
-		status(400, got, body, "revocations with a bad since")
+		wantStatus(t, 400, got, body, "revocations with a bad since")
 		got, body = call(t, srv, "GET", authapi.Prefix+"/internal/revocations", customer, nil)
-		status(403, got, body, "revocations as a customer")
+		wantStatus(t, 403, got, body, "revocations as a customer")
 	})
 
 	t.Run("platform", func(t *testing.T) {
 		for _, p := range []string{"/livez", "/readyz", "/api/v1/health", "/metrics"} {
 			got, body := call(t, srv, http.MethodGet, p, "", nil)
-			status(http.StatusOK, got, body, p)
+			wantStatus(t, http.StatusOK, got, body, p)
 		}
 	})
 
 	t.Run("shopping", func(t *testing.T) {
 		got, body := call(t, srv, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date=2026-12-02&adults=1&cabin=Y&maxStops=1&sort=price&limit=5", "", nil)
-		status(200, got, body, "search")
+		wantStatus(t, 200, got, body, "search")
 		got, body = call(t, srv, "GET", "/api/v1/flights/search?origin=BOS&destination=DEL&date=2026-12-02&limit=1", "", nil)
-		status(200, got, body, "search with connections")
+		wantStatus(t, 200, got, body, "search with connections")
 		got, body = call(t, srv, "GET", "/api/v1/flights/search?origin=JFK&destination=JFK&date=tomorrow", "", nil)
-		status(400, got, body, "invalid search")
+		wantStatus(t, 400, got, body, "invalid search")
 		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202", "", nil)
-		status(200, got, body, "flight")
+		wantStatus(t, 200, got, body, "flight")
 		got, body = call(t, srv, "GET", "/api/v1/flights/SF1-20990101", "", nil)
-		status(404, got, body, "unknown flight")
+		wantStatus(t, 404, got, body, "unknown flight")
 		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202/availability", "", nil)
-		status(200, got, body, "public availability")
+		wantStatus(t, 200, got, body, "public availability")
 		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202/availability", agent, nil)
-		status(200, got, body, "staff availability")
+		wantStatus(t, 200, got, body, "staff availability")
 	})
 
 	t.Run("quote and inventory", func(t *testing.T) {
 		quoteReq := map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "Y-M", "passengers": map[string]any{"adults": 1}}
 		got, q := call(t, srv, "POST", "/api/v1/pricing/quote", "", quoteReq, "Idempotency-Key", "quote-1")
-		status(201, got, q, "quote")
+		wantStatus(t, 201, got, q, "quote")
 		got, body := call(t, srv, "POST", "/api/v1/pricing/quote", "", quoteReq, "Idempotency-Key", "quote-1")
-		status(201, got, body, "quote replay")
+		wantStatus(t, 201, got, body, "quote replay")
 		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "Y-M", "passengers": map[string]any{"adults": 2}}, "Idempotency-Key", "quote-1")
-		status(422, got, body, "quote key reused with another body")
+		wantStatus(t, 422, got, body, "quote key reused with another body")
 		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}}, "Idempotency-Key", "quote-2")
-		status(400, got, body, "quote without fare")
+		wantStatus(t, 400, got, body, "quote without fare")
 
 		quoteID, _ := q["quoteId"].(string)
 		require.NotEmpty(t, quoteID, "quote id")
 		hold := map[string]any{"quoteId": quoteID, "seats": 1, "holdId": "hold-contract-1"}
 		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", "", hold)
-		status(401, got, body, "hold without a token")
+		wantStatus(t, 401, got, body, "hold without a token")
 		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", customer, hold)
-		status(403, got, body, "hold as a customer")
+		wantStatus(t, 403, got, body, "hold as a customer")
 		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", service, hold, "Idempotency-Key", "hold-1")
-		status(200, got, body, "hold")
+		wantStatus(t, 200, got, body, "hold")
 		got, body = call(t, srv, "POST", "/api/v1/inventory/hold", service, map[string]any{"quoteId": quoteID, "seats": 2}, "Idempotency-Key", "hold-2")
-		status(422, got, body, "hold with the wrong seat count")
+		wantStatus(t, 422, got, body, "hold with the wrong seat count")
 		got, body = call(t, srv, "POST", "/api/v1/inventory/commit", service, map[string]any{"holdId": "hold-contract-1"}, "Idempotency-Key", "commit-1")
-		status(200, got, body, "commit")
+		wantStatus(t, 200, got, body, "commit")
 		got, body = call(t, srv, "POST", "/api/v1/inventory/release", agent, map[string]any{"holdId": "hold-contract-1", "reason": "contract test"}, "Idempotency-Key", "release-1")
-		status(200, got, body, "release")
+		wantStatus(t, 200, got, body, "release")
 		got, body = call(t, srv, "POST", "/api/v1/inventory/commit", service, map[string]any{"holdId": "hold-contract-1"}, "Idempotency-Key", "commit-2")
-		status(409, got, body, "commit after release")
+		wantStatus(t, 409, got, body, "commit after release")
 		got, body = call(t, srv, "POST", "/api/v1/inventory/release", service, map[string]any{"holdId": "no-such-hold"}, "Idempotency-Key", "release-2")
-		status(200, got, body, "release of an unknown hold (a no-op)")
+		wantStatus(t, 200, got, body, "release of an unknown hold (a no-op)")
 		if body["released"] != false {
 			t.Errorf("release of an unknown hold: got released %v, want false", body["released"])
 		}
@@ -1164,9 +1167,9 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 
 	t.Run("customer profile, phone verification and notifications", func(t *testing.T) {
 		got, me := call(t, srv, "GET", "/api/v1/users/me", customer, nil)
-		status(200, got, me, "profile")
+		wantStatus(t, 200, got, me, "profile")
 		got, body := call(t, srv, "GET", "/api/v1/users/me", "", nil)
-		status(401, got, body, "profile without a token")
+		wantStatus(t, 401, got, body, "profile without a token")
 		patch := func(contentType, body string) (int, map[string]any) {
 			t.Helper()
 			req, err := http.NewRequest(http.MethodPatch, srv.URL+"/api/v1/users/me", strings.NewReader(body))
@@ -1181,21 +1184,21 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 			return res.StatusCode, out
 		}
 		got, body = patch("application/merge-patch+json", `{"givenName":"Ada","familyName":"Lovelace","preferences":{"seat":"aisle","meal":"VGML"},"travellers":[{"type":"CHD","givenName":"Byron","familyName":"King","dateOfBirth":"2018-03-01"}]}`)
-		status(200, got, body, "merge patch")
+		wantStatus(t, 200, got, body, "merge patch")
 		got, body = patch("application/merge-patch+json", `{"preferences":{"meal":null}}`)
-		status(200, got, body, "merge patch removing a member")
+		wantStatus(t, 200, got, body, "merge patch removing a member")
 		got, body = patch("application/merge-patch+json", `{"email":"mallory@example.com"}`)
-		status(400, got, body, "patching a read-only member")
+		wantStatus(t, 400, got, body, "patching a read-only member")
 		got, body = patch("text/plain", `givenName=Eve`)
-		status(415, got, body, "patching with another media type")
+		wantStatus(t, 415, got, body, "patching with another media type")
 
 		const phone = "+447700900123"
 		got, body = call(t, srv, "POST", "/api/v1/users/me/mobile/verify/request", customer, map[string]any{"phone": phone}, "Idempotency-Key", "v-1")
-		status(202, got, body, "verification requested")
+		wantStatus(t, 202, got, body, "verification requested")
 		got, body = call(t, srv, "POST", "/api/v1/users/me/mobile/verify/confirm", customer, map[string]any{"code": "12345"}, "Idempotency-Key", "v-2")
-		status(400, got, body, "a malformed code")
+		wantStatus(t, 400, got, body, "a malformed code")
 		got, box := call(t, srv, "GET", "/api/v1/dev/outbox?"+url.Values{"to": {phone}, "channel": {"sms"}, "limit": {"5"}}.Encode(), "", nil)
-		status(200, got, box, "development outbox")
+		wantStatus(t, 200, got, box, "development outbox")
 		msgs, _ := box["messages"].([]any)
 		require.NotEmpty(t, msgs, "the verification SMS is in the outbox")
 		text, _ := msgs[0].(map[string]any)["text"].(string)
@@ -1206,16 +1209,16 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 			wrong = "111111"
 		}
 		got, body = call(t, srv, "POST", "/api/v1/users/me/mobile/verify/confirm", customer, map[string]any{"code": wrong}, "Idempotency-Key", "v-3")
-		status(400, got, body, "a wrong code")
+		wantStatus(t, 400, got, body, "a wrong code")
 		got, body = call(t, srv, "POST", "/api/v1/users/me/mobile/verify/confirm", customer, map[string]any{"code": code}, "Idempotency-Key", "v-4")
-		status(200, got, body, "the right code")
+		wantStatus(t, 200, got, body, "the right code")
 		got, body = call(t, srv, "POST", "/api/v1/users/me/mobile/verify/confirm", customer, map[string]any{"code": code}, "Idempotency-Key", "v-5")
-		status(409, got, body, "the code again")
+		wantStatus(t, 409, got, body, "the code again")
 
 		userID, _ := me["userId"].(string)
 		note := map[string]any{"userId": userID, "templateId": "booking_confirmed", "data": map[string]any{"pnr": "K7QX2M"}}
 		got, body = call(t, srv, "POST", "/api/v1/notifications/email", customer, note, "Idempotency-Key", "n-1")
-		status(403, got, body, "a notification from a customer")
+		wantStatus(t, 403, got, body, "a notification from a customer")
 		for _, ch := range []string{"email", "sms", "push"} {
 			got, body = call(t, srv, "POST", "/api/v1/notifications/"+ch, service, note, "Idempotency-Key", "n-"+ch)
 			if got != http.StatusAccepted && got != http.StatusUnprocessableEntity {
@@ -1223,11 +1226,11 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 			}
 		}
 		got, body = call(t, srv, "POST", "/api/v1/notifications/email", agent, map[string]any{"to": "bob@example.com", "templateId": "no_such_template"}, "Idempotency-Key", "n-2")
-		status(422, got, body, "an unknown template")
+		wantStatus(t, 422, got, body, "an unknown template")
 		got, body = call(t, srv, "POST", "/api/v1/notifications/email", agent, map[string]any{"to": "bob@example.com", "templateId": "booking_confirmed"}, "Idempotency-Key", "n-3")
-		status(422, got, body, "missing template data")
+		wantStatus(t, 422, got, body, "missing template data")
 		got, body = call(t, srv, "POST", "/api/v1/notifications/email", agent, map[string]any{"userId": "nobody", "templateId": "booking_confirmed", "data": map[string]any{"pnr": "K7QX2M"}}, "Idempotency-Key", "n-4")
-		status(404, got, body, "an unknown user")
+		wantStatus(t, 404, got, body, "an unknown user")
 	})
 
 	t.Run("payments", func(t *testing.T) {
@@ -1235,44 +1238,44 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 			return map[string]any{"bookingId": booking, "amount": map[string]any{"amount": 45990, "currency": "EUR"}, "provider": "sandbox"}
 		}
 		got, body := call(t, srv, "POST", "/api/v1/payments/intent", "", intent("bk-1"), "Idempotency-Key", "i-1")
-		status(401, got, body, "intent without a token")
+		wantStatus(t, 401, got, body, "intent without a token")
 		got, body = call(t, srv, "POST", "/api/v1/payments/intent", customer, intent("bk-1"), "Idempotency-Key", "i-1")
-		status(403, got, body, "intent as a customer")
+		wantStatus(t, 403, got, body, "intent as a customer")
 		got, body = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-1"))
-		status(400, got, body, "intent without Idempotency-Key")
+		wantStatus(t, 400, got, body, "intent without Idempotency-Key")
 		got, pi := call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-1"), "Idempotency-Key", "i-1")
-		status(201, got, pi, "intent")
+		wantStatus(t, 201, got, pi, "intent")
 		got, body = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-2"), "Idempotency-Key", "i-1")
-		status(422, got, body, "intent key reused with another body")
+		wantStatus(t, 422, got, body, "intent key reused with another body")
 		id, _ := pi["paymentId"].(string)
 		require.NotEmpty(t, id, "payment id")
 		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/authorize", service, map[string]any{"token": "4242424242424242"}, "Idempotency-Key", "a-0")
-		status(400, got, body, "authorize with a card number")
+		wantStatus(t, 400, got, body, "authorize with a card number")
 		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/authorize", service, map[string]any{"token": sandbox.TokenVisa}, "Idempotency-Key", "a-1")
-		status(200, got, body, "authorize")
+		wantStatus(t, 200, got, body, "authorize")
 		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/capture", service, nil, "Idempotency-Key", "c-1")
-		status(200, got, body, "capture")
+		wantStatus(t, 200, got, body, "capture")
 		got, body = call(t, srv, "POST", "/api/v1/payments/"+id+"/refund", agent, map[string]any{"amount": map[string]any{"amount": 1000, "currency": "EUR"}, "reason": "goodwill"}, "Idempotency-Key", "r-1")
-		status(200, got, body, "refund")
+		wantStatus(t, 200, got, body, "refund")
 		got, body = call(t, srv, "GET", "/api/v1/payments/"+id, agent, nil)
-		status(200, got, body, "read intent")
+		wantStatus(t, 200, got, body, "read intent")
 		got, body = call(t, srv, "GET", "/api/v1/payments/pay-unknown", agent, nil)
-		status(404, got, body, "unknown intent")
+		wantStatus(t, 404, got, body, "unknown intent")
 
 		got, pi = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-declined"), "Idempotency-Key", "i-2")
-		status(201, got, pi, "intent to decline")
+		wantStatus(t, 201, got, pi, "intent to decline")
 		got, body = call(t, srv, "POST", "/api/v1/payments/"+pi["paymentId"].(string)+"/authorize", service, map[string]any{"token": sandbox.TokenChargeDeclined}, "Idempotency-Key", "a-2")
-		status(402, got, body, "declined")
+		wantStatus(t, 402, got, body, "declined")
 
 		got, pi = call(t, srv, "POST", "/api/v1/payments/intent", service, intent("bk-3ds"), "Idempotency-Key", "i-3")
-		status(201, got, pi, "intent for 3-D Secure")
+		wantStatus(t, 201, got, pi, "intent for 3-D Secure")
 		id3 := pi["paymentId"].(string)
 		got, body = call(t, srv, "POST", "/api/v1/payments/"+id3+"/authorize", service, map[string]any{"token": sandbox.TokenThreeDSecureRequired}, "Idempotency-Key", "a-3")
-		status(200, got, body, "authorize needing 3-D Secure")
+		wantStatus(t, 200, got, body, "authorize needing 3-D Secure")
 		got, body = call(t, srv, "GET", "/api/v1/payments/sandbox/challenge/"+id3, "", nil)
-		status(200, got, body, "challenge page")
+		wantStatus(t, 200, got, body, "challenge page")
 		got, body = call(t, srv, "POST", "/api/v1/payments/sandbox/challenge/"+id3, "", url.Values{"outcome": {"approve"}})
-		status(200, got, body, "challenge answer")
+		wantStatus(t, 200, got, body, "challenge answer")
 		delivered, err := pay.Sandbox.DeliverDue(ctx)
 		require.NoError(t, err)
 		if got, want := delivered, 1; got != want {
@@ -1280,7 +1283,7 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 		}
 		got, body = call(t, srv, "POST", "/api/v1/payments/webhooks/provider", "", map[string]any{"id": "evt-forged", "type": "payment.authorized", "created": time.Now().Unix(),
 			"data": map[string]any{"paymentId": id3, "status": "authorized"}}, "Skyfly-Signature", fmt.Sprintf("t=%d,v1=%064x", time.Now().Unix(), 0))
-		status(400, got, body, "webhook with a forged signature")
+		wantStatus(t, 400, got, body, "webhook with a forged signature")
 	})
 
 	c.mu.Lock()
@@ -1412,17 +1415,14 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 	require.NoError(t, err)
 	gw = g
 
-	ada := c.token(t, "cust-ada", authn.RoleCustomer)
-	mallory := c.token(t, "cust-mallory", authn.RoleCustomer)
+	// Booking ids derive from the caller and the Idempotency-Key, and the dev
+	// server outlives one run of the test: callers are unique per run.
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	ada := c.token(t, "cust-ada-"+run, authn.RoleCustomer)
+	mallory := c.token(t, "cust-mallory-"+run, authn.RoleCustomer)
 	agent := c.token(t, "agent-1", authn.RoleAgent)
 	supervisor := c.token(t, "supervisor-1", authn.RoleSupervisor)
-	status := func(want int, got int, body map[string]any, what string) {
-		t.Helper()
-		if got != want {
-			t.Errorf("%s: got %d %v, want %d", what, got, body, want)
-		}
-	}
-	quote := func(flightID string) string {
+	quote := func(t *testing.T, flightID string) string {
 		t.Helper()
 		got, q := call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{flightID}, "fareId": "Y-M", "passengers": map[string]any{"adults": 1}})
 		require.Equal(t, http.StatusCreated, got, "quote: %v", q)
@@ -1433,72 +1433,72 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 			"passengers": []any{map[string]any{"type": "ADT", "title": "MS", "givenName": "Ada", "familyName": "Lovelace", "dateOfBirth": "1990-05-01", "gender": "F",
 				"document": map[string]any{"type": "PASSPORT", "number": "X1234567", "issuingCountry": "GB", "nationality": "GB", "expiryDate": "2031-01-01"}}}}
 	}
-	reserve := func(key string) string {
+	reserve := func(t *testing.T, key string) string {
 		t.Helper()
-		got, b := call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(quote("SF100-20261202")), "Idempotency-Key", key)
+		got, b := call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(quote(t, "SF100-20261202")), "Idempotency-Key", key)
 		require.Equal(t, http.StatusCreated, got, "reserve: %v", b)
 		return b["bookingId"].(string)
 	}
 	visa := map[string]any{"payment": map[string]any{"provider": "sandbox", "token": sandbox.TokenVisa}}
 
 	t.Run("reserve, read and confirm", func(t *testing.T) {
-		q := quote("SF100-20261202")
+		q := quote(t, "SF100-20261202")
 		got, body := call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(q))
-		status(400, got, body, "reserve without Idempotency-Key")
+		wantStatus(t, 400, got, body, "reserve without Idempotency-Key")
 		bad := reserveBody(q)
 		bad["contact"] = map[string]any{"email": "ada@example.com", "phone": "0770"}
 		got, body = call(t, srv, "POST", "/api/v1/bookings/reserve", ada, bad, "Idempotency-Key", "r-bad")
-		status(400, got, body, "reserve with a bad phone")
+		wantStatus(t, 400, got, body, "reserve with a bad phone")
 		got, held := call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(q), "Idempotency-Key", "r-1")
-		status(201, got, held, "reserve")
+		wantStatus(t, 201, got, held, "reserve")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(q), "Idempotency-Key", "r-1")
-		status(201, got, body, "reserve replayed")
+		wantStatus(t, 201, got, body, "reserve replayed")
 		id, _ := held["bookingId"].(string)
 		require.NotEmpty(t, id, "booking id")
 		got, body = call(t, srv, "GET", "/api/v1/bookings/"+id, ada, nil)
-		status(200, got, body, "read")
+		wantStatus(t, 200, got, body, "read")
 		got, body = call(t, srv, "GET", "/api/v1/bookings/"+id, mallory, nil)
-		status(404, got, body, "someone else's booking")
+		wantStatus(t, 404, got, body, "someone else's booking")
 		got, body = call(t, srv, "GET", "/api/v1/bookings?status=HELD&limit=10", ada, nil)
-		status(200, got, body, "list")
+		wantStatus(t, 200, got, body, "list")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/confirm", ada, visa, "Idempotency-Key", "c-1")
-		status(200, got, body, "confirm")
+		wantStatus(t, 200, got, body, "confirm")
 		got, body = call(t, srv, "GET", "/api/v1/bookings?pnr="+fmt.Sprint(held["pnr"]), agent, nil)
-		status(200, got, body, "staff list by PNR")
+		wantStatus(t, 200, got, body, "staff list by PNR")
 
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"flightIds": []string{"SF100-20261203"}, "fareId": "Y-M"}, "Idempotency-Key", "ch-1")
-		status(200, got, body, "change quote")
+		wantStatus(t, 200, got, body, "change quote")
 		got, cq := call(t, srv, "POST", "/api/v1/bookings/"+id+"/cancel", ada, map[string]any{}, "Idempotency-Key", "x-1")
-		status(200, got, cq, "cancellation quote")
+		wantStatus(t, 200, got, cq, "cancellation quote")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/cancel", ada, map[string]any{"quoteId": cq["quoteId"]}, "Idempotency-Key", "x-2")
-		status(202, got, body, "cancel")
+		wantStatus(t, 202, got, body, "cancel")
 		require.Eventually(t, func() bool {
 			_, b := call(t, srv, "GET", "/api/v1/bookings/"+id, ada, nil)
 			return b["status"] == "CANCELLED"
 		}, 30*time.Second, 100*time.Millisecond, "booking %s never became CANCELLED", id)
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/resolve", agent, map[string]any{"action": "retry", "reason": "test"}, "Idempotency-Key", "z-1")
-		status(403, got, body, "resolve as an agent")
+		wantStatus(t, 403, got, body, "resolve as an agent")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/resolve", supervisor, map[string]any{"action": "retry", "reason": "test"}, "Idempotency-Key", "z-2")
-		status(409, got, body, "resolve a booking that is not parked")
+		wantStatus(t, 409, got, body, "resolve a booking that is not parked")
 	})
 	t.Run("a change of flights", func(t *testing.T) {
-		id := reserve("r-3")
+		id := reserve(t, "r-3")
 		got, body := call(t, srv, "POST", "/api/v1/bookings/"+id+"/confirm", ada, visa, "Idempotency-Key", "c-3")
-		status(200, got, body, "confirm")
+		wantStatus(t, 200, got, body, "confirm")
 		got, cq := call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"flightIds": []string{"SF100-20261204"}, "fareId": "Y-M"}, "Idempotency-Key", "ch-2")
-		status(200, got, cq, "change quote")
+		wantStatus(t, 200, got, cq, "change quote")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"quoteId": cq["quoteId"], "payment": visa["payment"]}, "Idempotency-Key", "ch-3")
-		status(202, got, body, "change")
+		wantStatus(t, 202, got, body, "change")
 		// The saga's outcome is the booking domain's to prove (workflows/changesaga);
 		// this test checks the HTTP contract of starting it.
 	})
 	t.Run("a declined card", func(t *testing.T) {
-		id := reserve("r-2")
+		id := reserve(t, "r-2")
 		got, body := call(t, srv, "POST", "/api/v1/bookings/"+id+"/confirm", ada,
 			map[string]any{"payment": map[string]any{"provider": "sandbox", "token": sandbox.TokenChargeDeclined}}, "Idempotency-Key", "c-2")
-		status(402, got, body, "declined")
+		wantStatus(t, 402, got, body, "declined")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/cancel", ada, map[string]any{}, "Idempotency-Key", "x-3")
-		status(409, got, body, "cancel a booking that is not confirmed")
+		wantStatus(t, 409, got, body, "cancel a booking that is not confirmed")
 	})
 
 	c.mu.Lock()
