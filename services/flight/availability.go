@@ -3,6 +3,7 @@ package flight
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,8 +27,9 @@ func newAvailabilityCache(ttl time.Duration) *availabilityCache {
 }
 
 // get returns the counters of ids, reading the missing or stale ones with
-// read in one call.
-func (c *availabilityCache) get(ctx context.Context, now time.Time, ids []string, read func(context.Context, []string) (map[string][]CabinAvailability, error)) (map[string][]CabinAvailability, error) {
+// read in one call. What it read is kept only when changes did not move
+// meanwhile (an inventory change may have raced the read).
+func (c *availabilityCache) get(ctx context.Context, now time.Time, ids []string, read func(context.Context, []string) (map[string][]CabinAvailability, error), changes *atomic.Uint64) (map[string][]CabinAvailability, error) {
 	out := make(map[string][]CabinAvailability, len(ids))
 	var missing []string
 	c.mu.RLock()
@@ -42,9 +44,16 @@ func (c *availabilityCache) get(ctx context.Context, now time.Time, ids []string
 	if len(missing) == 0 {
 		return out, nil
 	}
+	before := changes.Load()
 	got, err := read(ctx, missing)
 	if err != nil {
 		return nil, err
+	}
+	for _, id := range missing {
+		out[id] = got[id]
+	}
+	if changes.Load() != before {
+		return out, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -52,7 +61,6 @@ func (c *availabilityCache) get(ctx context.Context, now time.Time, ids []string
 		c.entries = map[string]availabilityEntry{}
 	}
 	for _, id := range missing {
-		out[id] = got[id]
 		c.entries[id] = availabilityEntry{cabins: got[id], read: now}
 	}
 	return out, nil

@@ -178,6 +178,7 @@ func (s *Service) invalidate(ctx context.Context, h Hold) {
 		ids[i] = seg.FlightID
 	}
 	if len(ids) > 0 {
+		s.changes.Add(1)
 		s.avail.invalidate(ids)
 		s.cache.InvalidateFlights(ctx, ids)
 	}

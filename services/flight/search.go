@@ -144,12 +144,15 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	}
 	all, ok := s.cache.Get(ctx, key)
 	if !ok {
+		before := s.changes.Load()
 		var flightIDs []string
 		all, flightIDs, err = s.search(ctx, s.Network(), q)
 		if err != nil {
 			return SearchResult{}, err
 		}
-		s.cache.Put(ctx, key, all, flightIDs)
+		if s.changes.Load() == before {
+			s.cache.Put(ctx, key, all, flightIDs)
+		}
 	}
 	if offset > len(all) {
 		offset = len(all)
@@ -189,7 +192,7 @@ func (s *Service) search(ctx context.Context, n *Network, q SearchQuery) ([]Itin
 	if len(ids) == 0 {
 		return []Itinerary{}, nil, nil
 	}
-	avail, err := s.avail.get(ctx, s.now(), ids, s.store.Availability)
+	avail, err := s.avail.get(ctx, s.now(), ids, s.store.Availability, &s.changes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("search %s-%s %s: %w", q.Origin, q.Destination, q.Date, err)
 	}

@@ -106,6 +106,9 @@ type Service struct {
 	avail   *availabilityCache
 	cfg     Config
 	network atomic.Pointer[Network]
+	// changes counts inventory changes made through this service; a search
+	// that raced one does not cache what it read (it may predate the change).
+	changes atomic.Uint64
 }
 
 // NewService returns a service over store. cache may be nil (an in-process
