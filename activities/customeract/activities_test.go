@@ -51,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	_, err = customermongo.EnsureIndexes(ctx, c.DB)
 	require.NoError(t, err)
 
-	clock := customertest.NewClock(customertest.Epoch)
+	clock := customertest.NewClock(customertest.Epoch())
 	f := &fixture{store: customermongo.New(c.DB), outbox: customerchannel.NewOutbox(100, clock.Now)}
 	f.email = &switchable{next: f.outbox}
 	ts, err := customer.NewTemplates(customer.Catalog())

@@ -79,7 +79,7 @@ func NewRouter(cfg Config) http.Handler {
 	me.POST("/mobile/verify/confirm", idem, a.confirmVerification)
 
 	notify := v1.Group("/notifications", authn.Require(append([]string{authn.RoleService}, authn.StaffRoles...)...), idem)
-	for _, ch := range customer.Channels {
+	for _, ch := range customer.Channels() {
 		notify.POST("/"+string(ch), a.sendNotification(ch))
 	}
 

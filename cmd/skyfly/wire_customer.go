@@ -142,7 +142,7 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 func customerSenders(ctx context.Context, d deps, log *slog.Logger, outbox *customerchannel.Outbox) (map[customer.Channel]customer.Sender, error) {
 	senders := map[customer.Channel]customer.Sender{}
 	if outbox != nil {
-		for _, ch := range customer.Channels {
+		for _, ch := range customer.Channels() {
 			senders[ch] = outbox
 		}
 		log.Info("customer notifications go to the development outbox (GET /api/v1/dev/outbox)")
@@ -199,7 +199,7 @@ func customerSenders(ctx context.Context, d deps, log *slog.Logger, outbox *cust
 		}
 		senders[p.ch] = sender
 	}
-	for _, ch := range customer.Channels {
+	for _, ch := range customer.Channels() {
 		if senders[ch] == nil {
 			log.Warn("customer notification channel is not configured; sends on it answer channel_unavailable", "channel", ch)
 		}
