@@ -1492,6 +1492,15 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 		// The saga's outcome is the booking domain's to prove (workflows/changesaga);
 		// this test checks the HTTP contract of starting it.
 	})
+	t.Run("3-D Secure", func(t *testing.T) {
+		id := reserve(t, "r-4")
+		got, body := call(t, srv, "POST", "/api/v1/bookings/"+id+"/confirm", ada,
+			map[string]any{"payment": map[string]any{"provider": "sandbox", "token": sandbox.TokenThreeDSecureRequired}}, "Idempotency-Key", "c-4")
+		wantStatus(t, 200, got, body, "confirm needing 3-D Secure")
+		if body["status"] != "PAYMENT_PENDING" || body["nextAction"] == nil {
+			t.Errorf("confirm needing 3-D Secure: got status %v nextAction %v, want PAYMENT_PENDING with a nextAction", body["status"], body["nextAction"])
+		}
+	})
 	t.Run("a declined card", func(t *testing.T) {
 		id := reserve(t, "r-2")
 		got, body := call(t, srv, "POST", "/api/v1/bookings/"+id+"/confirm", ada,
