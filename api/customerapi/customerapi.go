@@ -138,6 +138,8 @@ func (a *api) fail(c *gin.Context, err error) {
 		problem.Write(c, problem.New(http.StatusConflict, CodeVerificationLocked, "too many wrong codes; request a new one"))
 	case errors.Is(err, customer.ErrVerificationUsed):
 		problem.Write(c, problem.New(http.StatusConflict, CodeVerificationUsed, "the verification code was already used"))
+	case errors.Is(err, customer.ErrDeliveryFailed):
+		problem.Write(c, problem.New(http.StatusBadGateway, CodeDeliveryFailed, "the channel provider did not accept the message; retry later"))
 	case errors.Is(err, customer.ErrConflict):
 		problem.Write(c, problem.New(http.StatusConflict, problem.CodeConflict, "the profile changed concurrently; retry"))
 	default:

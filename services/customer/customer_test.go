@@ -32,7 +32,7 @@ type env struct {
 	senders  map[customer.Channel]customer.Sender
 }
 
-func newEnv(t *testing.T, limits customer.Limits) *env {
+func newEnv(t testing.TB, limits customer.Limits) *env {
 	t.Helper()
 	ctx := context.Background()
 	c, err := mongodb.Connect(ctx, mongodb.Config{DSN: testenv.FerretDB(t, "sqlite"), WriteConcern: "majority"})
