@@ -1321,7 +1321,7 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 		}
 	}
 	sort.Strings(untouched)
-	t.Logf("validated %d distinct (operation, status) exchanges over %d operations; not exercised here (booking needs Temporal): %v",
+	t.Logf("validated %d distinct (operation, status) exchanges over %d operations; not exercised here (booking: see TestSpec_LiveBookingAPIHonoursTheContract): %v",
 		len(c.seen), len(exercised), untouched)
 }
 
