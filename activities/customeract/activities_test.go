@@ -151,6 +151,32 @@ func TestSendBookingNotification_ProfileChannelsAndLanguage(t *testing.T) {
 	require.Len(t, f.outbox.Messages(customerchannel.OutboxFilter{To: "user:u1"}), 1)
 }
 
+// TestSendBookingNotification_ConfirmedBookingEmailOverSMTP: the saga's
+// confirmation reaches a real SMTP server as one email, also when the
+// activity runs twice.
+func TestSendBookingNotification_ConfirmedBookingEmailOverSMTP(t *testing.T) {
+	f := newFixture(t)
+	srv := customertest.StartSMTP(t)
+	smtp, err := customerchannel.NewSMTP(customerchannel.SMTPConfig{Host: srv.Host, Port: srv.Port, Username: srv.User, Password: srv.Password, TLS: "none", From: "SkyFly <no-reply@skyfly.dev>"})
+	require.NoError(t, err)
+	f.email.next = smtp
+
+	in := confirmed()
+	in.Data["givenName"] = "Ada & <Co>"
+	first, err := f.send(in)
+	require.NoError(t, err)
+	_, err = f.send(in)
+	require.NoError(t, err)
+
+	msgs := srv.Messages()
+	require.Len(t, msgs, 1, "got %d emails over SMTP, want 1", len(msgs))
+	require.Equal(t, []string{"ada@example.com"}, msgs[0].To)
+	raw := string(msgs[0].Data)
+	require.Contains(t, raw, "Subject: Booking confirmed: K7QX2M")
+	require.Contains(t, raw, "Message-ID: <"+first.NotificationIDs[0]+"@skyfly.dev>")
+	require.Contains(t, raw, "Hello Ada &amp; &lt;Co&gt;,", "the HTML part escapes the data")
+}
+
 func TestSendBookingNotification_Refusals(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
