@@ -23,6 +23,9 @@ type Store interface {
 	Airports(ctx context.Context) ([]Airport, error)
 	// Flights returns the flights departing at or after from, with cabins.
 	Flights(ctx context.Context, from time.Time) ([]Flight, error)
+	// ScheduleStamp summarises the stored schedule (flight count and latest
+	// departure) so a reload can be skipped when nothing was seeded.
+	ScheduleStamp(ctx context.Context) (string, error)
 	// Flight returns one flight; ErrFlightNotFound when missing.
 	Flight(ctx context.Context, id string) (Flight, error)
 	// Availability returns the seat counters of the flights by flight id.
@@ -106,6 +109,8 @@ type Service struct {
 	avail   *availabilityCache
 	cfg     Config
 	network atomic.Pointer[Network]
+	// stamp is the ScheduleStamp the current network was loaded at.
+	stamp atomic.Pointer[string]
 	// changes counts inventory changes made through this service; a search
 	// that raced one does not cache what it read (it may predate the change).
 	changes atomic.Uint64
@@ -139,6 +144,10 @@ func (s *Service) Network() *Network { return s.network.Load() }
 // Reload rebuilds the in-memory network from the store: airports and the
 // flights departing from a day ago on.
 func (s *Service) Reload(ctx context.Context) error {
+	stamp, err := s.store.ScheduleStamp(ctx)
+	if err != nil {
+		return fmt.Errorf("reload network: %w", err)
+	}
 	airports, err := s.store.Airports(ctx)
 	if err != nil {
 		return fmt.Errorf("reload network: %w", err)
@@ -152,6 +161,7 @@ func (s *Service) Reload(ctx context.Context) error {
 		return fmt.Errorf("reload network: %w", err)
 	}
 	s.network.Store(n)
+	s.stamp.Store(&stamp)
 	s.log.DebugContext(ctx, "flight network loaded", "airports", len(airports), "flights", len(flights))
 	return nil
 }
@@ -191,11 +201,25 @@ func (s *Service) RunReloader(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
+			if err := s.reloadIfChanged(ctx); err != nil && ctx.Err() == nil {
 				s.log.WarnContext(ctx, "flight network reload failed", "err", err)
 			}
 		}
 	}
+}
+
+// reloadIfChanged reloads the network when the stored schedule changed
+// (another process seeded it); a full reload of an unchanged schedule would
+// only burn CPU.
+func (s *Service) reloadIfChanged(ctx context.Context) error {
+	stamp, err := s.store.ScheduleStamp(ctx)
+	if err != nil {
+		return fmt.Errorf("schedule stamp: %w", err)
+	}
+	if cur := s.stamp.Load(); cur != nil && *cur == stamp {
+		return nil
+	}
+	return s.Reload(ctx)
 }
 
 // Flight returns a flight with its local times from the network, falling

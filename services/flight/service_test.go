@@ -497,3 +497,21 @@ func TestInventory_SweeperJobReturnsExpiredHoldsToSale(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+func TestService_ReloaderPicksUpFlightsSeededElsewhere(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := flight.NewService(slog.New(slog.DiscardHandler), f.store, f.clock.Now, nil, flight.Config{ReloadInterval: 10 * time.Millisecond})
+	require.NoError(t, svc.Reload(ctx))
+	before := svc.Network().FlightCount()
+	done := make(chan error, 1)
+	go func() { done <- svc.RunReloader(ctx) }()
+	extra := fl("SF60", "JFK", "LAX", "2026-12-02T15:00:00Z", 6*time.Hour, 3980, 150)
+	extra.ID = "SF60-20261202"
+	n, err := f.store.InsertFlights(ctx, []flight.Flight{extra}) // another process seeding
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Eventually(t, func() bool { return svc.Network().FlightCount() == before+1 }, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+}

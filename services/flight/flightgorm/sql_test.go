@@ -32,6 +32,7 @@ func TestStore_I3_SQLServerQueriesAreValidTSQL(t *testing.T) {
 	var quotes []quoteRow
 	var holds []holdRow
 	var segs []holdSegmentRow
+	var stamps []stampRow
 	queries := map[string]func(db *gorm.DB) *gorm.DB{
 		"airport codes":   func(db *gorm.DB) *gorm.DB { return qAirportCodes(db, []string{"JFK", "LHR"}, &strs) },
 		"airports":        func(db *gorm.DB) *gorm.DB { return qAirports(db, &airports) },
@@ -39,6 +40,7 @@ func TestStore_I3_SQLServerQueriesAreValidTSQL(t *testing.T) {
 		"flights from":    func(db *gorm.DB) *gorm.DB { return qFlightsFrom(db, now, &flights) },
 		"capacities from": func(db *gorm.DB) *gorm.DB { return qCapacitiesFrom(db, now, &inv) },
 		"flight":          func(db *gorm.DB) *gorm.DB { return qFlight(db, "a", &flights) },
+		"schedule stamp":  func(db *gorm.DB) *gorm.DB { return qScheduleStamp(db, &stamps) },
 		"inventory":       func(db *gorm.DB) *gorm.DB { return qInventory(db, []string{"a"}, &inv) },
 		"quote":           func(db *gorm.DB) *gorm.DB { return qQuote(db, "q", &quotes) },
 		"hold":            func(db *gorm.DB) *gorm.DB { return qHold(db, "h", &holds) },

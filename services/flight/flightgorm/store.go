@@ -176,6 +176,15 @@ func qCapacitiesFrom(db *gorm.DB, from time.Time, out *[]inventoryRow) *gorm.DB 
 		Joins("JOIN flight_flights AS f ON f.id = i.flight_id").Where("f.departure_utc >= ?", ts(from)).Find(out)
 }
 
+func qScheduleStamp(db *gorm.DB, out *[]stampRow) *gorm.DB {
+	return db.Model(&flightRow{}).Select("COUNT(*) AS flights, MAX(id) AS max_id").Find(out)
+}
+
+type stampRow struct {
+	Flights int64
+	MaxID   *string
+}
+
 func qFlight(db *gorm.DB, id string, out *[]flightRow) *gorm.DB {
 	return db.Where("id = ?", id).Find(out)
 }
@@ -369,6 +378,18 @@ func (s *Store) Flights(ctx context.Context, from time.Time) ([]flight.Flight, e
 		out[i] = toFlight(r, cs)
 	}
 	return out, nil
+}
+
+// ScheduleStamp is the number of stored flights and the greatest flight id.
+func (s *Store) ScheduleStamp(ctx context.Context) (string, error) {
+	var rows []stampRow
+	if err := qScheduleStamp(s.db.WithContext(ctx), &rows).Error; err != nil {
+		return "", fmt.Errorf("flightgorm: schedule stamp: %w", err)
+	}
+	if len(rows) == 0 || rows[0].MaxID == nil {
+		return "0", nil
+	}
+	return fmt.Sprintf("%d/%s", rows[0].Flights, *rows[0].MaxID), nil
 }
 
 // Flight returns one flight with its cabins.

@@ -87,6 +87,12 @@ func TestStore_Contract(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, db *sqldb.DB) {
 		f1, f2 := seedFlights(t, s, 10)
 
+		t.Run("the schedule stamp counts the flights", func(t *testing.T) {
+			stamp, err := s.ScheduleStamp(ctx)
+			require.NoError(t, err)
+			require.Equal(t, "2/SF2-20261201", stamp)
+		})
+
 		t.Run("seeding again inserts nothing", func(t *testing.T) {
 			require.NoError(t, s.SaveAirports(ctx, airports()))
 			n, err := s.InsertFlights(ctx, []flight.Flight{f1, f2})
