@@ -213,7 +213,7 @@ func (a *api) reserve(c *gin.Context) {
 	id := bookingID(p.UserID, c.GetHeader(idempotency.Header))
 	ctx, cancel := context.WithTimeout(c.Request.Context(), a.timeout)
 	defer cancel()
-	start := a.tc.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+	startOpts := client.StartWorkflowOptions{
 		ID:                       queues.BookingWorkflowID(id),
 		TaskQueue:                queues.BookingSaga,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -222,18 +222,25 @@ func (a *api) reserve(c *gin.Context) {
 			temporal.NewSearchAttributeKeyKeyword(queues.AttrCustomerID).ValueSet(customerID),
 			temporal.NewSearchAttributeKeyKeyword(queues.AttrBookingStatus).ValueSet(string(booking.StatusPending)),
 		),
-	}, bookingsaga.WorkflowName, bookingsaga.Input{BookingID: id, CustomerID: customerID, Actor: p.UserID, HoldTTL: ttl})
-	h, err := a.tc.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateID: "reserve", UpdateName: bookingsaga.UpdateReserve, WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args: []any{bookingsaga.ReserveRequest{QuoteID: req.QuoteID, Passengers: req.Passengers, Contact: req.Contact}},
-		},
-	})
-	var st bookingsaga.State
-	if err == nil {
-		err = h.Get(ctx, &st)
 	}
+	input := bookingsaga.Input{BookingID: id, CustomerID: customerID, Actor: p.UserID, HoldTTL: ttl}
+	var st bookingsaga.State
+	err := untilAnswered(ctx, func() error {
+		// The same update id again joins the first call's update (Temporal
+		// deduplicates it), so retrying after an RPC timeout is safe.
+		start := a.tc.NewWithStartWorkflowOperation(startOpts, bookingsaga.WorkflowName, input)
+		h, err := a.tc.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: start,
+			UpdateOptions: client.UpdateWorkflowOptions{
+				UpdateID: "reserve", UpdateName: bookingsaga.UpdateReserve, WaitForStage: client.WorkflowUpdateStageCompleted,
+				Args: []any{bookingsaga.ReserveRequest{QuoteID: req.QuoteID, Passengers: req.Passengers, Contact: req.Contact}},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		return h.Get(ctx, &st)
+	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		// The workflow of this key already finished: answer what it left.
@@ -289,15 +296,18 @@ func (a *api) confirm(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), a.timeout)
 	defer cancel()
-	h, err := a.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: queues.BookingWorkflowID(b.ID), UpdateName: bookingsaga.UpdateConfirm,
-		UpdateID: "confirm-" + c.GetHeader(idempotency.Header), WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{bookingsaga.ConfirmRequest{Provider: req.Payment.Provider, Token: req.Payment.Token, ReturnURL: req.Payment.ReturnURL}},
-	})
 	var st bookingsaga.State
-	if err == nil {
-		err = h.Get(ctx, &st)
-	}
+	err := untilAnswered(ctx, func() error {
+		h, err := a.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: queues.BookingWorkflowID(b.ID), UpdateName: bookingsaga.UpdateConfirm,
+			UpdateID: "confirm-" + c.GetHeader(idempotency.Header), WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{bookingsaga.ConfirmRequest{Provider: req.Payment.Provider, Token: req.Payment.Token, ReturnURL: req.Payment.ReturnURL}},
+		})
+		if err != nil {
+			return err
+		}
+		return h.Get(ctx, &st)
+	})
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		err = temporal.NewApplicationError("booking is "+string(b.Status), bookingsaga.ErrTypeNotConfirmable)
@@ -568,7 +578,7 @@ func (a *api) fail(c *gin.Context, err error) {
 		problem.Write(c, problem.New(http.StatusConflict, CodeBookingNotChangeable, "this booking cannot be changed"))
 	case errors.As(err, &appErr):
 		a.failWorkflow(c, appErr, err)
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), isRPCTimeout(err):
 		problem.Write(c, problem.New(http.StatusServiceUnavailable, problem.CodeUnavailable, "the booking saga did not answer in time; retry with the same Idempotency-Key"))
 	default:
 		problem.Error(c, a.log, err)
@@ -608,6 +618,25 @@ func (a *api) failWorkflow(c *gin.Context, appErr *temporal.ApplicationError, er
 	default:
 		problem.Error(c, a.log, err)
 	}
+}
+
+// untilAnswered calls an update until it answers or ctx ends: a busy
+// server may time the RPC out while the update still runs, and asking
+// again with the same update id joins it.
+func untilAnswered(ctx context.Context, call func() error) error {
+	for {
+		err := call()
+		if !isRPCTimeout(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func isRPCTimeout(err error) bool {
+	var timeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	var deadline *serviceerror.DeadlineExceeded
+	var canceled *serviceerror.Canceled
+	return errors.As(err, &timeout) || errors.As(err, &deadline) || errors.As(err, &canceled)
 }
 
 func validation(fields []booking.FieldError) *problem.Problem {

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,7 +207,8 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 	ada := e.token("cust-ada", authn.RoleCustomer)
 	bob := e.token("cust-bob", authn.RoleCustomer)
 	agent := e.token("agent-1", authn.RoleAgent)
-	var workflowIDs []string
+	var workflowIDs, names []string
+	track := func(name, id string) { names = append(names, name); workflowIDs = append(workflowIDs, id) }
 	seats0 := e.world.Seats()
 
 	t.Run("I5: reserve twice with one Idempotency-Key gives one booking", func(t *testing.T) {
@@ -249,7 +249,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.Equal(t, booking.StatusConfirmed, v.Status)
 		require.Len(t, v.Tickets, 1)
 		require.True(t, booking.ValidTicketNumber(v.Tickets[0].Number, "999"))
-		workflowIDs = append(workflowIDs, queues.BookingWorkflowID(happy.BookingID))
+		track("booking_happy_confirmed", queues.BookingWorkflowID(happy.BookingID))
 	})
 
 	t.Run("A5: another customer gets 404, staff see it, lists are scoped", func(t *testing.T) {
@@ -272,7 +272,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.Contains(t, []booking.Status{booking.StatusCancelling, booking.StatusCancelled}, v.Status)
 		done := e.eventually(ada, happy.BookingID, booking.StatusCancelled)
 		require.Equal(t, int64(40990), done.Payments[0].Refunded.Amount)
-		workflowIDs = append(workflowIDs, queues.CancelWorkflowID(happy.BookingID))
+		track("cancel_refunded", queues.CancelWorkflowID(happy.BookingID))
 	})
 
 	t.Run("declined card: 402 and the booking stays HELD, then EXPIRED with seats back", func(t *testing.T) {
@@ -288,7 +288,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.Equal(t, booking.StatusHeld, v.Status)
 		e.eventually(agent, b.BookingID, booking.StatusExpired)
 		require.Equal(t, before, e.world.Seats(), "seats back on sale")
-		workflowIDs = append(workflowIDs, queues.BookingWorkflowID(b.BookingID))
+		track("booking_declined_then_expired", queues.BookingWorkflowID(b.BookingID))
 	})
 
 	t.Run("3-D Secure: PAYMENT_PENDING with nextAction, then the payment-event signal confirms", func(t *testing.T) {
@@ -303,7 +303,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.NoError(t, e.tc.SignalWorkflow(context.Background(), queues.BookingWorkflowID(b.BookingID), "", paymentact.SignalPaymentEvent,
 			paymentact.PaymentEvent{EventID: "ev-3ds", PaymentID: pid, BookingID: b.BookingID, Type: "payment.authorized", Status: "authorized"}))
 		e.eventually(ada, b.BookingID, booking.StatusConfirmed)
-		workflowIDs = append(workflowIDs, queues.BookingWorkflowID(b.BookingID))
+		track("booking_3ds_confirmed", queues.BookingWorkflowID(b.BookingID))
 	})
 
 	t.Run("change: quote with the fare difference and penalty, then 202, then CONFIRMED on the new flight", func(t *testing.T) {
@@ -324,7 +324,8 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 			return len(x.Itinerary.Segments) == 1 && x.Itinerary.Segments[0].FlightID == "SF102-20261201"
 		}, 30*time.Second, 100*time.Millisecond)
 		require.NotEmpty(t, done.Tickets)
-		workflowIDs = append(workflowIDs, queues.BookingWorkflowID(b.BookingID), queues.ChangeWorkflowID(b.BookingID, q.QuoteID))
+		track("booking_before_change", queues.BookingWorkflowID(b.BookingID))
+		track("change_charged_confirmed", queues.ChangeWorkflowID(b.BookingID, q.QuoteID))
 	})
 
 	t.Run("a failed commit compensates: refund, release, FAILED", func(t *testing.T) {
@@ -341,7 +342,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.Equal(t, CodeBookingFailed, p["code"])
 		e.eventually(ada, b.BookingID, booking.StatusFailed)
 		e.world.ClearFault("CommitHold")
-		workflowIDs = append(workflowIDs, queues.BookingWorkflowID(b.BookingID))
+		track("booking_commit_failed_compensated", queues.BookingWorkflowID(b.BookingID))
 	})
 
 	t.Run("T3: the worker dies after the hold committed, before reporting; a new worker finishes", func(t *testing.T) {
@@ -372,13 +373,13 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.Equal(t, http.StatusOK, e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/confirm", ada, "t3-confirm",
 			map[string]any{"payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, nil))
 		e.eventually(ada, b.BookingID, booking.StatusConfirmed)
-		workflowIDs = append(workflowIDs, queues.BookingWorkflowID(b.BookingID))
+		track("booking_worker_killed_confirmed", queues.BookingWorkflowID(b.BookingID))
 	})
 
 	// T12 and T11 over every workflow the test ran.
 	ctx := context.Background()
 	var largestPayload, largestHistory, mostEvents int
-	for _, id := range workflowIDs {
+	for i, id := range workflowIDs {
 		require.Eventually(t, func() bool {
 			d, err := e.tc.DescribeWorkflowExecution(ctx, id, "")
 			return err == nil && d.WorkflowExecutionInfo.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
@@ -395,7 +396,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		mostEvents = max(mostEvents, len(hist.Events))
 		largestPayload = max(largestPayload, largestPayloadOf(hist))
 		if e.record {
-			writeHistory(t, id, hist)
+			writeHistory(t, names[i], hist)
 		}
 	}
 	t.Logf("T11: %d workflows; largest payload %d bytes (limit 2 MiB); largest history %d bytes in at most %d events (limits 50 MiB, 51200 events)",
@@ -435,10 +436,8 @@ func largestPayloadOf(h *historypb.History) int {
 	return largest
 }
 
-// writeHistory stores a history for the replay test, named by workflow
-// type and id prefix.
-func writeHistory(t *testing.T, id string, h *historypb.History) {
-	name := strings.NewReplacer("/", "_").Replace(id)
+// writeHistory stores a history for the replay test under the branch's name.
+func writeHistory(t *testing.T, name string, h *historypb.History) {
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	require.NoError(t, err)
 	dir := filepath.Join("..", "..", "workflows", "testdata")

@@ -44,6 +44,7 @@ type benchOptions struct {
 	cancel     float64
 	date       string
 	hot        string
+	hotFare    string
 	routes     string
 	baseline   time.Duration
 	wait       time.Duration
@@ -66,6 +67,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Float64Var(&o.cancel, "cancel", 0.1, "fraction of confirmed bookings cancelled afterwards")
 	fs.StringVar(&o.date, "date", time.Now().UTC().AddDate(0, 0, 7).Format(time.DateOnly), "travel date")
 	fs.StringVar(&o.hot, "hot", "JFK-LHR", "route of the hot fare")
+	fs.StringVar(&o.hotFare, "hot-fare", "", "pin hot buyers to this fare of the hot route's first itinerary (e.g. F-F: the last first-class seats); empty: the cheapest open fare")
 	fs.StringVar(&o.routes, "routes", "LHR-JFK,FRA-SIN,DXB-LHR,SIN-SYD,CDG-JFK,BOS-LHR", "other routes, comma-separated")
 	fs.DurationVar(&o.baseline, "baseline", 10*time.Second, "how long to run the one-activity baseline (0: skip)")
 	fs.DurationVar(&o.wait, "wait", 60*time.Second, "how long to wait for workflows to close before the T13 checks")
@@ -122,8 +124,8 @@ func (b *bench) record(step string, d time.Duration, errCode string) {
 }
 
 func (b *bench) run(ctx context.Context) error {
-	fmt.Fprintf(b.out, "skyfly bench: %d customers, contention %.0f%% on %s, cancel %.0f%%, travel date %s, gateway %s\n",
-		b.o.customers, 100*b.o.contention, b.o.hot, 100*b.o.cancel, b.o.date, b.o.gateway)
+	fmt.Fprintf(b.out, "skyfly bench: %d customers, contention %.0f%% on %s %s, cancel %.0f%%, travel date %s, gateway %s\n",
+		b.o.customers, 100*b.o.contention, b.o.hot, b.o.hotFare, 100*b.o.cancel, b.o.date, b.o.gateway)
 	tokens := make([]string, b.o.customers)
 	for i := range tokens {
 		tok, err := b.login(ctx, fmt.Sprintf("bench-%d-%s@skyfly.test", i, randHex(3)))
@@ -219,6 +221,10 @@ func (b *bench) customer(ctx context.Context, tok string, rng *mrand.Rand) {
 			fareID = f.FareID
 			break
 		}
+	}
+	if hot && b.o.hotFare != "" {
+		// Everyone fights for the same seats, sold out or not.
+		fareID = b.o.hotFare
 	}
 	if fareID == "" {
 		b.refused.Add(1)
