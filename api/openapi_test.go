@@ -425,22 +425,42 @@ func TestSpec_ErrorResponsesAreProblems(t *testing.T) {
 	}
 }
 
-func TestSpec_ProblemCodesCoverProblemPackage(t *testing.T) {
+// TestSpec_ProblemCodesCoverEveryAPI: clients switch on Problem.code, so
+// its enum lists every stable code api/problem and the domain APIs define.
+func TestSpec_ProblemCodesCoverEveryAPI(t *testing.T) {
 	doc, _ := loadSpec(t)
 	code := doc.Components.Schemas["Problem"].Value.Properties["code"].Value
 	got := map[string]bool{}
 	for _, v := range code.Enum {
 		got[fmt.Sprint(v)] = true
 	}
-	for _, c := range []string{
+	codes := []string{
 		problem.CodeInvalidRequest, problem.CodeNotFound, problem.CodeMethodNotAllowed,
 		problem.CodeUnauthorized, problem.CodeForbidden, problem.CodeConflict,
 		problem.CodeIdempotencyConflict, problem.CodeIdempotencyInFlight, problem.CodeRateLimited,
 		problem.CodeInternal, problem.CodeUnavailable, problem.CodeSeatUnavailable,
 		problem.CodeQuoteExpired, problem.CodePaymentDeclined,
-	} {
+		// The domain APIs' own codes.
+		authapi.CodeInvalidCredentials, authapi.CodeLoginFlowInvalid, authapi.CodeInvalidCode, authapi.CodeInvalidRefreshToken,
+		authapi.CodeInvalidState, authapi.CodeIdentityRejected, authapi.CodeLoginHintRefused, authapi.CodeAccountDisabled,
+		bookingapi.CodeBookingNotConfirmable, bookingapi.CodeBookingNotCancellable, bookingapi.CodeBookingNotChangeable,
+		bookingapi.CodeBookingFailed, bookingapi.CodeQuoteInvalid, bookingapi.CodeNotParked,
+		customerapi.CodeTemplateUnknown, customerapi.CodeTemplateDataMissing, customerapi.CodeTemplateChannel,
+		customerapi.CodeRecipientUnreachable, customerapi.CodeChannelUnavailable, customerapi.CodeDeliveryFailed,
+		customerapi.CodeVerificationNotRequested, customerapi.CodeVerificationExpired, customerapi.CodeVerificationLocked,
+		customerapi.CodeVerificationUsed, customerapi.CodeVerificationCodeInvalid, customerapi.CodeUnsupportedMediaType,
+		flightapi.CodeQuoteInvalid, flightapi.CodeHoldExpired, flightapi.CodeHoldConflict,
+		paymentapi.CodeCardDataRejected, paymentapi.CodeInvalidState, paymentapi.CodeNothingToRefund,
+		paymentapi.CodeInvalidSignature, paymentapi.CodeProviderUnavailable,
+	}
+	for _, c := range codes {
 		if !got[c] {
-			t.Errorf("Problem.code enum lacks the stable code %q of api/problem", c)
+			t.Errorf("Problem.code enum lacks the stable code %q", c)
+		}
+	}
+	for c := range got {
+		if !slices.Contains(codes, c) {
+			t.Errorf("Problem.code enum lists %q, which no API defines", c)
 		}
 	}
 }
