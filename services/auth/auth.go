@@ -236,6 +236,8 @@ type Store interface {
 	// RecordFailure adds a failure to key, restarting the count when the
 	// last failure is older than window, and returns the new counter.
 	RecordFailure(ctx context.Context, key string, at time.Time, window time.Duration) (Throttle, error)
+	// ForgiveFailure takes one failure back from key (never below zero).
+	ForgiveFailure(ctx context.Context, key string) error
 	// ResetThrottle forgets the failures of key.
 	ResetThrottle(ctx context.Context, key string) error
 

@@ -704,3 +704,39 @@ func TestJWKS_RotationOverlap(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "jwt-signing/v2", hdr.Header["kid"], "new tokens use the new key")
 }
+
+func TestStaffLogin_M3_ConcurrentGuessesCannotSlipPastTheDelay(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	e, err := f.svc.CreateStaff(ctx, "victim@skyfly.dev", authn.RoleAgent, "")
+	require.NoError(t, err)
+	const n = 16
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i], err = f.svc.StartStaffLogin(ctx, e.User.Email)
+		require.NoError(t, err)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = f.svc.VerifyStaffPassword(ctx, ids[i], "guess number "+string(rune('a'+i)), "203.0.113.9")
+		})
+	}
+	wg.Wait()
+	var checked, throttled int
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, auth.ErrInvalidCredentials):
+			checked++
+		case errors.Is(err, auth.ErrThrottled):
+			throttled++
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	t.Logf("burst of %d: %d checked, %d throttled", n, checked, throttled)
+	free := auth.DefaultThrottle().PairFree
+	require.LessOrEqual(t, checked, free+1, "got %d guesses checked in a burst, want at most the free ones and one more", checked)
+	require.Equal(t, n, checked+throttled)
+}

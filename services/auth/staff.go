@@ -160,7 +160,7 @@ func (s *Service) VerifyStaffPassword(ctx context.Context, loginID, password, ip
 		return "", fmt.Errorf("verify password: %w", err)
 	}
 	keys := newThrottleKeys("pw", flow.Email, ip)
-	if err := s.throttle.check(ctx, keys, now); err != nil {
+	if err := s.throttle.begin(ctx, keys, now); err != nil {
 		s.event(ctx, SecurityEvent{Kind: EventThrottled, UserID: flow.UserID, IP: ip, Detail: "password"})
 		return "", err
 	}
@@ -179,9 +179,6 @@ func (s *Service) VerifyStaffPassword(ctx context.Context, loginID, password, ip
 		return "", err
 	}
 	if !ok || flow.UserID == "" || hash == s.dummyHash {
-		if err := s.throttle.fail(ctx, keys, now); err != nil {
-			return "", err
-		}
 		s.event(ctx, SecurityEvent{Kind: EventPasswordFailed, UserID: flow.UserID, IP: ip})
 		return "", ErrInvalidCredentials
 	}
@@ -239,7 +236,7 @@ func (s *Service) VerifyMFA(ctx context.Context, challengeID, code, ip string) (
 		return Tokens{}, fmt.Errorf("verify mfa: %w", err)
 	}
 	keys := newThrottleKeys("otp", flow.Email, ip)
-	if err := s.throttle.check(ctx, keys, now); err != nil {
+	if err := s.throttle.begin(ctx, keys, now); err != nil {
 		s.event(ctx, SecurityEvent{Kind: EventThrottled, UserID: flow.UserID, IP: ip, Detail: "otp"})
 		return Tokens{}, err
 	}
@@ -258,9 +255,6 @@ func (s *Service) VerifyMFA(ctx context.Context, challengeID, code, ip string) (
 		}
 	}
 	if !ok || err != nil {
-		if ferr := s.throttle.fail(ctx, keys, now); ferr != nil {
-			return Tokens{}, ferr
-		}
 		s.event(ctx, SecurityEvent{Kind: EventOTPFailed, UserID: flow.UserID, IP: ip})
 		if ok {
 			return Tokens{}, ErrCodeReused

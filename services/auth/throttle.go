@@ -87,42 +87,79 @@ type throttle struct {
 	policy ThrottlePolicy
 }
 
-func (t throttle) check(ctx context.Context, k throttleKeys, now time.Time) error {
+// check refuses an attempt while any key is in its delay; otherwise it
+// returns the failure counts it saw per key.
+func (t throttle) check(ctx context.Context, k throttleKeys, now time.Time) (map[string]int, error) {
 	rows, err := t.store.Throttles(ctx, k.all())
 	if err != nil {
-		return fmt.Errorf("throttle check: %w", err)
+		return nil, fmt.Errorf("throttle check: %w", err)
 	}
+	seen := map[string]int{}
 	var wait time.Duration
 	for _, r := range rows {
 		if now.Sub(r.LastFailureAt) > t.policy.Window {
 			continue
 		}
+		seen[r.Key] = r.Failures
 		if until := r.LastFailureAt.Add(t.policy.delay(k, r)); until.After(now) && until.Sub(now) > wait {
 			wait = until.Sub(now)
 		}
 	}
 	if wait > 0 {
+		return nil, &ThrottledError{RetryAfter: wait}
+	}
+	return seen, nil
+}
+
+// begin admits an attempt or refuses it with a *ThrottledError. An admitted
+// attempt is counted as a failure before the secret is checked, so a burst
+// of concurrent guesses cannot all slip past the delays: each sees the ones
+// in flight. succeed takes the count back when the attempt turns out right.
+func (t throttle) begin(ctx context.Context, k throttleKeys, now time.Time) error {
+	seen, err := t.check(ctx, k, now)
+	if err != nil {
+		return err
+	}
+	var wait time.Duration
+	recorded := make([]string, 0, 3)
+	for _, key := range k.all() {
+		th, err := t.store.RecordFailure(ctx, key, now, t.policy.Window)
+		if err != nil {
+			return fmt.Errorf("throttle record %s: %w", key, err)
+		}
+		recorded = append(recorded, key)
+		// Failures recorded between the check and now belong to concurrent
+		// attempts; if they already earn a delay, this attempt waits too.
+		prior := th
+		prior.Failures--
+		if prior.Failures > seen[key] {
+			if d := t.policy.delay(k, prior); d > wait {
+				wait = d
+			}
+		}
+	}
+	if wait > 0 { // concurrent attempts got there first: refuse and uncount this one
+		for _, key := range recorded {
+			if err := t.store.ForgiveFailure(ctx, key); err != nil {
+				return fmt.Errorf("throttle forgive %s: %w", key, err)
+			}
+		}
 		return &ThrottledError{RetryAfter: wait}
 	}
 	return nil
 }
 
-func (t throttle) fail(ctx context.Context, k throttleKeys, now time.Time) error {
-	for _, key := range k.all() {
-		if _, err := t.store.RecordFailure(ctx, key, now, t.policy.Window); err != nil {
-			return fmt.Errorf("throttle record %s: %w", key, err)
-		}
-	}
-	return nil
-}
-
-// succeed clears the pair and the account counters; the IP counter stays
-// (one success must not launder an IP that sprays many accounts).
+// succeed clears the pair and the account counters and takes back the IP
+// count of this attempt (one success must not launder an IP that sprays
+// many accounts, nor may successes from a shared IP add up to a lockout).
 func (t throttle) succeed(ctx context.Context, k throttleKeys) error {
 	for _, key := range []string{k.pair, k.account} {
 		if err := t.store.ResetThrottle(ctx, key); err != nil {
 			return fmt.Errorf("throttle reset %s: %w", key, err)
 		}
+	}
+	if err := t.store.ForgiveFailure(ctx, k.ip); err != nil {
+		return fmt.Errorf("throttle forgive %s: %w", k.ip, err)
 	}
 	return nil
 }

@@ -530,6 +530,15 @@ func (s *Store) RecordFailure(ctx context.Context, key string, at time.Time, win
 	return auth.Throttle{Key: got.ThrottleKey, Failures: got.Failures, LastFailureAt: got.LastFailureAt.UTC()}, nil
 }
 
+// ForgiveFailure implements auth.Store.
+func (s *Store) ForgiveFailure(ctx context.Context, key string) error {
+	err := s.q(ctx).Model(&throttleRow{}).Where("throttle_key = ? AND failures > 0", key).Update("failures", gorm.Expr("failures - 1")).Error
+	if err != nil {
+		return fmt.Errorf("forgive failure %s: %w", key, translate(err))
+	}
+	return nil
+}
+
 // ResetThrottle implements auth.Store.
 func (s *Store) ResetThrottle(ctx context.Context, key string) error {
 	if err := s.q(ctx).Where("throttle_key = ?", key).Delete(&throttleRow{}).Error; err != nil {
