@@ -10,7 +10,6 @@ package bookingapi
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -177,7 +176,7 @@ type reserveRequest struct {
 // the idempotency record were lost (I5).
 func bookingID(userID, key string) string {
 	sum := sha256.Sum256([]byte(userID + "\x00" + key))
-	return "bk_" + hex.EncodeToString(sum[:16])
+	return booking.IDFromBytes("bk", sum[:16])
 }
 
 func (a *api) reserve(c *gin.Context) {

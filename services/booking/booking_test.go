@@ -95,3 +95,21 @@ func TestCanTransition(t *testing.T) {
 	require.False(t, booking.CanTransition(booking.StatusCancelled, booking.StatusConfirmed))
 	require.False(t, booking.CanTransition(booking.StatusExpired, booking.StatusHeld))
 }
+
+// TestNewID_NoLongDigitRuns: ids travel inside idempotency keys that the
+// payment service scans for card numbers; they must never look like one.
+func TestNewID_NoLongDigitRuns(t *testing.T) {
+	for i := 0; i < 5000; i++ {
+		id, err := booking.NewID("bk")
+		require.NoError(t, err)
+		run := 0
+		for _, c := range id {
+			if c >= '0' && c <= '9' {
+				run++
+				require.Less(t, run, 13, "got %q, want no 13-digit run", id)
+			} else {
+				run = 0
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package booking
 
 import (
 	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"math/big"
 )
@@ -79,12 +80,24 @@ func ValidTicketNumber(s, prefix string) bool {
 	return true
 }
 
-// NewID returns a random 128-bit identifier in hex with a type prefix (e.g.
+// idEncoding spells identifiers in lower-case base32: letters and the
+// digits 2–7 only, so an id never contains a long run of digits that a
+// card-number detector (Luhn check on 13–19 digits) could mistake for a
+// PAN when the id travels inside idempotency keys.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a random 128-bit identifier with a type prefix (e.g.
 // "bk_…", "cq_…").
 func NewID(prefix string) (string, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("new id: %w", err)
 	}
-	return fmt.Sprintf("%s_%x", prefix, b), nil
+	return IDFromBytes(prefix, b), nil
+}
+
+// IDFromBytes spells an identifier from bytes (e.g. a hash, for ids
+// derived from a business key).
+func IDFromBytes(prefix string, b []byte) string {
+	return prefix + "_" + idEncoding.EncodeToString(b)
 }
