@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
@@ -54,6 +55,13 @@ var _ flight.Store = (*Store)(nil)
 
 // New returns a store on a migrated database.
 func New(db *sqldb.DB) *Store { return &Store{db: db} }
+
+// bulk is the database for bulk loads (seeding, loading the schedule):
+// their long statements are expected, so only errors are logged, not the
+// slow-query warnings.
+func (s *Store) bulk() *sqldb.DB {
+	return &sqldb.DB{DB: s.db.Session(&gorm.Session{Logger: s.db.Logger.LogMode(logger.Error)}), Dialect: s.db.Dialect}
+}
 
 type airportRow struct {
 	Code    string `gorm:"primaryKey"`
@@ -329,7 +337,7 @@ func (s *Store) insertChunk(ctx context.Context, flights []flight.Flight) (int, 
 	if len(rows) == 0 {
 		return 0, nil
 	}
-	err := s.db.Transaction(ctx, func(tx *sqldb.DB) error {
+	err := s.bulk().Transaction(ctx, func(tx *sqldb.DB) error {
 		if err := tx.CreateInBatches(rows, batchSize).Error; err != nil {
 			return fmt.Errorf("insert flights: %w", err)
 		}
@@ -360,11 +368,11 @@ func (s *Store) Airports(ctx context.Context) ([]flight.Airport, error) {
 // Flights returns the flights departing at or after from with their cabins.
 func (s *Store) Flights(ctx context.Context, from time.Time) ([]flight.Flight, error) {
 	var rows []flightRow
-	if err := qFlightsFrom(s.db.WithContext(ctx), from, &rows).Error; err != nil {
+	if err := qFlightsFrom(s.bulk().WithContext(ctx), from, &rows).Error; err != nil {
 		return nil, fmt.Errorf("flightgorm: flights: %w", err)
 	}
 	var inv []inventoryRow
-	if err := qCapacitiesFrom(s.db.WithContext(ctx), from, &inv).Error; err != nil {
+	if err := qCapacitiesFrom(s.bulk().WithContext(ctx), from, &inv).Error; err != nil {
 		return nil, fmt.Errorf("flightgorm: cabins: %w", err)
 	}
 	cabins := make(map[string][]flight.CabinSeats, len(rows))
