@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/skyfly/skyfly/services/flight"
@@ -16,10 +18,38 @@ import (
 // activity has one effect (ACCEPTANCE T4).
 type Activities struct {
 	svc *flight.Service
+	log *slog.Logger
 }
 
-// New returns the activities over the flight service.
-func New(svc *flight.Service) *Activities { return &Activities{svc: svc} }
+// New returns the activities over the flight service. log may be nil.
+func New(svc *flight.Service, log *slog.Logger) *Activities {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Activities{svc: svc, log: log}
+}
+
+// logger tags log lines with the workflow and activity that caused them.
+func (a *Activities) logger(ctx context.Context) *slog.Logger {
+	if !activity.IsActivity(ctx) {
+		return a.log
+	}
+	info := activity.GetInfo(ctx)
+	return a.log.With("workflow_id", info.WorkflowExecution.ID, "run_id", info.WorkflowExecution.RunID,
+		"activity", info.ActivityType.Name, "attempt", info.Attempt)
+}
+
+// refused logs and translates a domain error.
+func (a *Activities) refused(ctx context.Context, op string, err error) error {
+	out := refusal(op, err)
+	var appErr *temporal.ApplicationError
+	if errors.As(out, &appErr) && appErr.NonRetryable() {
+		a.logger(ctx).InfoContext(ctx, "flight activity refused", "op", op, "type", appErr.Type(), "err", err)
+	} else {
+		a.logger(ctx).WarnContext(ctx, "flight activity failed; Temporal retries it", "op", op, "err", err)
+	}
+	return out
+}
 
 // ValidateQuote checks that a stored quote exists, is unexpired and matches
 // the passengers. Refusals are non-retryable: QuoteExpired (details: a fresh
@@ -27,7 +57,7 @@ func New(svc *flight.Service) *Activities { return &Activities{svc: svc} }
 func (a *Activities) ValidateQuote(ctx context.Context, in ValidateQuoteInput) (ValidateQuoteResult, error) {
 	q, err := a.svc.ValidateQuote(ctx, in.QuoteID, toPassengers(in.Passengers))
 	if err != nil {
-		return ValidateQuoteResult{}, refusal("validate quote "+in.QuoteID, err)
+		return ValidateQuoteResult{}, a.refused(ctx, "validate quote "+in.QuoteID, err)
 	}
 	return ValidateQuoteResult{Quote: toQuote(q)}, nil
 }
@@ -37,7 +67,7 @@ func (a *Activities) ValidateQuote(ctx context.Context, in ValidateQuoteInput) (
 func (a *Activities) PriceItinerary(ctx context.Context, in PriceItineraryInput) (PriceItineraryResult, error) {
 	q, err := a.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: in.FlightIDs, FareID: in.FareID, Passengers: toPassengers(in.Passengers)})
 	if err != nil {
-		return PriceItineraryResult{}, refusal(fmt.Sprintf("price %v %s", in.FlightIDs, in.FareID), err)
+		return PriceItineraryResult{}, a.refused(ctx, fmt.Sprintf("price %v %s", in.FlightIDs, in.FareID), err)
 	}
 	return PriceItineraryResult{Quote: toQuote(q)}, nil
 }
@@ -52,12 +82,13 @@ func (a *Activities) HoldSeats(ctx context.Context, in HoldSeatsInput) (HoldSeat
 	}
 	h, err := a.svc.HoldSeats(ctx, flight.HoldRequest{HoldID: in.HoldID, QuoteID: in.QuoteID, TTL: in.TTL})
 	if err != nil {
-		return HoldSeatsResult{}, refusal("hold seats "+in.HoldID, err)
+		return HoldSeatsResult{}, a.refused(ctx, "hold seats "+in.HoldID, err)
 	}
 	if h.Status != flight.HoldHeld && h.Status != flight.HoldCommitted {
 		return HoldSeatsResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("hold seats %s: the hold is already %s", in.HoldID, h.Status), ErrTypeHoldExpired, nil)
 	}
+	a.logger(ctx).DebugContext(ctx, "seats held", "hold_id", h.ID, "seats", h.Seats, "expires_at", h.ExpiresAt)
 	return HoldSeatsResult{HoldID: h.ID, Status: string(h.Status), Seats: h.Seats, ExpiresAt: h.ExpiresAt}, nil
 }
 
@@ -66,7 +97,7 @@ func (a *Activities) HoldSeats(ctx context.Context, in HoldSeatsInput) (HoldSeat
 func (a *Activities) ReleaseHold(ctx context.Context, in ReleaseHoldInput) (ReleaseHoldResult, error) {
 	h, released, err := a.svc.ReleaseHold(ctx, in.HoldID, in.Reason)
 	if err != nil {
-		return ReleaseHoldResult{}, refusal("release hold "+in.HoldID, err)
+		return ReleaseHoldResult{}, a.refused(ctx, "release hold "+in.HoldID, err)
 	}
 	return ReleaseHoldResult{Released: released, Status: string(h.Status)}, nil
 }
@@ -76,7 +107,7 @@ func (a *Activities) ReleaseHold(ctx context.Context, in ReleaseHoldInput) (Rele
 func (a *Activities) CommitHold(ctx context.Context, in CommitHoldInput) (CommitHoldResult, error) {
 	h, err := a.svc.CommitHold(ctx, in.HoldID)
 	if err != nil {
-		return CommitHoldResult{}, refusal("commit hold "+in.HoldID, err)
+		return CommitHoldResult{}, a.refused(ctx, "commit hold "+in.HoldID, err)
 	}
 	return CommitHoldResult{Status: string(h.Status)}, nil
 }
