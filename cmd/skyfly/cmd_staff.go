@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/skyfly/skyfly/api/authapi"
+	"github.com/skyfly/skyfly/services/auth"
 )
 
 const staffUsage = `usage:
   skyfly staff create --email <email> --role <agent|supervisor|admin> [--password <password>] [config flags]
       creates a staff account and prints its password (generated unless given),
       TOTP secret and otpauth:// URI for an authenticator app
+  skyfly staff disable --email <email> [--reason <text>] [config flags]
+      disables the account and revokes its sessions at once
   skyfly staff totp --email <email> [config flags]
       development only: prints the account's current TOTP code`
 
@@ -21,11 +26,11 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 		return errors.New(staffUsage)
 	}
 	sub := args[0]
-	own, rest, err := splitFlags(args[1:], "email", "role", "password")
+	own, rest, err := splitFlags(args[1:], "email", "role", "password", "reason")
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, staffUsage)
 	}
-	if sub != "create" && sub != "totp" {
+	if sub != "create" && sub != "totp" && sub != "disable" {
 		return fmt.Errorf("unknown staff command %q\n%s", sub, staffUsage)
 	}
 	if own["email"] == "" {
@@ -47,11 +52,31 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 	if err := migrateAuth(ctx, d); err != nil {
 		return err
 	}
-	svc, _, _, db, err := openAuth(ctx, d, nil, nil)
+	var notifier auth.RevocationNotifier
+	if p.redis != nil {
+		notifier = authapi.NewRedisRevocations(p.redis)
+	}
+	svc, _, _, db, err := openAuth(ctx, d, nil, notifier)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+
+	if sub == "disable" {
+		u, err := svc.StaffUser(ctx, own["email"])
+		if err != nil {
+			return fmt.Errorf("disable %s: %w", own["email"], err)
+		}
+		reason := own["reason"]
+		if reason == "" {
+			reason = "disabled with skyfly staff disable"
+		}
+		if err := svc.DisableUser(ctx, u.ID, reason); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "staff account %s disabled; its sessions are revoked\n", u.Email)
+		return nil
+	}
 
 	if sub == "totp" {
 		code, err := svc.StaffTOTPCode(ctx, own["email"])
