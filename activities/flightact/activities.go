@@ -21,12 +21,10 @@ type Activities struct {
 	log *slog.Logger
 }
 
-// New returns the activities over the flight service. log may be nil.
-func New(svc *flight.Service, log *slog.Logger) *Activities {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Activities{svc: svc, log: log}
+// New returns the activities over the flight service; they log with the
+// service's logger.
+func New(svc *flight.Service) *Activities {
+	return &Activities{svc: svc, log: svc.Logger()}
 }
 
 // logger tags log lines with the workflow and activity that caused them.

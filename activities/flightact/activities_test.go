@@ -52,7 +52,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	acts := flightact.New(svc, slog.New(slog.DiscardHandler))
+	acts := flightact.New(svc)
 	env.RegisterActivity(acts)
 	return &fixture{env: env, acts: acts, svc: svc, clock: c}
 }

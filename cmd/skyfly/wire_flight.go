@@ -52,7 +52,7 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 		Log: log, Service: svc, Verifier: d.verifier, Idempotency: idempotency.NewGormStore(db),
 		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
 	})
-	acts := flightact.New(svc, log)
+	acts := flightact.New(svc)
 	return &domain{
 		name:    "flight",
 		handler: handler,

@@ -135,6 +135,9 @@ func NewService(log *slog.Logger, store Store, now func() time.Time, cache Searc
 	return s
 }
 
+// Logger returns the service's logger (adapters log with it).
+func (s *Service) Logger() *slog.Logger { return s.log }
+
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
 
