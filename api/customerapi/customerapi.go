@@ -292,7 +292,6 @@ type outboxJSON struct {
 	Subject    string `json:"subject"`
 	Text       string `json:"text"`
 	HTML       string `json:"html,omitempty"`
-	Short      string `json:"short,omitempty"`
 	SentAt     string `json:"sentAt"`
 }
 
@@ -316,14 +315,15 @@ func (a *api) devOutbox(c *gin.Context) {
 	msgs := a.outbox.Messages(f)
 	out := make([]outboxJSON, len(msgs))
 	for i, m := range msgs {
-		text := m.Text
-		if m.Channel != customer.ChannelEmail {
-			text = m.Short
-		}
-		out[i] = outboxJSON{
+		// An SMS or push carries only the short text; an email the full text and HTML.
+		o := outboxJSON{
 			ID: m.ID, Channel: string(m.Channel), To: m.To, TemplateID: m.TemplateID, Language: m.Language,
-			Subject: m.Subject, Text: text, HTML: m.HTML, Short: m.Short, SentAt: m.At.UTC().Format(time.RFC3339Nano),
+			Subject: m.Subject, Text: m.Short, SentAt: m.At.UTC().Format(time.RFC3339Nano),
 		}
+		if m.Channel == customer.ChannelEmail {
+			o.Text, o.HTML = m.Text, m.HTML
+		}
+		out[i] = o
 	}
 	c.JSON(http.StatusOK, gin.H{"messages": out})
 }
