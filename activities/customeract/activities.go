@@ -67,7 +67,8 @@ func templateFor(event string) (string, bool) {
 // repeat. A message a rate limit refuses is recorded as suppressed so the
 // saga is never stalled. Refusals (non-retryable): CustomerUnknownEvent,
 // CustomerInvalidInput, CustomerTemplateDataMissing, CustomerNoRecipient,
-// CustomerChannelUnavailable. Delivery failures are retried.
+// CustomerChannelUnavailable. Delivery failures are retried, and so is a
+// message whose delivery another attempt still holds.
 func (a *Activities) SendBookingNotification(ctx context.Context, in SendBookingNotificationInput) (SendBookingNotificationResult, error) {
 	op := fmt.Sprintf("send booking notification %s/%s/%d", in.BookingID, in.Event, in.Sequence)
 	tpl, ok := templateFor(in.Event)
@@ -135,6 +136,11 @@ func (a *Activities) SendBookingNotification(ctx context.Context, in SendBooking
 		})
 		if err != nil {
 			return SendBookingNotificationResult{}, refusal(op+" by "+string(t.ch), err)
+		}
+		if !sent.Notification.Status.Final() {
+			// Another attempt holds the delivery (e.g. one that timed out and
+			// is still running): retry until it is sent or its lease ends.
+			return SendBookingNotificationResult{}, fmt.Errorf("%s by %s: notification %s is still %s", op, t.ch, sent.Notification.ID, sent.Notification.Status)
 		}
 		res.NotificationIDs = append(res.NotificationIDs, sent.Notification.ID)
 		res.Duplicate = res.Duplicate && sent.Duplicate

@@ -203,3 +203,44 @@ func TestSendBookingNotification_Refusals(t *testing.T) {
 	}
 	require.Empty(t, f.outbox.Messages(customerchannel.OutboxFilter{}))
 }
+
+// blocking holds every delivery until released.
+type blocking struct {
+	started chan struct{}
+	release chan struct{}
+	next    customer.Sender
+}
+
+func (b *blocking) Send(ctx context.Context, m customer.Message) (string, error) {
+	b.started <- struct{}{}
+	<-b.release
+	return b.next.Send(ctx, m)
+}
+
+// TestSendBookingNotification_T4_AttemptWhileAnotherDeliversIsRetried: an
+// attempt that finds the message being delivered by an earlier attempt
+// (still running after a timeout) fails retryably instead of reporting a
+// message that may never be sent.
+func TestSendBookingNotification_T4_AttemptWhileAnotherDeliversIsRetried(t *testing.T) {
+	f := newFixture(t)
+	b := &blocking{started: make(chan struct{}, 1), release: make(chan struct{}), next: f.outbox}
+	f.email.next = b
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.send(confirmed())
+		done <- err
+	}()
+	<-b.started
+	_, err := f.send(confirmed())
+	require.Error(t, err, "a second attempt during delivery reported success")
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		require.False(t, appErr.NonRetryable())
+	}
+	close(b.release)
+	require.NoError(t, <-done)
+	res, err := f.send(confirmed())
+	require.NoError(t, err)
+	require.True(t, res.Duplicate)
+	require.Len(t, f.outbox.Messages(customerchannel.OutboxFilter{To: "ada@example.com"}), 1)
+}
