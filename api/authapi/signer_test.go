@@ -12,6 +12,6 @@ import (
 // The auth domain names roles without importing the HTTP layer; the strings
 // must stay those authn enforces.
 func TestRoles_DomainMatchesAuthn(t *testing.T) {
-	require.Equal(t, authn.StaffRoles, auth.StaffRoles)
+	require.Equal(t, authn.StaffRoles, auth.StaffRoles())
 	require.Equal(t, authn.RoleCustomer, auth.RoleCustomer)
 }

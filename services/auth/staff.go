@@ -39,8 +39,8 @@ func (s *Service) CreateStaff(ctx context.Context, email, role, password string)
 	if _, err := mail.ParseAddress(email); err != nil || email == "" {
 		return StaffEnrollment{}, fmt.Errorf("create staff: invalid email %q", email)
 	}
-	if !slices.Contains(StaffRoles, role) {
-		return StaffEnrollment{}, fmt.Errorf("create staff %s: %w: %q (want one of %v)", email, ErrInvalidRole, role, StaffRoles)
+	if !slices.Contains(StaffRoles(), role) {
+		return StaffEnrollment{}, fmt.Errorf("create staff %s: %w: %q (want one of %v)", email, ErrInvalidRole, role, StaffRoles())
 	}
 	switch _, err := s.StaffUser(ctx, email); {
 	case err == nil:

@@ -27,8 +27,8 @@ const (
 	RoleAdmin      = "admin"
 )
 
-// StaffRoles are the roles a staff account may get.
-var StaffRoles = []string{RoleAgent, RoleSupervisor, RoleAdmin}
+// StaffRoles returns the roles a staff account may get.
+func StaffRoles() []string { return []string{RoleAgent, RoleSupervisor, RoleAdmin} }
 
 // Tokens is what a successful sign-in or refresh returns.
 type Tokens struct {
