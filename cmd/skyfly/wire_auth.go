@@ -144,10 +144,12 @@ func migrateAuth(ctx context.Context, d deps) error {
 	return authgorm.Migrate(ctx, db)
 }
 
-// demoStaff are the staff accounts the seed creates.
-var demoStaff = []struct{ email, role string }{
-	{"agent@skyfly.dev", auth.RoleAgent},
-	{"supervisor@skyfly.dev", auth.RoleSupervisor},
+// demoStaff lists the staff accounts the seed creates.
+func demoStaff() []struct{ email, role string } {
+	return []struct{ email, role string }{
+		{"agent@skyfly.dev", auth.RoleAgent},
+		{"supervisor@skyfly.dev", auth.RoleSupervisor},
+	}
 }
 
 // demoCredential is what the seed remembers of a demo account so every
@@ -175,7 +177,7 @@ func seedStaff(ctx context.Context, d deps, svc *auth.Service) ([]string, error)
 	}
 	var lines []string
 	changed := false
-	for _, s := range demoStaff {
+	for _, s := range demoStaff() {
 		_, err := svc.StaffUser(ctx, s.email)
 		switch {
 		case errors.Is(err, auth.ErrNotFound):
