@@ -42,9 +42,17 @@ type Config struct {
 	// DevOIDC, when set, is mounted under DevOIDCPrefix. Pass it in
 	// development mode only.
 	DevOIDC http.Handler
-	// TrustedProxies may set X-Forwarded-For (the gateway's addresses);
-	// nil trusts loopback only. Throttling keys on the client IP.
+	// TrustedProxies may set X-Forwarded-For (the gateway's addresses or
+	// networks); nil trusts DefaultTrustedProxies. Throttling keys on the
+	// client IP, so the gateway must be trusted or every caller shares its
+	// address.
 	TrustedProxies []string
+}
+
+// DefaultTrustedProxies are loopback and the private networks a gateway
+// runs in (docker-compose, Kubernetes).
+func DefaultTrustedProxies() []string {
+	return []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
 }
 
 // Handler serves the auth API.
@@ -64,7 +72,7 @@ func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Ve
 	e := problem.NewEngine(log)
 	proxies := cfg.TrustedProxies
 	if proxies == nil {
-		proxies = []string{"127.0.0.1", "::1"}
+		proxies = DefaultTrustedProxies()
 	}
 	if err := e.SetTrustedProxies(proxies); err != nil {
 		return nil, err

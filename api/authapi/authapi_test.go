@@ -672,3 +672,34 @@ func jwtPart(t *testing.T, token string, i int) map[string]any {
 	require.NoError(t, json.Unmarshal(raw, &m))
 	return m
 }
+
+func TestClientIP_OnlyTrustedProxiesMaySetForwardedFor(t *testing.T) {
+	e := newEnv(t, envOptions{dev: true})
+	enr, err := e.svc.CreateStaff(context.Background(), "agent@skyfly.dev", authn.RoleAgent, "")
+	require.NoError(t, err)
+	fail := func(forwardedFor string) {
+		resp := e.post(authapi.Prefix+"/corp/login/init", "", map[string]string{"email": enr.User.Email})
+		id := decode[struct {
+			LoginID string `json:"loginId"`
+		}](t, resp).LoginID
+		b, _ := json.Marshal(map[string]string{"loginId": id, "password": "not the password"})
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+authapi.Prefix+"/corp/login/verify", strings.NewReader(string(b)))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		r, err := e.browser.Do(req)
+		require.NoError(t, err)
+		r.Body.Close()
+	}
+	fail("198.51.100.1")
+	fail("198.51.100.2")
+	events, err := e.svc.Events(context.Background(), enr.User.ID, 10)
+	require.NoError(t, err)
+	var ips []string
+	for _, ev := range events {
+		if ev.Kind == auth.EventPasswordFailed {
+			ips = append(ips, ev.IP)
+		}
+	}
+	require.ElementsMatch(t, []string{"198.51.100.1", "198.51.100.2"}, ips, "the gateway on loopback is trusted to name the client")
+}
