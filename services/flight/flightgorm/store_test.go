@@ -343,3 +343,40 @@ func TestStore_I2_CheckConstraintKeepsAvailabilityNonNegative(t *testing.T) {
 		require.Equal(t, 5, seatsLeft(t, s, f1.ID, flight.CabinEconomy))
 	})
 }
+
+// TestStore_I1_ConnectionHoldsNeverOversell races holds over two flights
+// given in both segment orders: exactly the capacity succeeds on both
+// flights and nothing deadlocks for good.
+func TestStore_I1_ConnectionHoldsNeverOversell(t *testing.T) {
+	ctx := context.Background()
+	eachStore(t, func(t *testing.T, s *Store, db *sqldb.DB) {
+		const capacity, buyers = 50, 80
+		f1, f2 := seedFlights(t, s, capacity)
+		var mu sync.Mutex
+		ok := 0
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range buyers {
+			wg.Go(func() {
+				<-start
+				legs := []flight.Flight{f1, f2}
+				if i%2 == 1 {
+					legs = []flight.Flight{f2, f1}
+				}
+				_, _, err := s.CreateHold(ctx, hold(fmt.Sprintf("h_conn_%d", i), "q_conn", 1, t0.Add(time.Hour), legs...))
+				mu.Lock()
+				defer mu.Unlock()
+				if err == nil {
+					ok++
+					return
+				}
+				require.ErrorIs(t, err, flight.ErrSeatUnavailable)
+			})
+		}
+		close(start)
+		wg.Wait()
+		require.Equal(t, capacity, ok, "got %d connection holds, want %d", ok, capacity)
+		require.Equal(t, 0, seatsLeft(t, s, f1.ID, flight.CabinEconomy))
+		require.Equal(t, 0, seatsLeft(t, s, f2.ID, flight.CabinEconomy))
+	})
+}
