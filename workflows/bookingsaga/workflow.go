@@ -220,14 +220,6 @@ func (w *wf) reserve(ctx workflow.Context, req ReserveRequest) (State, error) {
 }
 
 func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) {
-	var q flightact.ValidateQuoteResult
-	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ValidateQuote,
-		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: counts(req.Passengers)}).Get(ctx, &q); err != nil {
-		return w.st, fmt.Errorf("validate quote %s: %w", req.QuoteID, err)
-	}
-	w.st.Total = q.Quote.Total
-	w.st.FlightIDs = saga.FlightIDs(q.Quote)
-
 	// The last undo: tell the customer, once they had a booking to lose.
 	w.saga.Add("notify", func(ctx workflow.Context) error {
 		if w.everHeld {
@@ -239,7 +231,31 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 		}
 		return nil
 	})
+	// Marking the booking comes after the seats and money are undone; it
+	// finds nothing to mark when the booking was never created.
 	w.saga.Add("mark-booking", w.markTerminal)
+	// The quote check and the hold are independent calls to the flight
+	// domain (the hold re-checks the quote itself), so they run together:
+	// one round trip instead of two. The release is registered first.
+	w.saga.Add("release-seats", w.releaseSeats(w.in.BookingID))
+	quoteF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ValidateQuote,
+		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: counts(req.Passengers)})
+	holdF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
+		HoldID: w.in.BookingID, QuoteID: req.QuoteID, TTL: w.in.HoldTTL,
+	})
+	var q flightact.ValidateQuoteResult
+	quoteErr := quoteF.Get(ctx, &q)
+	var hold flightact.HoldSeatsResult
+	holdErr := holdF.Get(ctx, &hold)
+	if quoteErr != nil {
+		return w.st, fmt.Errorf("validate quote %s: %w", req.QuoteID, quoteErr)
+	}
+	if holdErr != nil {
+		return w.st, fmt.Errorf("hold seats: %w", holdErr)
+	}
+	w.st.Total = q.Quote.Total
+	w.st.FlightIDs = saga.FlightIDs(q.Quote)
+
 	var created bookingact.BookingResult
 	if err := w.local(ctx, w.ba.CreateBooking, bookingact.CreateBookingInput{
 		BookingID: w.in.BookingID, CustomerID: w.in.CustomerID, Actor: w.in.Actor,
@@ -249,15 +265,6 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 		return w.st, fmt.Errorf("create booking: %w", err)
 	}
 	w.st.PNR = created.PNR
-	w.publish(ctx)
-
-	w.saga.Add("release-seats", w.releaseSeats(w.in.BookingID))
-	var hold flightact.HoldSeatsResult
-	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
-		HoldID: w.in.BookingID, QuoteID: req.QuoteID, TTL: w.in.HoldTTL,
-	}).Get(ctx, &hold); err != nil {
-		return w.st, fmt.Errorf("hold seats: %w", err)
-	}
 	exp := hold.ExpiresAt
 	if exp.IsZero() {
 		exp = workflow.Now(ctx).Add(w.in.HoldTTL)
@@ -375,16 +382,22 @@ func (w *wf) handleEvents(ctx workflow.Context) {
 
 // capture takes the money, commits the seats and issues tickets.
 func (w *wf) capture(ctx workflow.Context) (State, error) {
-	var captured paymentact.PaymentResult
-	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CapturePayment, paymentact.CapturePaymentInput{
+	// Capture and seat commit are independent and both undone by the
+	// registered undos (refund, release), so they run together. Tickets
+	// come only after both succeeded.
+	captureF := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CapturePayment, paymentact.CapturePaymentInput{
 		IdempotencyKey: w.payKey + "/capture", PaymentID: w.st.PaymentID,
-	}).Get(ctx, &captured); err != nil {
-		return w.st, w.fail(ctx, fmt.Errorf("capture payment: %w", err))
+	})
+	commitF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.CommitHold, flightact.CommitHoldInput{HoldID: w.in.BookingID})
+	var captured paymentact.PaymentResult
+	captureErr := captureF.Get(ctx, &captured)
+	commitErr := commitF.Get(ctx, nil)
+	if captureErr != nil {
+		return w.st, w.fail(ctx, fmt.Errorf("capture payment: %w", captureErr))
 	}
 	w.st.PaymentStatus = captured.Status
-	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.CommitHold,
-		flightact.CommitHoldInput{HoldID: w.in.BookingID}).Get(ctx, nil); err != nil {
-		return w.st, w.fail(ctx, fmt.Errorf("commit seats: %w", err))
+	if commitErr != nil {
+		return w.st, w.fail(ctx, fmt.Errorf("commit seats: %w", commitErr))
 	}
 	paid := captured.Captured
 	if paid.Currency == "" {
