@@ -370,7 +370,7 @@ func TestNotifier_FailedDeliveryIsRecordedAndRetried(t *testing.T) {
 	res, err := e.notifier.Send(ctx, req)
 	require.ErrorIs(t, err, customer.ErrDeliveryFailed)
 	require.Equal(t, customer.StatusFailed, res.Notification.Status)
-	stored, err := e.store.NotificationByDedupeKey(ctx, req.DedupeKey)
+	stored, err := e.store.Notification(ctx, customer.NotificationID(req.DedupeKey))
 	require.NoError(t, err)
 	require.Equal(t, customer.StatusFailed, stored.Status)
 	require.Contains(t, stored.Reason, "451")

@@ -3,6 +3,8 @@ package customer
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -136,7 +138,7 @@ func (n *Notifier) Send(ctx context.Context, req SendRequest) (SendResult, error
 
 	var existing *Notification
 	if req.DedupeKey != "" {
-		prev, err := n.store.NotificationByDedupeKey(ctx, req.DedupeKey)
+		prev, err := n.store.Notification(ctx, NotificationID(req.DedupeKey))
 		switch {
 		case err == nil:
 			if prev.Status.Final() {
@@ -183,6 +185,8 @@ func (n *Notifier) Send(ctx context.Context, req SendRequest) (SendResult, error
 	}
 	if rec.DedupeKey == "" {
 		rec.DedupeKey = rec.ID
+	} else {
+		rec.ID = NotificationID(rec.DedupeKey)
 	}
 	if existing == nil {
 		if profile != nil && !tpl.Category().Transactional() && profile.OptedOut(tpl.Category(), req.Channel) {
@@ -214,7 +218,7 @@ func (n *Notifier) Send(ctx context.Context, req SendRequest) (SendResult, error
 func (n *Notifier) insert(ctx context.Context, rec Notification) (SendResult, error) {
 	err := n.store.InsertNotification(ctx, rec)
 	if errors.Is(err, ErrDuplicate) {
-		prev, err := n.store.NotificationByDedupeKey(ctx, rec.DedupeKey)
+		prev, err := n.store.Notification(ctx, rec.ID)
 		if err != nil {
 			return SendResult{}, fmt.Errorf("send %s: %w", rec.DedupeKey, err)
 		}
@@ -308,6 +312,13 @@ func (n *Notifier) ListNotifications(ctx context.Context, f NotificationFilter) 
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
 	return out, nil
+}
+
+// NotificationID is the id of the notification with a dedupe key: a hash,
+// so that the key (which may name a booking) is not the public id.
+func NotificationID(dedupeKey string) string {
+	sum := sha256.Sum256([]byte(dedupeKey))
+	return "ntf_" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:16])
 }
 
 // newID returns a random id with a prefix, e.g. ntf_3f9c....

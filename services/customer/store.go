@@ -22,6 +22,8 @@ func (s Status) Final() bool { return s == StatusSent || s == StatusSuppressed }
 
 // Notification is the record of one message to one recipient.
 type Notification struct {
+	// ID is NotificationID(DedupeKey) when the sender gave a dedupe key,
+	// so finding the record of a key is a primary-key lookup.
 	ID string
 	// DedupeKey makes sending idempotent: one notification per key. It is the
 	// ID when the caller gives none.
@@ -93,10 +95,10 @@ type Store interface {
 	ConsumeVerification(ctx context.Context, userID, id string) error
 
 	// InsertNotification records n, or returns ErrDuplicate when a record
-	// with n.DedupeKey exists.
+	// with n.ID or n.DedupeKey exists.
 	InsertNotification(ctx context.Context, n Notification) error
-	// NotificationByDedupeKey returns the record with key, or ErrNotFound.
-	NotificationByDedupeKey(ctx context.Context, key string) (Notification, error)
+	// Notification returns the record with id, or ErrNotFound.
+	Notification(ctx context.Context, id string) (Notification, error)
 	// ClaimNotification atomically moves notification id to StatusSending
 	// with a lease until leaseUntil and one more attempt, when it is queued,
 	// failed, or sending with a lease that ended before now. claimed is false

@@ -558,15 +558,15 @@ func (s *Store) InsertNotification(ctx context.Context, n customer.Notification)
 	return nil
 }
 
-// NotificationByDedupeKey implements customer.Store.
-func (s *Store) NotificationByDedupeKey(ctx context.Context, key string) (customer.Notification, error) {
+// Notification implements customer.Store.
+func (s *Store) Notification(ctx context.Context, id string) (customer.Notification, error) {
 	var d notificationDoc
-	err := s.db.Collection(CollNotifications).FindOne(ctx, bson.M{"dedupeKey": key}).Decode(&d)
+	err := s.db.Collection(CollNotifications).FindOne(ctx, bson.M{"_id": id}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return customer.Notification{}, fmt.Errorf("customermongo: notification %s: %w", key, customer.ErrNotFound)
+		return customer.Notification{}, fmt.Errorf("customermongo: notification %s: %w", id, customer.ErrNotFound)
 	}
 	if err != nil {
-		return customer.Notification{}, fmt.Errorf("customermongo: notification %s: %w", key, err)
+		return customer.Notification{}, fmt.Errorf("customermongo: notification %s: %w", id, err)
 	}
 	return toNotification(d), nil
 }

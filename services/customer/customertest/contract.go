@@ -177,11 +177,15 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 		dup.ID = "n2"
 		require.ErrorIs(t, s.InsertNotification(ctx, dup), customer.ErrDuplicate)
 
-		got, err := s.NotificationByDedupeKey(ctx, n.DedupeKey)
+		got, err := s.Notification(ctx, n.ID)
 		require.NoError(t, err)
 		require.Equal(t, n, got)
-		_, err = s.NotificationByDedupeKey(ctx, "nope")
+		_, err = s.Notification(ctx, "nope")
 		require.ErrorIs(t, err, customer.ErrNotFound)
+
+		sameID := n
+		sameID.DedupeKey = "another key"
+		require.ErrorIs(t, s.InsertNotification(ctx, sameID), customer.ErrDuplicate, "a second record with one id")
 	})
 
 	t.Run("one sender claims a notification until its lease ends", func(t *testing.T) {
