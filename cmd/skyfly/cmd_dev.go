@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/skyfly/skyfly/api/authapi"
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/gateway"
 	"github.com/skyfly/skyfly/api/problem"
@@ -96,7 +97,10 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer tc.Close()
 
-	verifier := newVerifier(p)
+	verifier, revocations, err := newVerifier(p)
+	if err != nil {
+		return err
+	}
 	d := p.deps(tc, verifier)
 	for _, dd := range domains() {
 		if err := dd.migrate(ctx, d); err != nil {
@@ -147,6 +151,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 
 	g, gctx := errgroup.WithContext(ctx)
 	runBackground(gctx, log, g, doms)
+	g.Go(func() error { return revocations.Run(gctx) })
 	g.Go(func() error { return serve(gctx, log, "codec-server", cfg.CodecAddr, codecSrv, cfg.ShutdownGrace, nil) })
 	ready := make(chan string, 1)
 	g.Go(func() error { return serve(gctx, log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready) })
@@ -242,13 +247,28 @@ func dialTemporal(ctx context.Context, p *platform) (client.Client, error) {
 	})
 }
 
-// newVerifier verifies access tokens against the auth service's JWKS.
-func newVerifier(p *platform) *authn.Verifier {
-	return authn.NewVerifier(authn.VerifierConfig{
-		Keys:     authn.NewRemoteJWKS(p.cfg.JWKSURL, nil),
-		Issuer:   p.cfg.JWTIssuer,
-		Audience: p.cfg.JWTAudience,
+// newVerifier verifies access tokens against the auth service's JWKS and
+// refuses tokens of revoked sessions (ACCEPTANCE A4): through Redis when
+// configured, otherwise by polling the auth service's revocation list with a
+// service token. The checker's Run must be started.
+func newVerifier(p *platform) (*authn.Verifier, authapi.RevocationChecker, error) {
+	signer := authapi.NewSigner(p.secrets, p.cfg.JWTIssuer, p.cfg.JWTAudience, 15*time.Minute)
+	rev, err := authapi.NewRevocationChecker(authapi.RevocationCheckerConfig{
+		Redis: p.redis,
+		URL:   strings.TrimSuffix(p.cfg.AuthURL, "/") + "/api/v1/auth/internal/revocations",
+		Token: authapi.ServiceTokenSource(signer, "gateway", time.Now),
+		Log:   p.log.With("component", "revocations"),
 	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("revocation checker: %w", err)
+	}
+	v := authn.NewVerifier(authn.VerifierConfig{
+		Keys:        authn.NewRemoteJWKS(p.cfg.JWKSURL, nil),
+		Issuer:      p.cfg.JWTIssuer,
+		Audience:    p.cfg.JWTAudience,
+		Revocations: rev,
+	})
+	return v, rev, nil
 }
 
 func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.Handler, checks map[string]func(context.Context) error) (http.Handler, error) {
@@ -307,19 +327,27 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	if p.redis != nil {
 		checks["redis"] = func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }
 	}
-	gw, err := newGateway(p, newVerifier(p), targets, checks)
+	verifier, revocations, err := newVerifier(p)
 	if err != nil {
 		return err
 	}
+	gw, err := newGateway(p, verifier, targets, checks)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return revocations.Run(gctx) })
 	ready := make(chan string, 1)
-	go func() {
-		if addr, ok := <-ready; ok {
-			fmt.Fprintf(stdout, "gateway listening on http://%s\n", addr)
-		}
-	}()
-	err = serve(ctx, p.log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready)
-	close(ready)
-	return err
+	g.Go(func() error { return serve(gctx, p.log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready) })
+	select {
+	case addr := <-ready:
+		fmt.Fprintf(stdout, "gateway listening on http://%s\n", addr)
+	case <-gctx.Done():
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // runService runs one domain: migrations, its HTTP API with health and
@@ -350,7 +378,11 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer tc.Close()
-	d := p.deps(tc, newVerifier(p))
+	verifier, revocations, err := newVerifier(p)
+	if err != nil {
+		return err
+	}
+	d := p.deps(tc, verifier)
 	for _, dd := range domains() {
 		if dd.name == name {
 			if err := dd.migrate(ctx, d); err != nil {
@@ -378,6 +410,7 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	h := serviceHandler(p, dom.handler, checks)
 	g, gctx := errgroup.WithContext(ctx)
 	runBackground(gctx, p.log, g, doms)
+	g.Go(func() error { return revocations.Run(gctx) })
 	ready := make(chan string, 1)
 	g.Go(func() error { return serve(gctx, p.log, name, cfg.ServiceAddr, h, cfg.ShutdownGrace, ready) })
 	select {

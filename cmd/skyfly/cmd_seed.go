@@ -23,7 +23,11 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer stopMongo()
-	d := p.deps(nil, newVerifier(p))
+	verifier, _, err := newVerifier(p)
+	if err != nil {
+		return err
+	}
+	d := p.deps(nil, verifier)
 	for _, dd := range domains() {
 		if err := dd.migrate(ctx, d); err != nil {
 			return fmt.Errorf("migrate %s: %w", dd.name, err)

@@ -214,9 +214,11 @@ func redact(dsn string) string {
 	return u.Redacted()
 }
 
+// gormLogger logs slow and failed statements without their values, so no
+// personal data reaches the logs.
 func gormLogger(l *slog.Logger) logger.Interface {
 	if l == nil {
 		return logger.Discard
 	}
-	return logger.NewSlogLogger(l, logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})
+	return logger.NewSlogLogger(l, logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true})
 }
