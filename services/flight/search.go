@@ -216,12 +216,6 @@ func inWindow(n *Network, f *Flight, after, before string) bool {
 // booking class open on every segment for the passengers' seats.
 func (n *Network) itinerary(fs []*Flight, cabin Cabin, pax Passengers, avail map[string][]CabinAvailability) Itinerary {
 	it := Itinerary{Stops: len(fs) - 1, Duration: fs[len(fs)-1].ArrivalUTC.Sub(fs[0].DepartureUTC)}
-	ids := make([]string, len(fs))
-	for i, f := range fs {
-		ids[i] = f.ID
-		it.Segments = append(it.Segments, n.segment(f))
-	}
-	it.ID = ItineraryID(ids)
 	segs := n.priceSegments(fs)
 	families := map[string]bool{}
 	for _, class := range bookingClasses[cabin] {
@@ -244,17 +238,29 @@ func (n *Network) itinerary(fs []*Flight, cabin Cabin, pax Passengers, avail map
 			continue
 		}
 		families[class.Family] = true
-		total := priceTotal(segs, class, pax)
+		if it.Fares == nil {
+			it.Fares = make([]FareOption, 0, 3)
+		}
 		it.Fares = append(it.Fares, FareOption{
 			FareID:       FareID(cabin, class.Code),
 			Cabin:        cabin,
 			BookingClass: class.Code,
 			Family:       class.Family,
-			Price:        total,
+			Price:        priceTotal(segs, class, pax),
 			SeatsLeft:    min(left, SeatsLeftCap),
 			Conditions:   FamilyConditions(class.Family, cabin),
 		})
 	}
+	if len(it.Fares) == 0 {
+		return it // sold out: the caller drops it
+	}
+	ids := make([]string, len(fs))
+	it.Segments = make([]Segment, len(fs))
+	for i, f := range fs {
+		ids[i] = f.ID
+		it.Segments[i] = n.segment(f)
+	}
+	it.ID = ItineraryID(ids)
 	return it
 }
 
