@@ -380,3 +380,36 @@ func TestStore_I1_ConnectionHoldsNeverOversell(t *testing.T) {
 		require.Equal(t, 0, seatsLeft(t, s, f2.ID, flight.CabinEconomy))
 	})
 }
+
+// TestStore_T4_ConcurrentDuplicateHoldsTakeSeatsOnce runs the same hold id
+// concurrently (a retried activity racing its first attempt): one creates
+// it, the others get it back, seats are taken once.
+func TestStore_T4_ConcurrentDuplicateHoldsTakeSeatsOnce(t *testing.T) {
+	ctx := context.Background()
+	eachStore(t, func(t *testing.T, s *Store, db *sqldb.DB) {
+		f1, f2 := seedFlights(t, s, 10)
+		var mu sync.Mutex
+		created := 0
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 20 {
+			wg.Go(func() {
+				<-start
+				h, c, err := s.CreateHold(ctx, hold("h_dup", "q_dup", 2, t0.Add(time.Hour), f1, f2))
+				mu.Lock()
+				defer mu.Unlock()
+				require.NoError(t, err)
+				require.Equal(t, "h_dup", h.ID)
+				require.Equal(t, flight.HoldHeld, h.Status)
+				if c {
+					created++
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		require.Equal(t, 1, created, "got %d creations, want 1", created)
+		require.Equal(t, 8, seatsLeft(t, s, f1.ID, flight.CabinEconomy))
+		require.Equal(t, 8, seatsLeft(t, s, f2.ID, flight.CabinEconomy))
+	})
+}
