@@ -381,8 +381,8 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 	var largestPayload, largestHistory, mostEvents int
 	for i, id := range workflowIDs {
 		require.Eventually(t, func() bool {
-			d, err := e.tc.DescribeWorkflowExecution(ctx, id, "")
-			return err == nil && d.WorkflowExecutionInfo.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+			d, err := e.tc.DescribeWorkflow(ctx, id, "")
+			return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 		}, 60*time.Second, 200*time.Millisecond, "workflow %s still running", id)
 		hist := history(t, e.tc, id)
 		raw, err := proto.Marshal(hist)

@@ -531,7 +531,7 @@ func (w *World) ConfirmedBooking(t testing.TB, id string) booking.Booking {
 	t.Helper()
 	ctx := context.Background()
 	q := Quote("q0")
-	b, err := w.svc.Create(ctx, booking.NewBooking{
+	_, err := w.svc.Create(ctx, booking.NewBooking{
 		ID: id, CustomerID: "cust-1",
 		Passengers: []booking.Passenger{{Type: booking.Adult, GivenName: "Ada", FamilyName: "Lovelace", DateOfBirth: "1990-05-01", Gender: "F"}},
 		Contact:    booking.Contact{Email: "ada@example.com", Phone: "+447700900123"},
@@ -544,7 +544,7 @@ func (w *World) ConfirmedBooking(t testing.TB, id string) booking.Booking {
 	require.NoError(t, err)
 	_, err = w.svc.Hold(ctx, id, id, time.Now().Add(time.Hour), "")
 	require.NoError(t, err)
-	b, err = w.svc.Confirm(ctx, id, "pay_orig", q.Total, "")
+	b, err := w.svc.Confirm(ctx, id, "pay_orig", q.Total, "")
 	require.NoError(t, err)
 	w.AddHold(id)
 	w.AddIntent("pay_orig", q.Total)
