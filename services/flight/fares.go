@@ -41,41 +41,43 @@ func (b BookingClass) SeatsLeft(c CabinAvailability) int {
 	return max(0, min(c.Available, b.MaxSold(c.Capacity)-c.Sold()))
 }
 
-// bookingClasses lists each cabin's buckets from cheapest to dearest.
-var bookingClasses = map[Cabin][]BookingClass{
-	CabinEconomy: {
-		{"O", CabinEconomy, FamilyLight, 0.30, 0.55},
-		{"Q", CabinEconomy, FamilyLight, 0.50, 0.70},
-		{"K", CabinEconomy, FamilyStandard, 0.70, 0.90},
-		{"M", CabinEconomy, FamilyStandard, 0.85, 1.15},
-		{"B", CabinEconomy, FamilyFlex, 0.95, 1.50},
-		{"Y", CabinEconomy, FamilyFlex, 1, 1.90},
-	},
-	CabinPremium: {
-		{"N", CabinPremium, FamilyStandard, 0.60, 1.00},
-		{"E", CabinPremium, FamilyStandard, 0.85, 1.20},
-		{"W", CabinPremium, FamilyFlex, 1, 1.55},
-	},
-	CabinBusiness: {
-		{"I", CabinBusiness, FamilyStandard, 0.50, 1.00},
-		{"D", CabinBusiness, FamilyStandard, 0.80, 1.25},
-		{"J", CabinBusiness, FamilyFlex, 1, 1.60},
-	},
-	CabinFirst: {
-		{"A", CabinFirst, FamilyStandard, 0.60, 1.00},
-		{"F", CabinFirst, FamilyFlex, 1, 1.40},
-	},
-}
-
-// BookingClasses returns the buckets of a cabin, cheapest first. The slice
-// is a copy.
+// BookingClasses returns the buckets of a cabin, cheapest first (a fresh
+// slice each call; nil for an unknown cabin).
 func BookingClasses(c Cabin) []BookingClass {
-	return append([]BookingClass(nil), bookingClasses[c]...)
+	switch c {
+	case CabinEconomy:
+		return []BookingClass{
+			{"O", CabinEconomy, FamilyLight, 0.30, 0.55},
+			{"Q", CabinEconomy, FamilyLight, 0.50, 0.70},
+			{"K", CabinEconomy, FamilyStandard, 0.70, 0.90},
+			{"M", CabinEconomy, FamilyStandard, 0.85, 1.15},
+			{"B", CabinEconomy, FamilyFlex, 0.95, 1.50},
+			{"Y", CabinEconomy, FamilyFlex, 1, 1.90},
+		}
+	case CabinPremium:
+		return []BookingClass{
+			{"N", CabinPremium, FamilyStandard, 0.60, 1.00},
+			{"E", CabinPremium, FamilyStandard, 0.85, 1.20},
+			{"W", CabinPremium, FamilyFlex, 1, 1.55},
+		}
+	case CabinBusiness:
+		return []BookingClass{
+			{"I", CabinBusiness, FamilyStandard, 0.50, 1.00},
+			{"D", CabinBusiness, FamilyStandard, 0.80, 1.25},
+			{"J", CabinBusiness, FamilyFlex, 1, 1.60},
+		}
+	case CabinFirst:
+		return []BookingClass{
+			{"A", CabinFirst, FamilyStandard, 0.60, 1.00},
+			{"F", CabinFirst, FamilyFlex, 1, 1.40},
+		}
+	}
+	return nil
 }
 
 // LookupClass returns the booking class of cabin c with code rbd.
 func LookupClass(c Cabin, rbd string) (BookingClass, bool) {
-	for _, b := range bookingClasses[c] {
+	for _, b := range BookingClasses(c) {
 		if b.Code == rbd {
 			return b, true
 		}
@@ -118,12 +120,22 @@ func FamilyConditions(family string, c Cabin) Conditions {
 }
 
 // cabinFactor scales the economy base fare per cabin.
-var cabinFactor = map[Cabin]float64{CabinEconomy: 1, CabinPremium: 1.7, CabinBusiness: 4.0, CabinFirst: 6.5}
+func cabinFactor(c Cabin) float64 {
+	switch c {
+	case CabinPremium:
+		return 1.7
+	case CabinBusiness:
+		return 4.0
+	case CabinFirst:
+		return 6.5
+	}
+	return 1
+}
 
 // baseFare is the one-way adult fare of a cabin's reference bucket for a
 // distance, in euro cents, rounded to whole euros.
 func baseFare(km int, c Cabin) int64 {
-	eur := (45 + 0.085*float64(km)) * cabinFactor[c]
+	eur := (45 + 0.085*float64(km)) * cabinFactor(c)
 	return int64(math.Round(eur)) * 100
 }
 
@@ -136,18 +148,27 @@ type airportTax struct {
 
 // departureTaxes are the government and airport charges collected on
 // departure from a country; countries not listed pay the generic charge.
-var departureTaxes = map[string][]airportTax{
-	"GB": {{"GB", "UK Air Passenger Duty", 1500, 9400, false}, {"UB", "UK Passenger Service Charge", 2950, 2950, true}},
-	"US": {{"US", "US Transportation Tax", 2250, 2250, false}, {"XF", "US Passenger Facility Charge", 450, 450, false}, {"AY", "US September 11th Security Fee", 560, 560, false}},
-	"DE": {{"DE", "German Air Passenger Tax", 1553, 7083, false}, {"RA", "German Airport Security Charge", 1000, 1000, true}},
-	"FR": {{"FR", "French Civil Aviation Tax", 460, 800, false}, {"QX", "French Airport Tax", 1290, 1290, true}},
-	"AE": {{"AE", "UAE Passenger Service Charge", 1950, 1950, false}, {"F6", "UAE Passenger Facility Charge", 1250, 1250, false}},
-	"SG": {{"SG", "Singapore Airport Development Levy", 1350, 1350, false}, {"OP", "Singapore Passenger Service Charge", 2200, 2200, true}},
-	"JP": {{"SW", "Japan Passenger Service Facility Charge", 1700, 1700, false}, {"OI", "Japan International Tourist Tax", 650, 650, false}},
-	"AU": {{"AU", "Australian Passenger Movement Charge", 4200, 4200, false}, {"WY", "Australian Passenger Services Charge", 2100, 2100, true}},
+func departureTaxes(country string) []airportTax {
+	switch country {
+	case "GB":
+		return []airportTax{{"GB", "UK Air Passenger Duty", 1500, 9400, false}, {"UB", "UK Passenger Service Charge", 2950, 2950, true}}
+	case "US":
+		return []airportTax{{"US", "US Transportation Tax", 2250, 2250, false}, {"XF", "US Passenger Facility Charge", 450, 450, false}, {"AY", "US September 11th Security Fee", 560, 560, false}}
+	case "DE":
+		return []airportTax{{"DE", "German Air Passenger Tax", 1553, 7083, false}, {"RA", "German Airport Security Charge", 1000, 1000, true}}
+	case "FR":
+		return []airportTax{{"FR", "French Civil Aviation Tax", 460, 800, false}, {"QX", "French Airport Tax", 1290, 1290, true}}
+	case "AE":
+		return []airportTax{{"AE", "UAE Passenger Service Charge", 1950, 1950, false}, {"F6", "UAE Passenger Facility Charge", 1250, 1250, false}}
+	case "SG":
+		return []airportTax{{"SG", "Singapore Airport Development Levy", 1350, 1350, false}, {"OP", "Singapore Passenger Service Charge", 2200, 2200, true}}
+	case "JP":
+		return []airportTax{{"SW", "Japan Passenger Service Facility Charge", 1700, 1700, false}, {"OI", "Japan International Tourist Tax", 650, 650, false}}
+	case "AU":
+		return []airportTax{{"AU", "Australian Passenger Movement Charge", 4200, 4200, false}, {"WY", "Australian Passenger Services Charge", 2100, 2100, true}}
+	}
+	return []airportTax{{"XT", "Airport and government charges", 1200, 2500, false}}
 }
-
-var genericDepartureTax = []airportTax{{"XT", "Airport and government charges", 1200, 2500, false}}
 
 // fuelSurcharge (YQ) per adult or child segment by distance, euro cents.
 func fuelSurcharge(km int) int64 {
@@ -166,6 +187,7 @@ type priceSegment struct {
 	DistanceKm    int
 	OriginCountry string
 	International bool
+	taxes         []airportTax // departure charges of the origin country
 }
 
 // price computes the fare of a booking class over segments for passengers:
@@ -221,11 +243,7 @@ func priceWith(segs []priceSegment, class BookingClass, pax Passengers, add func
 	seated := int64(pax.Seats())
 	for _, s := range segs {
 		line("YQ", func() string { return "Carrier fuel surcharge" }, fuelSurcharge(s.DistanceKm)*seated)
-		taxes, ok := departureTaxes[s.OriginCountry]
-		if !ok {
-			taxes = genericDepartureTax
-		}
-		for _, t := range taxes {
+		for _, t := range s.taxes {
 			amount := t.short
 			if s.DistanceKm >= 3000 {
 				amount = t.long

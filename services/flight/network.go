@@ -35,6 +35,9 @@ type Network struct {
 	byOriginDate map[string][]*Flight
 	// byRoute holds flights by origin-destination, sorted by departure.
 	byRoute map[string][]*Flight
+	// classes and taxes are the fare tables, resolved once for the hot path.
+	classes map[Cabin][]BookingClass
+	taxes   map[string][]airportTax
 }
 
 // NewNetwork indexes airports and flights. Every flight's airports must be
@@ -46,6 +49,11 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		flights:      make(map[string]*Flight, len(flights)),
 		byOriginDate: map[string][]*Flight{},
 		byRoute:      map[string][]*Flight{},
+		classes:      map[Cabin][]BookingClass{},
+		taxes:        map[string][]airportTax{},
+	}
+	for _, c := range []Cabin{CabinFirst, CabinBusiness, CabinPremium, CabinEconomy} {
+		n.classes[c] = BookingClasses(c)
 	}
 	for _, a := range airports {
 		loc, err := time.LoadLocation(a.Zone)
@@ -54,6 +62,9 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		}
 		n.airports[a.Code] = a
 		n.zones[a.Code] = loc
+		if _, ok := n.taxes[a.Country]; !ok {
+			n.taxes[a.Country] = departureTaxes(a.Country)
+		}
 	}
 	for i := range flights {
 		f := &flights[i]

@@ -218,7 +218,7 @@ func (n *Network) itinerary(fs []*Flight, cabin Cabin, pax Passengers, avail map
 	it := Itinerary{Stops: len(fs) - 1, Duration: fs[len(fs)-1].ArrivalUTC.Sub(fs[0].DepartureUTC)}
 	segs := n.priceSegments(fs)
 	families := map[string]bool{}
-	for _, class := range bookingClasses[cabin] {
+	for _, class := range n.classes[cabin] {
 		if families[class.Family] {
 			continue
 		}
@@ -267,7 +267,8 @@ func (n *Network) itinerary(fs []*Flight, cabin Cabin, pax Passengers, avail map
 func (n *Network) priceSegments(fs []*Flight) []priceSegment {
 	segs := make([]priceSegment, len(fs))
 	for i, f := range fs {
-		segs[i] = priceSegment{DistanceKm: f.DistanceKm, OriginCountry: n.airports[f.Origin].Country, International: n.International(f)}
+		country := n.airports[f.Origin].Country
+		segs[i] = priceSegment{DistanceKm: f.DistanceKm, OriginCountry: country, International: n.International(f), taxes: n.taxes[country]}
 	}
 	return segs
 }
