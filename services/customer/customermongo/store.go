@@ -6,12 +6,14 @@
 // FerretDB 1.24 does not apply a conditional update atomically (it reads,
 // filters and writes without isolation: eight concurrent
 // `updateOne({consumed:false},{$set:{consumed:true}})` all match, on both its
-// SQLite and PostgreSQL handlers; see the contract suite). The only atomic
-// decision it offers is the unique index on insert. So every
-// compare-and-swap here is an insert of a uniquely named document: profile
-// versions ("user#version"), rate-limit versions, and tokens for each
-// verification attempt, a verification's single use and each delivery
-// attempt of a notification. The same code is correct on MongoDB.
+// SQLite and PostgreSQL handlers; see the contract suite), and it uses no
+// secondary index for a filter (it scans). The only atomic decision it
+// offers is the unique _id on insert, and the only cheap read is by _id. So
+// every compare-and-swap here is an insert of a uniquely named document:
+// versions of profiles and rate-limit states (see register), and tokens for
+// each verification attempt, a verification's single use and each delivery
+// attempt of a notification; and every hot read is by _id. The same code is
+// correct on MongoDB.
 package customermongo
 
 import (
@@ -29,24 +31,34 @@ import (
 
 // Collection names.
 const (
-	CollProfiles      = "profiles"
-	CollVerifications = "verifications"
-	CollNotifications = "notifications"
-	CollRateLimits    = "rate_limits"
-	CollIdempotency   = "idempotency_keys"
-	CollTokens        = "tokens"
+	CollProfiles          = "profiles"
+	CollProfileVersions   = "profile_versions"
+	CollVerifications     = "verifications"
+	CollNotifications     = "notifications"
+	CollRateLimits        = "rate_limits"
+	CollRateLimitVersions = "rate_limit_versions"
+	CollIdempotency       = "idempotency_keys"
+	CollTokens            = "tokens"
 )
 
 // Store implements customer.Store on a MongoDB database.
 type Store struct {
-	db *mongo.Database
+	db       *mongo.Database
+	profiles register
+	limits   register
 }
 
 var _ customer.Store = (*Store)(nil)
 
 // New returns a store on db. Call EnsureIndexes once (skyfly migrate
 // customer does) before use.
-func New(db *mongo.Database) *Store { return &Store{db: db} }
+func New(db *mongo.Database) *Store {
+	return &Store{
+		db:       db,
+		profiles: register{head: db.Collection(CollProfiles), versions: db.Collection(CollProfileVersions), keep: keepProfileVersions},
+		limits:   register{head: db.Collection(CollRateLimits), versions: db.Collection(CollRateLimitVersions), keep: keepLimiterVersions},
+	}
+}
 
 // ttl is an index that expires documents: a TTL index on MongoDB; FerretDB
 // 1.24 does not implement TTL indexes (it answers NotImplemented), so there
@@ -58,6 +70,7 @@ type ttl struct {
 
 var ttlIndexes = []ttl{
 	{CollRateLimits, "expireAt", "expire_ttl", 0},
+	{CollRateLimitVersions, "expireAt", "expire_ttl", 0},
 	{CollTokens, "expireAt", "expire_ttl", 0},
 	{CollIdempotency, "expiresAt", "expires_ttl", 0},
 	{CollVerifications, "expiresAt", "expires_ttl", verificationRetention},
@@ -78,11 +91,7 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) (ttlSupported bool, 
 			{Keys: bson.D{{Key: "recipient", Value: 1}, {Key: "createdAt", Value: -1}}, Options: options.Index().SetName("recipient_created")},
 		},
 		CollProfiles: {
-			{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "version", Value: -1}}, Options: options.Index().SetName("user_version")},
-			{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetName("email")},
-		},
-		CollRateLimits: {
-			{Keys: bson.D{{Key: "key", Value: 1}, {Key: "version", Value: -1}}, Options: options.Index().SetName("key_version")},
+			{Keys: bson.D{{Key: "value.email", Value: 1}}, Options: options.Index().SetName("email")},
 		},
 	}
 	for coll, models := range specs {
@@ -167,7 +176,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // ---- profiles
 
 type profileDoc struct {
-	DocID           string         `bson:"_id"` // user#version
 	ID              string         `bson:"userId"`
 	Email           string         `bson:"email"`
 	GivenName       string         `bson:"givenName,omitempty"`
@@ -262,33 +270,33 @@ func toProfile(d profileDoc) customer.Profile {
 	return p
 }
 
-// keepProfileVersions is how many versions of a profile are kept.
-const keepProfileVersions = 8
+// Versions kept behind the newest: profiles keep a short history; rate
+// limits keep enough for their busiest contention and expire the rest.
+const (
+	keepProfileVersions = 8
+	keepLimiterVersions = 64
+)
 
-// profileID names a version of a profile; the unique _id makes writing the
-// next version a compare-and-swap.
-func profileID(userID string, version int64) string { return fmt.Sprintf("%s#%d", userID, version) }
-
-func (s *Store) latestProfile(ctx context.Context, userID string) (profileDoc, bool, error) {
+func (s *Store) loadProfile(ctx context.Context, userID string) (profileDoc, int64, error) {
+	version, raw, err := s.profiles.load(ctx, userID)
+	if err != nil || version == 0 {
+		return profileDoc{}, version, err
+	}
 	var d profileDoc
-	err := s.db.Collection(CollProfiles).FindOne(ctx, bson.M{"userId": userID},
-		options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return profileDoc{}, false, nil
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return profileDoc{}, 0, fmt.Errorf("decode profile %s: %w", userID, err)
 	}
-	if err != nil {
-		return profileDoc{}, false, err
-	}
-	return d, true, nil
+	d.Version = version
+	return d, version, nil
 }
 
 // Profile implements customer.Store.
 func (s *Store) Profile(ctx context.Context, userID string) (customer.Profile, error) {
-	d, ok, err := s.latestProfile(ctx, userID)
+	d, version, err := s.loadProfile(ctx, userID)
 	if err != nil {
 		return customer.Profile{}, fmt.Errorf("customermongo: profile %s: %w", userID, err)
 	}
-	if !ok {
+	if version == 0 {
 		return customer.Profile{}, fmt.Errorf("customermongo: profile %s: %w", userID, customer.ErrNotFound)
 	}
 	return toProfile(d), nil
@@ -296,53 +304,46 @@ func (s *Store) Profile(ctx context.Context, userID string) (customer.Profile, e
 
 // CreateProfile implements customer.Store.
 func (s *Store) CreateProfile(ctx context.Context, p customer.Profile) error {
-	if _, ok, err := s.latestProfile(ctx, p.UserID); err != nil {
+	_, version, err := s.loadProfile(ctx, p.UserID)
+	if err != nil {
 		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, err)
-	} else if ok {
+	}
+	if version > 0 {
 		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, customer.ErrAlreadyExists)
 	}
 	d := toProfileDoc(p)
 	d.Version = 1
-	d.DocID = profileID(p.UserID, 1)
-	_, err := s.db.Collection(CollProfiles).InsertOne(ctx, d)
-	if mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, customer.ErrAlreadyExists)
-	}
+	won, err := s.profiles.store(ctx, p.UserID, 0, d, nil)
 	if err != nil {
 		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, err)
+	}
+	if !won {
+		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, customer.ErrAlreadyExists)
 	}
 	return nil
 }
 
 // UpdateProfile implements customer.Store. It writes version prevVersion+1
-// (p.Version is ignored and set so), then drops versions older than the
-// last keepProfileVersions.
+// (p.Version is ignored and set so).
 func (s *Store) UpdateProfile(ctx context.Context, p customer.Profile, prevVersion int64) error {
-	cur, ok, err := s.latestProfile(ctx, p.UserID)
+	_, version, err := s.loadProfile(ctx, p.UserID)
 	if err != nil {
 		return fmt.Errorf("customermongo: update profile %s: %w", p.UserID, err)
 	}
-	if !ok {
+	if version == 0 {
 		return fmt.Errorf("customermongo: update profile %s: %w", p.UserID, customer.ErrNotFound)
 	}
-	if cur.Version != prevVersion {
-		return fmt.Errorf("customermongo: update profile %s from version %d (now %d): %w", p.UserID, prevVersion, cur.Version, customer.ErrConflict)
+	if version != prevVersion {
+		return fmt.Errorf("customermongo: update profile %s from version %d (now %d): %w", p.UserID, prevVersion, version, customer.ErrConflict)
 	}
-	coll := s.db.Collection(CollProfiles)
 	d := toProfileDoc(p)
 	d.Version = prevVersion + 1
-	d.DocID = profileID(p.UserID, d.Version)
-	if _, err := coll.InsertOne(ctx, d); mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("customermongo: update profile %s from version %d: %w", p.UserID, prevVersion, customer.ErrConflict)
-	} else if err != nil {
+	won, err := s.profiles.store(ctx, p.UserID, prevVersion, d, nil)
+	if err != nil {
 		return fmt.Errorf("customermongo: update profile %s: %w", p.UserID, err)
 	}
-	// Keep the last versions: a writer can only re-create a version that
-	// was pruned, and one that read a version this many updates old is not
-	// realistic. (Treating any newer version as a lost race would be wrong:
-	// it may have been built on this one.)
-	if _, err := coll.DeleteMany(ctx, bson.M{"userId": p.UserID, "version": bson.M{"$lte": d.Version - keepProfileVersions}}); err != nil {
-		return fmt.Errorf("customermongo: prune profile %s versions: %w", p.UserID, err)
+	if !won {
+		return fmt.Errorf("customermongo: update profile %s from version %d: %w", p.UserID, prevVersion, customer.ErrConflict)
 	}
 	return nil
 }
@@ -675,42 +676,32 @@ func (s *Store) ListNotifications(ctx context.Context, f customer.NotificationFi
 
 // ---- rate limits
 
-type limiterDoc struct {
-	ID       string    `bson:"_id"` // key#version
-	Key      string    `bson:"key"`
-	Version  int64     `bson:"version"`
-	TAT      int64     `bson:"tat"`
-	ExpireAt time.Time `bson:"expireAt"`
+type limiterValue struct {
+	TAT int64 `bson:"tat"`
 }
 
 // LimiterState implements customer.Store.
 func (s *Store) LimiterState(ctx context.Context, key string) (int64, int64, error) {
-	var d limiterDoc
-	err := s.db.Collection(CollRateLimits).FindOne(ctx, bson.M{"key": key},
-		options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, 0, nil
-	}
+	version, raw, err := s.limits.load(ctx, key)
 	if err != nil {
 		return 0, 0, fmt.Errorf("customermongo: rate limit %s: %w", key, err)
 	}
-	return d.TAT, d.Version, nil
+	if version == 0 {
+		return 0, 0, nil
+	}
+	var v limiterValue
+	if err := bson.Unmarshal(raw, &v); err != nil {
+		return 0, 0, fmt.Errorf("customermongo: rate limit %s: %w", key, err)
+	}
+	return v.TAT, version, nil
 }
 
-// SwapLimiterState implements customer.Store: version prevVersion+1 is
-// inserted once.
+// SwapLimiterState implements customer.Store.
 func (s *Store) SwapLimiterState(ctx context.Context, key string, prevVersion, next int64, expireAt time.Time) (bool, error) {
-	coll := s.db.Collection(CollRateLimits)
-	v := prevVersion + 1
-	_, err := coll.InsertOne(ctx, limiterDoc{ID: fmt.Sprintf("%s#%d", key, v), Key: key, Version: v, TAT: next, ExpireAt: expireAt.UTC()})
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
-	}
+	exp := expireAt.UTC()
+	won, err := s.limits.store(ctx, key, prevVersion, limiterValue{TAT: next}, &exp)
 	if err != nil {
-		return false, fmt.Errorf("customermongo: rate limit %s: %w", key, err)
+		return won, fmt.Errorf("customermongo: rate limit %s: %w", key, err)
 	}
-	// Old versions go when they expire (Sweep or a TTL index), never sooner:
-	// a version can only be re-created by a stale writer after its document
-	// is gone, and expiry takes at least a whole rate period.
-	return true, nil
+	return won, nil
 }

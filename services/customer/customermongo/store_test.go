@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
@@ -129,7 +130,7 @@ func TestSweep_RemovesExpiredDocuments(t *testing.T) {
 
 	n, err := customermongo.Sweep(ctx, c.DB, customertest.Epoch().Add(10*time.Minute))
 	require.NoError(t, err)
-	require.Equal(t, int64(1), n, "got %d swept documents, want 1", n)
+	require.Equal(t, int64(2), n, "got %d swept documents, want the expired key's head and version", n)
 	_, v, err := s.LimiterState(ctx, "old")
 	require.NoError(t, err)
 	require.Equal(t, int64(0), v, "an expired limiter state survived the sweep")
@@ -163,4 +164,30 @@ func TestEnsureIndexes_IdempotentAcrossRestarts(t *testing.T) {
 		require.NoError(t, c.Close(ctx))
 		e.Stop()
 	}
+}
+
+// TestStore_LostHeadWriteIsFollowed: a profile read follows versions newer
+// than the cached head, so a head write lost to a crash (or overtaken by a
+// slower writer) never yields a stale profile.
+func TestStore_LostHeadWriteIsFollowed(t *testing.T) {
+	ctx := context.Background()
+	db := freshDB(t, testenv.FerretDB(t, "sqlite"))
+	s := customermongo.New(db)
+	p := customer.Profile{UserID: "u1", Email: "a@example.com", Preferences: customer.DefaultPreferences(), Version: 1}
+	require.NoError(t, s.CreateProfile(ctx, p))
+	for v := int64(1); v <= 3; v++ {
+		next := p
+		next.GivenName = fmt.Sprintf("V%d", v+1)
+		require.NoError(t, s.UpdateProfile(ctx, next, v))
+	}
+	_, err := db.Collection(customermongo.CollProfiles).UpdateOne(ctx, bson.M{"_id": "u1"}, bson.M{"$set": bson.M{"version": 2}})
+	require.NoError(t, err)
+	got, err := s.Profile(ctx, "u1")
+	require.NoError(t, err)
+	require.Equal(t, int64(4), got.Version, "got a stale version after the head fell behind")
+	require.Equal(t, "V4", got.GivenName)
+
+	_, err = db.Collection(customermongo.CollProfiles).DeleteOne(ctx, bson.M{"_id": "u1"})
+	require.NoError(t, err)
+	require.ErrorIs(t, s.CreateProfile(ctx, p), customer.ErrAlreadyExists, "a profile whose head is gone was created again")
 }
