@@ -153,7 +153,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if !tok.Valid || claims.Subject == "" || claims.SessionID == "" {
 		return Principal{}, fmt.Errorf("%w: missing subject or session", ErrInvalidToken)
 	}
-	if v.revocations != nil {
+	// Service tokens are machine credentials minted for minutes, not user
+	// sessions: nothing revokes them, and the revocation poller itself
+	// authenticates with one, so checking them would deadlock it.
+	if v.revocations != nil && !isServiceOnly(claims.Roles) {
 		revoked, err := v.revocations.Revoked(ctx, claims.SessionID)
 		if err != nil {
 			return Principal{}, fmt.Errorf("authn: revocation check: %w", err)
@@ -167,6 +170,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 		p.ExpiresAt = claims.ExpiresAt.Time
 	}
 	return p, nil
+}
+
+func isServiceOnly(roles []string) bool {
+	return len(roles) == 1 && roles[0] == RoleService
 }
 
 type principalKey struct{}

@@ -421,3 +421,28 @@ func allTargets() map[string]http.Handler {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	return map[string]http.Handler{gateway.DomainAuth: ok, gateway.DomainFlight: ok, gateway.DomainBooking: ok, gateway.DomainCustomer: ok, gateway.DomainPayment: ok}
 }
+
+// TestVerifier_ServiceTokensSkipTheRevocationList: the revocation poller
+// authenticates with a service token, so a stale list must not refuse it;
+// user sessions stay refused while the list is unavailable.
+func TestVerifier_ServiceTokensSkipTheRevocationList(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience, Revocations: staleList{}})
+	now := time.Now()
+	mint := func(roles ...string) string {
+		tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience},
+			Subject: "s", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}, SessionID: "sid", Roles: roles})
+		require.NoError(t, err)
+		return tok
+	}
+	_, err := v.Verify(context.Background(), mint(authn.RoleService))
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), mint(authn.RoleCustomer))
+	require.Error(t, err, "a user token is refused while revocations cannot be checked")
+	_, err = v.Verify(context.Background(), mint(authn.RoleService, authn.RoleAdmin))
+	require.Error(t, err, "only pure service tokens are exempt")
+}
+
+type staleList struct{}
+
+func (staleList) Revoked(context.Context, string) (bool, error) { return false, io.ErrUnexpectedEOF }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +26,7 @@ import (
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/temporal/codec"
 	"github.com/skyfly/skyfly/temporal/devserver"
 	"github.com/skyfly/skyfly/temporal/queues"
@@ -186,7 +188,7 @@ func ensureCustomerDB(ctx context.Context, p *platform) (stop func(), err error)
 	}
 	fe, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{
 		Handler: cfg.FerretDBHandler, SQLiteDir: filepath.Join(cfg.DataDir, "ferretdb"),
-		PostgreSQLURL: cfg.FerretDBPostgres, Logger: p.log.With("component", "ferretdb"),
+		PostgreSQLURL: cfg.FerretDBPostgres, Logger: observability.AtLeast(p.log.With("component", "ferretdb"), slog.LevelError),
 	})
 	if err != nil {
 		return nil, err

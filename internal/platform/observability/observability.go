@@ -3,6 +3,7 @@
 package observability
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +33,29 @@ func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("observability: log format %q is neither text nor json", format)
+}
+
+// AtLeast returns a logger that drops records below level, for chatty
+// libraries (FerretDB logs every connection).
+func AtLeast(l *slog.Logger, level slog.Level) *slog.Logger {
+	return slog.New(minLevel{Handler: l.Handler(), min: level})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: m.Handler.WithAttrs(as), min: m.min}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: m.Handler.WithGroup(name), min: m.min}
 }
 
 // Metrics is one process's Prometheus registry with the HTTP metrics.

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyfly/skyfly/temporal/devserver"
+)
+
+// devProcess is a running `skyfly dev`.
+type devProcess struct {
+	cmd      *exec.Cmd
+	gateway  string
+	temporal string
+	ui       string
+	output   *lineBuffer
+	exited   chan error
+}
+
+type lineBuffer struct {
+	lines chan string
+	all   strings.Builder
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	p, err := devserver.FreePort("127.0.0.1")
+	require.NoError(t, err)
+	return fmt.Sprintf("127.0.0.1:%d", p)
+}
+
+// startDev builds the binary and runs `skyfly dev` on free ports with a
+// fresh data dir, waiting for its ready banner.
+func startDev(t *testing.T) *devProcess {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("SKIPPED: -short: no full platform")
+	}
+	root, err := devserver.ModuleRoot()
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "skyfly")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/skyfly")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	d := &devProcess{gateway: freeAddr(t), temporal: freeAddr(t), ui: freeAddr(t), exited: make(chan error, 1)}
+	cmd := exec.Command(bin, "dev")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(),
+		"SKYFLY_DATA_DIR="+t.TempDir(),
+		"SKYFLY_GATEWAY_ADDR="+d.gateway,
+		"SKYFLY_PUBLIC_URL=http://"+d.gateway,
+		"SKYFLY_TEMPORAL_ADDRESS="+d.temporal,
+		"SKYFLY_TEMPORAL_UI_URL=http://"+d.ui,
+		"SKYFLY_CODEC_ADDR="+freeAddr(t),
+		"SKYFLY_RATE_LIMIT_RPS=1000",
+		"SKYFLY_REDIS_URL=",
+	)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+	d.cmd = cmd
+	d.output = &lineBuffer{lines: make(chan string, 1024)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			d.output.all.WriteString(sc.Text() + "\n")
+			select {
+			case d.output.lines <- sc.Text():
+			default:
+			}
+		}
+		d.exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+		}
+	})
+	deadline := time.After(4 * time.Minute)
+	for {
+		select {
+		case l := <-d.output.lines:
+			if strings.Contains(l, "ready in") {
+				return d
+			}
+		case err := <-d.exited:
+			t.Fatalf("skyfly dev exited before it was ready: %v\n%s", err, d.output.all.String())
+		case <-deadline:
+			t.Fatalf("skyfly dev not ready in time:\n%s", d.output.all.String())
+		}
+	}
+}
+
+// stop sends Ctrl-C and waits for a clean exit.
+func (d *devProcess) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, d.cmd.Process.Signal(os.Interrupt))
+	select {
+	case err := <-d.exited:
+		require.NoError(t, err, "skyfly dev exits cleanly on Ctrl-C:\n%s", d.output.all.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("skyfly dev did not stop within 60s of Ctrl-C")
+	}
+}
+
+func getJSON(t *testing.T, url string, out any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(b, out), string(b))
+	}
+	return resp.StatusCode
+}
+
+// TestDev_StartsHealthyAndStopsCleanly is issue #2's acceptance: `skyfly dev`
+// comes up with every dependency ok, the Temporal UI answers, and Ctrl-C
+// leaves no process behind.
+func TestDev_StartsHealthyAndStopsCleanly(t *testing.T) {
+	d := startDev(t)
+
+	var health struct {
+		Status string                    `json:"status"`
+		Checks map[string]map[string]any `json:"checks"`
+	}
+	code := getJSON(t, "http://"+d.gateway+"/api/v1/health", &health)
+	require.Equal(t, http.StatusOK, code, "health: %+v", health)
+	require.Equal(t, "ok", health.Status)
+	for _, dep := range []string{"temporal", "auth-db", "flight-db", "booking-db", "customer-db", "payment-db"} {
+		require.Contains(t, health.Checks, dep)
+		require.Equal(t, "ok", health.Checks[dep]["status"], dep)
+	}
+	resp, err := http.Get("http://" + d.ui + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the Temporal UI answers")
+
+	d.stop(t)
+	for _, addr := range []string{d.gateway, d.temporal, d.ui} {
+		conn, err := net.DialTimeout("tcp", addr, 500*time.Millisecond)
+		if err == nil {
+			conn.Close()
+			t.Fatalf("%s still accepts connections after Ctrl-C: a process was left behind", addr)
+		}
+	}
+}
