@@ -29,6 +29,10 @@ const (
 	payRequiresMethod = "requires_payment_method"
 )
 
+// HoldReminderLead is how long before a hold expires the customer is
+// reminded (holds of at least twice this length only).
+const HoldReminderLead = 5 * time.Minute
+
 // wf is one BookingWorkflow run. The activity struct pointers are nil:
 // their methods are only used as names (a rename breaks the build).
 type wf struct {
@@ -60,6 +64,10 @@ type wf struct {
 	events        []paymentact.PaymentEvent
 
 	everHeld      bool
+	reminded      bool
+	// closing is set once the booking is being unwound (expiry,
+	// cancellation, failure): no new payment may start.
+	closing bool
 	notifications map[string]int
 	notifying     int
 }
@@ -100,6 +108,11 @@ func BookingWorkflow(ctx workflow.Context, in Input) (State, error) {
 			break
 		}
 		wait := w.st.HoldExpiresAt.Sub(workflow.Now(ctx))
+		// Long holds get a reminder before they run out.
+		remind := !w.reminded && w.in.HoldTTL >= 2*HoldReminderLead && wait > HoldReminderLead
+		if remind {
+			wait -= HoldReminderLead
+		}
 		timedOut := wait <= 0
 		if !timedOut {
 			ok, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
@@ -111,6 +124,13 @@ func BookingWorkflow(ctx workflow.Context, in Input) (State, error) {
 			timedOut = !ok
 		}
 		if !timedOut {
+			continue
+		}
+		if remind {
+			w.reminded = true
+			if w.st.Status == booking.StatusHeld {
+				w.notifyAsync(ctx, customeract.EventHoldExpiring)
+			}
 			continue
 		}
 		if w.confirming {
@@ -168,6 +188,7 @@ func (w *wf) finish(ctx workflow.Context, err error) (State, error) {
 
 // cancelled compensates everything after a workflow cancellation (T9).
 func (w *wf) cancelled(ctx workflow.Context, cause error) (State, error) {
+	w.closing = true
 	w.terminal = booking.StatusFailed
 	w.st.Failure = "workflow cancelled"
 	w.compensate(ctx, 0)
@@ -176,6 +197,7 @@ func (w *wf) cancelled(ctx workflow.Context, cause error) (State, error) {
 
 // expire releases the seats of an unpaid booking at hold expiry (T10).
 func (w *wf) expire(ctx workflow.Context) {
+	w.closing = true
 	w.terminal = booking.StatusExpired
 	w.st.Failure = "hold expired"
 	w.awaitingAction = false
@@ -293,6 +315,9 @@ func (w *wf) validateConfirm(req ConfirmRequest) error {
 	if !w.reserveDone {
 		return temporal.NewApplicationError("booking is not reserved yet", ErrTypeNotConfirmable)
 	}
+	if w.closing {
+		return temporal.NewApplicationError("booking is being released", ErrTypeNotConfirmable)
+	}
 	switch w.st.Status {
 	case booking.StatusHeld, booking.StatusPaymentPending, booking.StatusConfirmed:
 		return nil
@@ -309,7 +334,7 @@ func (w *wf) confirm(ctx workflow.Context, req ConfirmRequest) (State, error) {
 	switch {
 	case w.st.Status == booking.StatusConfirmed, w.awaitingAction:
 		return w.st, nil
-	case w.st.Status != booking.StatusHeld:
+	case w.st.Status != booking.StatusHeld || w.closing:
 		return w.st, temporal.NewApplicationError(fmt.Sprintf("booking is %s", w.st.Status), ErrTypeNotConfirmable, string(w.st.Status))
 	}
 	w.confirming = true
@@ -429,6 +454,7 @@ func (w *wf) decline(ctx workflow.Context, code string) error {
 
 // fail compensates every step and ends the booking FAILED.
 func (w *wf) fail(ctx workflow.Context, cause error) error {
+	w.closing = true
 	w.terminal = booking.StatusFailed
 	w.st.Failure = cause.Error()
 	w.awaitingAction = false

@@ -279,7 +279,8 @@ func TestBooking_T10_HoldExpiry(t *testing.T) {
 	require.Equal(t, booking.StatusExpired, st.Status)
 	require.Equal(t, booking.StatusExpired, r.dbStatus())
 	require.Equal(t, 9, w.Seats())
-	require.Equal(t, []string{customeract.EventHeld, customeract.EventExpired}, w.Events())
+	require.Equal(t, []string{customeract.EventHeld, customeract.EventHoldExpiring, customeract.EventExpired}, w.Events(),
+		"held, reminded five minutes before expiry, expired")
 	require.Equal(t, []string{"release-seats", "mark-booking", "notify"}, st.Compensated)
 }
 
@@ -508,4 +509,20 @@ func TestBooking_T5_ActivityOptions(t *testing.T) {
 		"AuthorizePayment", "CapturePayment", "CommitHold", "ConfirmBooking", "SendBookingNotification", "ReleaseHold", "VoidPayment", "GetPayment"} {
 		require.True(t, seen[name], "activity %s was not exercised", name)
 	}
+}
+
+// TestBooking_ConfirmDuringExpiryIsRefused: once the hold ran out and the
+// seats are being released, a late confirm must not start a payment.
+func TestBooking_ConfirmDuringExpiryIsRefused(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	w.SetFault("ReleaseHold", sagatest.Fault{Match: func(_ any, calls map[string]int) bool { return calls["ReleaseHold"] <= 2 }})
+	r := newRun(t, w)
+	r.reserveAt(0, reserveRequest())
+	r.confirmAt(holdTTL+500*time.Millisecond, "tok_visa")
+	st := r.execute()
+	require.True(t, r.confirmed)
+	require.Equal(t, bookingsaga.ErrTypeNotConfirmable, appType(r.confirmErr), "got %v", r.confirmErr)
+	require.Equal(t, booking.StatusExpired, st.Status)
+	require.Empty(t, w.IntentStatuses(), "no payment started")
+	require.Equal(t, 9, w.Seats())
 }
