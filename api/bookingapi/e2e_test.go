@@ -376,6 +376,34 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		track("booking_worker_killed_confirmed", queues.BookingWorkflowID(b.BookingID))
 	})
 
+	t.Run("T9: cancelling the workflow while the authorization is in flight voids it and releases the seats", func(t *testing.T) {
+		before := e.world.Seats()
+		b := e.reserve(ada, "t9")
+		started := make(chan string, 1)
+		e.world.SetOnHang(func(pid string) { started <- pid })
+		defer e.world.SetOnHang(nil)
+		answered := make(chan int, 1)
+		go func() {
+			answered <- e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/confirm", ada, "t9-confirm",
+				map[string]any{"payment": map[string]string{"provider": "sandbox", "token": sagatest.TokenHang}}, nil)
+		}()
+		var pid string
+		select {
+		case pid = <-started:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the authorization never started")
+		}
+		require.NoError(t, e.tc.CancelWorkflow(context.Background(), queues.BookingWorkflowID(b.BookingID), ""))
+		require.Equal(t, http.StatusConflict, <-answered, "the confirm answers booking_failed")
+		e.eventually(ada, b.BookingID, booking.StatusFailed)
+		require.Eventually(t, func() bool {
+			s, _, _ := e.world.Intent(pid)
+			return s == "canceled"
+		}, 30*time.Second, 100*time.Millisecond, "the intent is voided")
+		require.Equal(t, before, e.world.Seats(), "the seats are back")
+		track("booking_cancelled_during_authorization", queues.BookingWorkflowID(b.BookingID))
+	})
+
 	// T12 and T11 over every workflow the test ran.
 	ctx := context.Background()
 	var largestPayload, largestHistory, mostEvents int

@@ -61,6 +61,18 @@ type World struct {
 	// afterHold runs after a hold's side effect, before HoldSeats returns
 	// (the T3 test kills the worker there).
 	afterHold func(ctx context.Context, holdID string)
+	onHang    func(paymentID string)
+}
+
+// TokenHang is a payment token whose authorization never answers.
+const TokenHang = "tok_hang"
+
+// SetOnHang installs a hook called when an authorization with TokenHang
+// starts.
+func (w *World) SetOnHang(fn func(paymentID string)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onHang = fn
 }
 
 // SetAfterHold installs a hook that runs after a hold was made and before
@@ -293,9 +305,20 @@ func (w *World) CreatePaymentIntent(_ context.Context, in paymentact.CreatePayme
 	return w.result(w.intents[id]), nil
 }
 
-func (w *World) AuthorizePayment(_ context.Context, in paymentact.AuthorizePaymentInput) (paymentact.PaymentResult, error) {
+func (w *World) AuthorizePayment(ctx context.Context, in paymentact.AuthorizePaymentInput) (paymentact.PaymentResult, error) {
 	if f, ok := w.inject("AuthorizePayment", in); ok {
 		return paymentact.PaymentResult{}, f.err()
+	}
+	if in.Token == TokenHang {
+		// A provider that never answers: the call ends with its timeout.
+		w.mu.Lock()
+		hook := w.onHang
+		w.mu.Unlock()
+		if hook != nil {
+			hook(in.PaymentID)
+		}
+		<-ctx.Done()
+		return paymentact.PaymentResult{}, ctx.Err()
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
