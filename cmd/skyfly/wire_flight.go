@@ -39,7 +39,9 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 	}
 	var cache flight.SearchCache // nil: in-process LRU
 	if d.redis != nil {
-		cache = flightredis.New(d.redis, log, flightSearchCacheTTL, "skyfly:flight:")
+		// shared across replicas, with a 1 s in-process tier in front
+		cache = flight.NewTieredCache(flight.NewMemoryCache(4096, time.Second, d.now),
+			flightredis.New(d.redis, log, flightSearchCacheTTL, "skyfly:flight:"))
 	}
 	svc := flight.NewService(log, flightgorm.New(db), d.now, cache, flight.Config{
 		QuoteTTL: d.cfg.QuoteTTL, HoldTTL: d.cfg.HoldTTL, MaxHoldTTL: d.cfg.StaffHoldTTL, SearchCacheTTL: flightSearchCacheTTL,

@@ -116,3 +116,53 @@ func (c *MemoryCache) remove(el *list.Element) {
 		}
 	}
 }
+
+// TieredCache puts a small, short-lived in-process cache in front of a
+// shared one (Redis): repeated searches are answered from memory, a miss
+// falls back to the shared cache. Invalidation drops both tiers here; other
+// processes' first tiers catch up within their TTL (keep it short, ~1 s).
+type TieredCache struct {
+	near *MemoryCache
+	far  SearchCache
+}
+
+var _ SearchCache = (*TieredCache)(nil)
+
+// NewTieredCache returns near in front of far.
+func NewTieredCache(near *MemoryCache, far SearchCache) *TieredCache {
+	return &TieredCache{near: near, far: far}
+}
+
+// Get tries the near tier, then the far one (filling the near one).
+func (c *TieredCache) Get(ctx context.Context, key string) ([]Itinerary, bool) {
+	if its, ok := c.near.Get(ctx, key); ok {
+		return its, true
+	}
+	its, ok := c.far.Get(ctx, key)
+	if ok {
+		c.near.Put(ctx, key, its, flightIDsOf(its))
+	}
+	return its, ok
+}
+
+// Put stores in both tiers.
+func (c *TieredCache) Put(ctx context.Context, key string, its []Itinerary, flightIDs []string) {
+	c.near.Put(ctx, key, its, flightIDs)
+	c.far.Put(ctx, key, its, flightIDs)
+}
+
+// InvalidateFlights drops from both tiers.
+func (c *TieredCache) InvalidateFlights(ctx context.Context, flightIDs []string) {
+	c.near.InvalidateFlights(ctx, flightIDs)
+	c.far.InvalidateFlights(ctx, flightIDs)
+}
+
+func flightIDsOf(its []Itinerary) []string {
+	var ids []string
+	for _, it := range its {
+		for _, s := range it.Segments {
+			ids = append(ids, s.FlightID)
+		}
+	}
+	return ids
+}

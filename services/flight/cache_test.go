@@ -35,3 +35,30 @@ func TestMemoryCache_LRUTTLAndInvalidation(t *testing.T) {
 	require.False(t, ok, "expired after the TTL")
 	require.Equal(t, 0, cache.Len())
 }
+
+func TestTieredCache_NearTierAnswersAndInvalidationReachesBoth(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: utc("2026-12-01T00:00:00Z")}
+	far := flight.NewMemoryCache(100, time.Hour, c.Now)
+	near := flight.NewMemoryCache(100, time.Second, c.Now)
+	tiered := flight.NewTieredCache(near, far)
+	its := []flight.Itinerary{{ID: "F1", Segments: []flight.Segment{{FlightID: "F1"}}}}
+
+	far.Put(ctx, "k", its, []string{"F1"}) // put by another process
+	got, ok := tiered.Get(ctx, "k")
+	require.True(t, ok)
+	require.Equal(t, its, got)
+	require.Equal(t, 1, near.Len(), "a far hit fills the near tier")
+
+	tiered.InvalidateFlights(ctx, []string{"F1"})
+	_, ok = tiered.Get(ctx, "k")
+	require.False(t, ok, "invalidation drops both tiers")
+
+	tiered.Put(ctx, "k2", its, []string{"F1"})
+	far.InvalidateFlights(ctx, []string{"F1"}) // invalidated by another process
+	_, ok = tiered.Get(ctx, "k2")
+	require.True(t, ok, "the near tier may serve it until its TTL")
+	c.Advance(time.Second)
+	_, ok = tiered.Get(ctx, "k2")
+	require.False(t, ok, "after the near TTL the far invalidation shows")
+}

@@ -57,10 +57,25 @@ var _ flight.Store = (*Store)(nil)
 func New(db *sqldb.DB) *Store { return &Store{db: db} }
 
 // bulk is the database for bulk loads (seeding, loading the schedule):
-// their long statements are expected, so only errors are logged, not the
-// slow-query warnings.
+// their long statements are expected, so only failed statements are logged,
+// not slow-query warnings.
 func (s *Store) bulk() *sqldb.DB {
-	return &sqldb.DB{DB: s.db.Session(&gorm.Session{Logger: s.db.Logger.LogMode(logger.Error)}), Dialect: s.db.Dialect}
+	return &sqldb.DB{DB: s.db.Session(&gorm.Session{Logger: failuresOnly{s.db.Logger}}), Dialect: s.db.Dialect}
+}
+
+// failuresOnly traces only statements that failed.
+type failuresOnly struct{ logger.Interface }
+
+// LogMode keeps the wrapper.
+func (f failuresOnly) LogMode(l logger.LogLevel) logger.Interface {
+	return failuresOnly{f.Interface.LogMode(l)}
+}
+
+// Trace forwards failed statements only.
+func (f failuresOnly) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if err != nil {
+		f.Interface.Trace(ctx, begin, fc, err)
+	}
 }
 
 type airportRow struct {
