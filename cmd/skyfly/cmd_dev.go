@@ -58,6 +58,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	defer fmt.Fprintln(stdout, "SkyFly stopped")
 	defer p.close()
 	log := p.log
 
@@ -175,7 +176,6 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
-	fmt.Fprintln(stdout, "SkyFly stopped")
 	return err
 }
 
