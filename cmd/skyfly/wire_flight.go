@@ -23,6 +23,7 @@ import (
 const (
 	flightSeedDays       = 60
 	flightSearchCacheTTL = 30 * time.Second
+	flightNearCacheTTL   = 5 * time.Second // = flight.Config.AvailabilityTTL's default
 )
 
 // wireFlight builds the flight domain: its API, its activity worker on task
@@ -39,8 +40,9 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 	}
 	var cache flight.SearchCache // nil: in-process LRU
 	if d.redis != nil {
-		// shared across replicas, with a 1 s in-process tier in front
-		cache = flight.NewTieredCache(flight.NewMemoryCache(4096, time.Second, d.now),
+		// shared across replicas, with an in-process tier in front that is
+		// no staler than the seat counters a replica reuses anyway
+		cache = flight.NewTieredCache(flight.NewMemoryCache(4096, flightNearCacheTTL, d.now),
 			flightredis.New(d.redis, log, flightSearchCacheTTL, "skyfly:flight:"))
 	}
 	svc := flight.NewService(log, flightgorm.New(db), d.now, cache, flight.Config{

@@ -120,7 +120,8 @@ func (c *MemoryCache) remove(el *list.Element) {
 // TieredCache puts a small, short-lived in-process cache in front of a
 // shared one (Redis): repeated searches are answered from memory, a miss
 // falls back to the shared cache. Invalidation drops both tiers here; other
-// processes' first tiers catch up within their TTL (keep it short, ~1 s).
+// processes' first tiers catch up within their TTL (keep it short: a few
+// seconds, like Config.AvailabilityTTL).
 type TieredCache struct {
 	near *MemoryCache
 	far  SearchCache
