@@ -96,7 +96,7 @@ func (a *Activities) SetChangeStatus(ctx context.Context, in SetChangeStatusInpu
 // ApplyChange moves the booking to its new itinerary with new tickets.
 func (a *Activities) ApplyChange(ctx context.Context, in ApplyChangeInput) (BookingResult, error) {
 	b, err := a.svc.ApplyChange(ctx, in.ChangeID, booking.NewItinerary{
-		Segments: in.Segments, Fare: in.Fare, Total: in.Total, HoldID: in.HoldID, Paid: in.Paid,
+		Segments: in.Segments, Fare: in.Fare, Total: in.Total, HoldID: in.HoldID, Paid: in.Paid, PaymentID: in.PaymentID,
 	}, in.Actor)
 	if err != nil {
 		return BookingResult{}, translate(err)

@@ -103,5 +103,7 @@ type ApplyChangeInput struct {
 	Total    money.Money       `json:"total"`
 	HoldID   string            `json:"holdId"`
 	Paid     money.Money       `json:"paid"`
-	Actor    string            `json:"actor,omitempty"`
+	// PaymentID is the intent that charged a positive Paid.
+	PaymentID string `json:"paymentId,omitempty"`
+	Actor     string `json:"actor,omitempty"`
 }

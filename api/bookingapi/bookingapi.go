@@ -357,6 +357,11 @@ func (a *api) cancel(c *gin.Context) {
 		a.fail(c, booking.ErrNotCancellable)
 		return
 	}
+	payments, err := a.svc.PaymentIDs(ctx, b)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	p := principal(c)
 	uctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
@@ -368,7 +373,7 @@ func (a *api) cancel(c *gin.Context) {
 			temporal.NewSearchAttributeKeyKeyword(queues.AttrPNR).ValueSet(b.PNR),
 		),
 	}, cancelsaga.WorkflowName, cancelsaga.Input{
-		BookingID: b.ID, CustomerID: b.CustomerID, PNR: b.PNR, QuoteID: q.QuoteID, HoldID: b.HoldID, PaymentID: b.PaymentID,
+		BookingID: b.ID, CustomerID: b.CustomerID, PNR: b.PNR, QuoteID: q.QuoteID, HoldID: b.HoldID, PaymentIDs: payments,
 		FlightIDs: b.FlightIDs(), Refund: q.Refund, Penalty: q.Penalty, Actor: p.UserID, Reason: req.Reason, Contact: b.Contact,
 	})
 	h, err := a.tc.UpdateWithStartWorkflow(uctx, client.UpdateWithStartWorkflowOptions{

@@ -223,12 +223,14 @@ type Change struct {
 	Penalty        money.Money `json:"penalty"`
 	Waived         bool        `json:"waived"`
 	// Due is what the customer pays (positive) or gets back (negative).
-	Due       money.Money `json:"due"`
-	Actor     string      `json:"actor"`
-	Reason    string      `json:"reason,omitempty"`
-	ExpiresAt time.Time   `json:"expiresAt"`
-	CreatedAt time.Time   `json:"createdAt"`
-	UpdatedAt time.Time   `json:"updatedAt"`
+	Due    money.Money `json:"due"`
+	Actor  string      `json:"actor"`
+	Reason string      `json:"reason,omitempty"`
+	// PaymentID is the intent that charged Due (when Due was positive).
+	PaymentID string    `json:"paymentId,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Sentinel errors of the booking domain.

@@ -418,6 +418,8 @@ type NewItinerary struct {
 	HoldID   string
 	// Paid is the change in money held: positive charged, negative refunded.
 	Paid money.Money
+	// PaymentID is the intent that charged a positive Paid.
+	PaymentID string
 }
 
 // ApplyChange moves a CHANGING booking to its new itinerary, reissues the
@@ -450,8 +452,29 @@ func (s *Service) ApplyChange(ctx context.Context, changeID string, it NewItiner
 	if err != nil {
 		return Booking{}, err
 	}
-	if _, err := s.SetChangeStatus(ctx, changeID, ChangeCompleted); err != nil {
-		return Booking{}, err
+	c.Status, c.PaymentID, c.UpdatedAt = ChangeCompleted, it.PaymentID, s.now().UTC()
+	if err := s.store.SaveChange(ctx, c); err != nil {
+		return Booking{}, fmt.Errorf("apply change %s: %w", changeID, err)
 	}
 	return b, nil
+}
+
+// PaymentIDs lists the intents holding a booking's money, newest first:
+// the charges of completed changes, then the original payment. A refund
+// walks them in this order.
+func (s *Service) PaymentIDs(ctx context.Context, b Booking) ([]string, error) {
+	changes, err := s.store.ListChanges(ctx, b.ID)
+	if err != nil {
+		return nil, fmt.Errorf("payments of booking %s: %w", b.ID, err)
+	}
+	var out []string
+	for i := len(changes) - 1; i >= 0; i-- {
+		if c := changes[i]; c.Status == ChangeCompleted && c.PaymentID != "" {
+			out = append(out, c.PaymentID)
+		}
+	}
+	if b.PaymentID != "" {
+		out = append(out, b.PaymentID)
+	}
+	return out, nil
 }

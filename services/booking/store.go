@@ -31,6 +31,8 @@ type Store interface {
 	SaveChange(ctx context.Context, c Change) error
 	// GetChange returns a change record, or ErrNotFound.
 	GetChange(ctx context.Context, id string) (Change, error)
+	// ListChanges returns a booking's change records, oldest first.
+	ListChanges(ctx context.Context, bookingID string) ([]Change, error)
 }
 
 // ListFilter selects bookings. Empty fields do not filter.

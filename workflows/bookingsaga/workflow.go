@@ -63,11 +63,11 @@ type wf struct {
 	attempt       int
 	events        []paymentact.PaymentEvent
 
-	everHeld      bool
-	reminded      bool
+	everHeld bool
+	reminded bool
 	// closing is set once the booking is being unwound (expiry,
 	// cancellation, failure): no new payment may start.
-	closing bool
+	closing       bool
 	notifications map[string]int
 	notifying     int
 }

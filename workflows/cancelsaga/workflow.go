@@ -32,12 +32,15 @@ const (
 
 // Input starts a cancellation from an accepted quote.
 type Input struct {
-	BookingID  string          `json:"bookingId"`
-	CustomerID string          `json:"customerId"`
-	PNR        string          `json:"pnr"`
-	QuoteID    string          `json:"quoteId"`
-	HoldID     string          `json:"holdId"`
-	PaymentID  string          `json:"paymentId"`
+	BookingID  string `json:"bookingId"`
+	CustomerID string `json:"customerId"`
+	PNR        string `json:"pnr"`
+	QuoteID    string `json:"quoteId"`
+	HoldID     string `json:"holdId"`
+	// PaymentIDs are the intents holding the booking's money, newest
+	// first (change charges, then the original payment); the refund
+	// walks them in this order.
+	PaymentIDs []string        `json:"paymentIds"`
 	FlightIDs  []string        `json:"flightIds"`
 	Refund     money.Money     `json:"refund"`
 	Penalty    money.Money     `json:"penalty"`
@@ -62,10 +65,12 @@ type wf struct {
 	st      State
 	saga    *saga.Saga
 	started bool
-	fa      *flightact.Activities
-	pa      *paymentact.Activities
-	ca      *customeract.Activities
-	ba      *bookingact.Activities
+	// plan is the refund's split over the intents, fixed once computed.
+	plan []refundShare
+	fa   *flightact.Activities
+	pa   *paymentact.Activities
+	ca   *customeract.Activities
+	ba   *bookingact.Activities
 }
 
 // CancelBookingWorkflow cancels a confirmed booking.
@@ -111,16 +116,7 @@ func (w *wf) run(ctx workflow.Context) error {
 	// The seats are back on sale: from here the saga only moves forward.
 	w.saga.Forget()
 	if w.in.Refund.Amount > 0 {
-		res, err := w.saga.Persist(ctx, "refund", func(ctx workflow.Context) error {
-			amount := w.in.Refund
-			var out paymentact.PaymentResult
-			if err := workflow.ExecuteActivity(saga.Undo(ctx, queues.Payment), w.pa.RefundPayment, paymentact.RefundPaymentInput{
-				IdempotencyKey: "cancel/" + w.in.BookingID + "/refund", PaymentID: w.in.PaymentID, Amount: &amount, Reason: "cancellation",
-			}).Get(ctx, &out); err != nil {
-				return fmt.Errorf("refund %s: %w", w.in.PaymentID, err)
-			}
-			return nil
-		})
+		res, err := w.saga.Persist(ctx, "refund", w.refund)
 		if err != nil {
 			return err
 		}
@@ -142,6 +138,53 @@ func (w *wf) run(ctx workflow.Context) error {
 	if w.st.Refunded.Amount > 0 {
 		w.notify(dctx, customeract.EventRefunded)
 	}
+	return nil
+}
+
+// refundShare is the part of the refund one intent pays back.
+type refundShare struct {
+	PaymentID string
+	Amount    int64
+}
+
+// refund returns the quoted amount, taking it from the newest intent
+// first. The split is planned once, from the intents as they were before
+// any refund, so a retry (even after an ambiguous failure) repeats the
+// same refunds with the same idempotency keys and amounts.
+func (w *wf) refund(ctx workflow.Context) error {
+	uctx := saga.Undo(ctx, queues.Payment)
+	if w.plan == nil {
+		var plan []refundShare
+		remaining := w.in.Refund.Amount
+		for _, pid := range w.in.PaymentIDs {
+			if remaining <= 0 {
+				break
+			}
+			var p paymentact.PaymentResult
+			if err := workflow.ExecuteActivity(uctx, w.pa.GetPayment, paymentact.GetPaymentInput{PaymentID: pid}).Get(ctx, &p); err != nil {
+				return fmt.Errorf("read payment %s: %w", pid, err)
+			}
+			if share := min(remaining, p.Captured.Amount-p.Refunded.Amount); share > 0 {
+				plan = append(plan, refundShare{PaymentID: pid, Amount: share})
+				remaining -= share
+			}
+		}
+		if remaining > 0 {
+			return fmt.Errorf("refund: %d %s left that no payment of the booking can cover", remaining, w.in.Refund.Currency)
+		}
+		w.plan = plan
+	}
+	refunded := int64(0)
+	for _, sh := range w.plan {
+		amount := money.New(sh.Amount, w.in.Refund.Currency)
+		if err := workflow.ExecuteActivity(uctx, w.pa.RefundPayment, paymentact.RefundPaymentInput{
+			IdempotencyKey: "cancel/" + w.in.BookingID + "/refund/" + sh.PaymentID, PaymentID: sh.PaymentID, Amount: &amount, Reason: "cancellation",
+		}).Get(ctx, nil); err != nil {
+			return fmt.Errorf("refund %s: %w", sh.PaymentID, err)
+		}
+		refunded += sh.Amount
+	}
+	w.st.Refunded = money.New(refunded, w.in.Refund.Currency)
 	return nil
 }
 

@@ -25,7 +25,7 @@ func start(t *testing.T, w *sagatest.World) (*testsuite.TestWorkflowEnvironment,
 	q, err := w.Service().QuoteCancellation(context.Background(), b.ID)
 	require.NoError(t, err)
 	return env, cancelsaga.Input{BookingID: b.ID, CustomerID: b.CustomerID, PNR: b.PNR, QuoteID: q.QuoteID, HoldID: b.HoldID,
-		PaymentID: b.PaymentID, FlightIDs: b.FlightIDs(), Refund: q.Refund, Penalty: q.Penalty, Actor: b.CustomerID, Contact: b.Contact}
+		PaymentIDs: []string{b.PaymentID}, FlightIDs: b.FlightIDs(), Refund: q.Refund, Penalty: q.Penalty, Actor: b.CustomerID, Contact: b.Contact}
 }
 
 func status(t *testing.T, w *sagatest.World, id string) booking.Status {
@@ -91,4 +91,29 @@ func TestCancel_RefundKeepsFailing_NeedsAttentionThenResolve(t *testing.T) {
 	require.Equal(t, booking.StatusNeedsAttention, parked)
 	require.Equal(t, booking.StatusCancelled, status(t, w, in.BookingID))
 	require.Equal(t, 9, w.Seats())
+}
+
+// TestCancel_RefundSpansTheChangeCharge: after a pricier change the money
+// sits on two intents; the refund takes the change's charge first, then
+// the original payment, and a retry refunds nothing twice.
+func TestCancel_RefundSpansTheChangeCharge(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	w.AddIntent("pay_change", money.New(8000, "EUR"))
+	in.PaymentIDs = []string{"pay_change", "pay_orig"}
+	// The second refund fails twice before it goes through.
+	w.SetFault("RefundPayment", sagatest.Fault{Match: func(_ any, calls map[string]int) bool {
+		n := calls["RefundPayment"]
+		return n == 2 || n == 3
+	}})
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	var st cancelsaga.State
+	require.NoError(t, env.GetWorkflowResult(&st))
+	require.Equal(t, int64(40990), st.Refunded.Amount)
+	_, _, fromChange := w.Intent("pay_change")
+	_, _, fromOrig := w.Intent("pay_orig")
+	require.Equal(t, int64(8000), fromChange, "the change's charge is refunded first, once")
+	require.Equal(t, int64(32990), fromOrig, "the rest from the original payment")
+	require.Equal(t, booking.StatusCancelled, status(t, w, in.BookingID))
 }

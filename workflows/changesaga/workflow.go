@@ -231,9 +231,10 @@ func (w *wf) run(ctx workflow.Context) error {
 	}
 
 	charged := money.New(0, c.Due.Currency)
+	chargeID := ""
 	if c.Due.Amount > 0 {
 		var err error
-		if charged, err = w.charge(ctx, c.Due); err != nil {
+		if charged, chargeID, err = w.charge(ctx, c.Due); err != nil {
 			return w.abort(ctx, err)
 		}
 	}
@@ -267,7 +268,7 @@ func (w *wf) run(ctx workflow.Context) error {
 	if _, err := w.saga.Persist(ctx, "apply-change", func(ctx workflow.Context) error {
 		return workflow.ExecuteLocalActivity(saga.Local(ctx), w.ba.ApplyChange, bookingact.ApplyChangeInput{
 			ChangeID: c.ID, Segments: saga.Segments(w.quote.Segments), Fare: saga.Fare(w.quote), Total: c.NewTotal,
-			HoldID: newHold, Paid: paid, Actor: c.Actor,
+			HoldID: newHold, Paid: paid, PaymentID: chargeID, Actor: c.Actor,
 		}).Get(ctx, &applied)
 	}); err != nil {
 		return err
@@ -279,7 +280,7 @@ func (w *wf) run(ctx workflow.Context) error {
 }
 
 // charge takes the fare difference on a new intent.
-func (w *wf) charge(ctx workflow.Context, due money.Money) (money.Money, error) {
+func (w *wf) charge(ctx workflow.Context, due money.Money) (money.Money, string, error) {
 	key := "change/" + w.in.BookingID + "/" + w.in.ChangeID
 	create := paymentact.CreatePaymentIntentInput{IdempotencyKey: key + "/intent", BookingID: w.in.BookingID,
 		CustomerID: w.in.CustomerID, Amount: due, Provider: w.accept.Provider}
@@ -312,24 +313,24 @@ func (w *wf) charge(ctx workflow.Context, due money.Money) (money.Money, error) 
 	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CreatePaymentIntent, create).Get(ctx, &p); err != nil {
 		var appErr *temporal.ApplicationError
 		refused = errors.As(err, &appErr) && appErr.NonRetryable()
-		return money.Money{}, fmt.Errorf("create change intent: %w", err)
+		return money.Money{}, "", fmt.Errorf("create change intent: %w", err)
 	}
 	pid = p.PaymentID
 	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.AuthorizePayment, paymentact.AuthorizePaymentInput{
 		IdempotencyKey: key + "/authorize", PaymentID: pid, Token: w.accept.Token,
 	}).Get(ctx, &p); err != nil {
-		return money.Money{}, fmt.Errorf("authorize change payment: %w", err)
+		return money.Money{}, "", fmt.Errorf("authorize change payment: %w", err)
 	}
 	if p.Status != "authorized" {
-		return money.Money{}, temporal.NewNonRetryableApplicationError("change payment "+p.Status+": changes need a card without a 3-D Secure step",
+		return money.Money{}, "", temporal.NewNonRetryableApplicationError("change payment "+p.Status+": changes need a card without a 3-D Secure step",
 			paymentact.ErrTypePaymentDeclined, nil)
 	}
 	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CapturePayment, paymentact.CapturePaymentInput{
 		IdempotencyKey: key + "/capture", PaymentID: pid,
 	}).Get(ctx, &p); err != nil {
-		return money.Money{}, fmt.Errorf("capture change payment: %w", err)
+		return money.Money{}, "", fmt.Errorf("capture change payment: %w", err)
 	}
-	return due, nil
+	return due, pid, nil
 }
 
 // abort compensates and leaves the original booking CONFIRMED, unchanged.

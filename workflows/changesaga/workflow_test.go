@@ -72,6 +72,12 @@ func TestChange_PricierItinerary_ChargesAndReissues(t *testing.T) {
 	require.Equal(t, int64(45990+8000), b.Paid.Amount)
 	require.Equal(t, 8, w.Seats(), "old seat released, new seat sold")
 	require.Equal(t, []string{"captured"}, w.IntentStatuses())
+	ch, err := w.Service().GetChange(context.Background(), "ch_1")
+	require.NoError(t, err)
+	require.Equal(t, "pay_2", ch.PaymentID, "the change records the intent that charged it")
+	pays, err := w.Service().PaymentIDs(context.Background(), b)
+	require.NoError(t, err)
+	require.Equal(t, []string{"pay_2", "pay_orig"}, pays)
 	issued := 0
 	for _, tk := range b.Tickets {
 		if tk.Status == booking.TicketIssued {

@@ -475,6 +475,21 @@ func (s *Store) GetChange(ctx context.Context, id string) (booking.Change, error
 	return c, nil
 }
 
+// ListChanges loads a booking's change records, oldest first.
+func (s *Store) ListChanges(ctx context.Context, bookingID string) ([]booking.Change, error) {
+	var rows []changeRow
+	if err := s.db.WithContext(ctx).Where("booking_id = ?", bookingID).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list changes of %s: %w", bookingID, err)
+	}
+	out := make([]booking.Change, len(rows))
+	for i, r := range rows {
+		if err := json.Unmarshal([]byte(r.PayloadJSON), &out[i]); err != nil {
+			return nil, fmt.Errorf("list changes of %s: change %s: %w", bookingID, r.ID, err)
+		}
+	}
+	return out, nil
+}
+
 func insertPassengers(tx *gorm.DB, b booking.Booking) error {
 	if len(b.Passengers) == 0 {
 		return nil

@@ -221,7 +221,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 		require.NoError(t, err)
 		seg := b.Segments[0]
 		seg.FlightID = "SF102"
-		changed, err := svc.ApplyChange(ctx, "ch_1", booking.NewItinerary{Segments: []booking.Segment{seg}, Fare: booking.Fare{FareID: "fare-2"}, Total: money.New(40000, "EUR"), HoldID: "bk_s/ch_1", Paid: money.New(-990, "EUR")}, "cust-1")
+		changed, err := svc.ApplyChange(ctx, "ch_1", booking.NewItinerary{Segments: []booking.Segment{seg}, Fare: booking.Fare{FareID: "fare-2"}, Total: money.New(40000, "EUR"), HoldID: "bk_s/ch_1", Paid: money.New(-990, "EUR"), PaymentID: "pay_ch"}, "cust-1")
 		require.NoError(t, err)
 		require.Equal(t, booking.StatusConfirmed, changed.Status)
 		require.Equal(t, "SF102", changed.Segments[0].FlightID)
@@ -236,6 +236,9 @@ func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 		gotCh, err := svc.GetChange(ctx, "ch_1")
 		require.NoError(t, err)
 		require.Equal(t, booking.ChangeCompleted, gotCh.Status)
+		pays, err := svc.PaymentIDs(ctx, changed)
+		require.NoError(t, err)
+		require.Equal(t, []string{"pay_ch", "pay_1"}, pays, "newest charge first, then the original payment")
 	})
 
 	t.Run("the service refuses illegal transitions", func(t *testing.T) {
