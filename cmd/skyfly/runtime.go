@@ -24,6 +24,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/workers"
 )
 
 // platform holds what every long-running command builds from config.
@@ -163,10 +164,12 @@ func startWorkers(tc client.Client, log *slog.Logger, doms []*domain) (func(), e
 		}
 	}
 	for _, q := range queues {
-		w := worker.New(tc, q, worker.Options{})
-		for _, r := range regs[q] {
-			r(w)
-		}
+		rs := regs[q]
+		w := workers.New(tc, q, func(reg worker.Registry) {
+			for _, r := range rs {
+				r(reg)
+			}
+		}, workers.Options{Log: log})
 		if err := w.Start(); err != nil {
 			stop()
 			return nil, fmt.Errorf("start worker %s: %w", q, err)
