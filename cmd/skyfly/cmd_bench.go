@@ -56,6 +56,9 @@ type benchOptions struct {
 // baseline workflow on the same Temporal server (PF2), and checks the T13
 // invariants against the Temporal visibility store and the databases.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "search" {
+		return runSearchBench(ctx, args[1:], stdout, stderr)
+	}
 	var o benchOptions
 	fs := flag.NewFlagSet("skyfly bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
