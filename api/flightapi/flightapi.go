@@ -149,7 +149,6 @@ func (a *api) search(c *gin.Context) {
 	for i, it := range res.Itineraries {
 		out.Itineraries[i] = toItinerary(it)
 	}
-	c.Header("Cache-Control", "public, max-age=10")
 	c.JSON(http.StatusOK, out)
 }
 
