@@ -16,7 +16,7 @@ export SKYFLY_TEST_MYSQL_DSN ?= mysql://root@127.0.0.1:3306/test
 export SKYFLY_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export SKYFLY_TEMPORAL_BIN ?= $(BIN)/temporal
 
-.PHONY: dev build test vet lint unit clean tools
+.PHONY: dev build test vet lint unit race clean tools
 
 dev: $(BIN)/temporal build
 	$(BIN)/skyfly dev
@@ -44,10 +44,17 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 	$(BIN)/staticcheck ./...
 	@if [ -d workflows ]; then echo "workflowcheck ./workflows/... (ACCEPTANCE T2)"; $(BIN)/workflowcheck ./workflows/...; fi
 
+# Every test, including the dev-server and end-to-end ones.
 unit:
 	$(GO) test -count=1 -p 2 -timeout 12m ./...
 
-test: tools vet lint unit
+# The race detector over the packages where concurrency is the point (stores
+# under contention, idempotency, rate limits, secrets, codecs). It needs cgo.
+RACE_PKGS := ./internal/... ./api/gateway ./services/... ./temporal/...
+race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -p 2 -timeout 12m $(RACE_PKGS)
+
+test: tools vet lint unit race
 
 clean:
 	rm -rf $(BIN)/skyfly .skyfly
