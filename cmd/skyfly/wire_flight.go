@@ -67,7 +67,7 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 		background: []func(context.Context) error{svc.RunSweeper, svc.RunReloader},
 		seed: func(ctx context.Context) ([]string, error) {
 			start := d.now().UTC()
-			n, err := seeddata.Generate(start, flightSeedDays, 1)
+			n, err := seeddata.Generate(start, flightSeedDays, max(1, int(d.cfg.SeedScale)))
 			if err != nil {
 				return nil, err
 			}

@@ -75,6 +75,7 @@ type Config struct {
 	QuoteTTL      time.Duration
 	RateLimitRPS  float64
 	ShutdownGrace time.Duration
+	SeedScale     float64
 }
 
 // Setting describes one configuration entry, for flags, docs and the README.
@@ -142,6 +143,7 @@ func (c *Config) Settings() []Setting {
 		s("SKYFLY_QUOTE_TTL", "20m", "price guarantee of a fare quote", &c.QuoteTTL),
 		s("SKYFLY_RATE_LIMIT_RPS", "20", "search requests per second per principal and IP (booking and payment get a quarter)", &c.RateLimitRPS),
 		s("SKYFLY_SHUTDOWN_GRACE", "15s", "graceful shutdown window", &c.ShutdownGrace),
+		s("SKYFLY_SEED_SCALE", "1", "demo schedule size: every flight frequency times this (10 for the PF1 10× measurement)", &c.SeedScale),
 	}
 }
 
