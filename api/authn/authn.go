@@ -93,6 +93,7 @@ type Verifier struct {
 	revocations Revocations
 	now         func() time.Time
 	leeway      time.Duration
+	cache       *verifiedCache
 }
 
 // VerifierConfig configures a Verifier.
@@ -116,11 +117,18 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	if cfg.Leeway == 0 {
 		cfg.Leeway = 30 * time.Second
 	}
-	return &Verifier{keys: cfg.Keys, issuer: cfg.Issuer, audience: cfg.Audience, revocations: cfg.Revocations, now: cfg.Now, leeway: cfg.Leeway}
+	return &Verifier{keys: cfg.Keys, issuer: cfg.Issuer, audience: cfg.Audience, revocations: cfg.Revocations, now: cfg.Now, leeway: cfg.Leeway,
+		cache: newVerifiedCache(10000)}
 }
 
 // Verify parses and validates a raw access token (ACCEPTANCE A2, A4).
 func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
+	// A token whose signature and claims were checked before is not checked
+	// again while it is valid: signature verification is most of the
+	// gateway's cost per request. Revocation is still checked every time.
+	if p, ok := v.cache.get(raw, v.now(), v.leeway); ok {
+		return p, v.checkRevoked(ctx, p)
+	}
 	var claims Claims
 	tok, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != AccessTokenType {
@@ -153,23 +161,34 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if !tok.Valid || claims.Subject == "" || claims.SessionID == "" {
 		return Principal{}, fmt.Errorf("%w: missing subject or session", ErrInvalidToken)
 	}
-	// Service tokens are machine credentials minted for minutes, not user
-	// sessions: nothing revokes them, and the revocation poller itself
-	// authenticates with one, so checking them would deadlock it.
-	if v.revocations != nil && !isServiceOnly(claims.Roles) {
-		revoked, err := v.revocations.Revoked(ctx, claims.SessionID)
-		if err != nil {
-			return Principal{}, fmt.Errorf("authn: revocation check: %w", err)
-		}
-		if revoked {
-			return Principal{}, ErrRevoked
-		}
+	p := Principal{UserID: claims.Subject, SessionID: claims.SessionID, Roles: claims.Roles, Email: claims.Email, ExpiresAt: claims.ExpiresAt.Time}
+	var notBefore time.Time
+	if claims.NotBefore != nil {
+		notBefore = claims.NotBefore.Time
 	}
-	p := Principal{UserID: claims.Subject, SessionID: claims.SessionID, Roles: claims.Roles, Email: claims.Email}
-	if claims.ExpiresAt != nil {
-		p.ExpiresAt = claims.ExpiresAt.Time
+	if err := v.checkRevoked(ctx, p); err != nil {
+		return Principal{}, err
 	}
+	v.cache.put(raw, p, notBefore)
 	return p, nil
+}
+
+// checkRevoked consults the revocation list. Service tokens are machine
+// credentials minted for minutes, not user sessions: nothing revokes them,
+// and the revocation poller itself authenticates with one, so checking them
+// would deadlock it.
+func (v *Verifier) checkRevoked(ctx context.Context, p Principal) error {
+	if v.revocations == nil || isServiceOnly(p.Roles) {
+		return nil
+	}
+	revoked, err := v.revocations.Revoked(ctx, p.SessionID)
+	if err != nil {
+		return fmt.Errorf("authn: revocation check: %w", err)
+	}
+	if revoked {
+		return ErrRevoked
+	}
+	return nil
 }
 
 func isServiceOnly(roles []string) bool {

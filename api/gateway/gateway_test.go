@@ -446,3 +446,22 @@ func TestVerifier_ServiceTokensSkipTheRevocationList(t *testing.T) {
 type staleList struct{}
 
 func (staleList) Revoked(context.Context, string) (bool, error) { return false, io.ErrUnexpectedEOF }
+
+// TestVerifier_CachedTokensStillExpire: the verified-token cache never
+// outlives a token's exp or anticipates its nbf.
+func TestVerifier_CachedTokensStillExpire(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	now := time.Unix(1_800_000_000, 0)
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience,
+		Now: func() time.Time { return now }, Leeway: time.Second})
+	tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience},
+		Subject: "u", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}, SessionID: "s"})
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	_, err = v.Verify(context.Background(), tok)
+	require.NoError(t, err, "the second check is served from the cache")
+	now = now.Add(2 * time.Minute)
+	_, err = v.Verify(context.Background(), tok)
+	require.ErrorIs(t, err, authn.ErrInvalidToken, "an expired token is refused even though it was cached")
+}
