@@ -104,21 +104,11 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	d := p.deps(tc, verifier)
-	for _, dd := range domains() {
-		if err := dd.migrate(ctx, d); err != nil {
-			return fmt.Errorf("migrate %s: %w", dd.name, err)
-		}
-	}
-	doms, err := wireDomains(ctx, d)
+	doms, closeDomains, err := startDomains(ctx, p.deps(tc, verifier))
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, dom := range doms {
-			closeDomain(log, dom)
-		}
-	}()
+	defer closeDomains()
 	fmt.Fprintln(stdout, "seeding demo data (first start takes longest)...")
 	seedLines, err := seedAll(ctx, doms)
 	if err != nil {
@@ -384,20 +374,11 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	d := p.deps(tc, verifier)
-	for _, dd := range domains() {
-		if dd.name == name {
-			if err := dd.migrate(ctx, d); err != nil {
-				return fmt.Errorf("migrate %s: %w", name, err)
-			}
-		}
-	}
-	doms, err := wireDomains(ctx, d, name)
+	doms, closeDomains, err := startDomains(ctx, p.deps(tc, verifier), name)
 	if err != nil {
 		return err
 	}
-	dom := doms[0]
-	defer closeDomain(p.log, dom)
+	defer closeDomains()
 	stopWorkers, err := startWorkers(tc, p.log, doms)
 	if err != nil {
 		return err
@@ -409,7 +390,7 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
 		return err
 	}
-	h := serviceHandler(p, dom.handler, checks)
+	h := serviceHandler(p, doms[0].handler, checks)
 	g, gctx := errgroup.WithContext(ctx)
 	runBackground(gctx, p.log, g, doms)
 	g.Go(func() error { return revocations.Run(gctx) })
@@ -468,20 +449,19 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer p.close()
-	d := p.deps(nil, nil)
-	ran := false
-	for _, dd := range domains() {
-		if name != "all" && dd.name != name {
-			continue
-		}
-		if err := dd.migrate(ctx, d); err != nil {
-			return fmt.Errorf("migrate %s: %w", dd.name, err)
-		}
-		fmt.Fprintf(stdout, "%s: migrations applied\n", dd.name)
-		ran = true
+	var names []string
+	if name != "all" {
+		names = []string{name}
 	}
-	if !ran {
-		return fmt.Errorf("unknown domain %q", name)
+	done, err := migrateDomains(ctx, p.deps(nil, nil), names...)
+	for _, n := range done {
+		fmt.Fprintf(stdout, "%s: migrations applied\n", n)
+	}
+	if err != nil {
+		return err
+	}
+	if len(done) == 0 {
+		return fmt.Errorf("unknown domain %q (want auth, flight, booking, customer, payment or all)", name)
 	}
 	return nil
 }

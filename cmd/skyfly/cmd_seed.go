@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/skyfly/skyfly/temporal/tclient"
 )
 
 // runSeed applies every domain's migrations and seeds its demo data
@@ -27,21 +30,22 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	d := p.deps(nil, verifier)
-	for _, dd := range domains() {
-		if err := dd.migrate(ctx, d); err != nil {
-			return fmt.Errorf("migrate %s: %w", dd.name, err)
-		}
-	}
-	doms, err := wireDomains(ctx, d)
+	// Wiring needs a Temporal client but seeding never calls it: a lazy
+	// client connects only if something uses it.
+	opts, err := tclient.Options(cfg)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, dom := range doms {
-			closeDomain(p.log, dom)
-		}
-	}()
+	tc, err := client.NewLazyClient(opts)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	doms, closeDomains, err := startDomains(ctx, p.deps(tc, verifier))
+	if err != nil {
+		return err
+	}
+	defer closeDomains()
 	lines, err := seedAll(ctx, doms)
 	if err != nil {
 		return err

@@ -107,6 +107,39 @@ func (p *platform) deps(tc client.Client, verifier *authn.Verifier) deps {
 	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry}
 }
 
+// migrateDomains applies the migrations of the named domains (all when
+// names is empty) and returns the names it migrated.
+func migrateDomains(ctx context.Context, d deps, names ...string) ([]string, error) {
+	var done []string
+	for _, dd := range domains() {
+		if len(names) > 0 && !contains(names, dd.name) {
+			continue
+		}
+		if err := dd.migrate(ctx, d); err != nil {
+			return done, fmt.Errorf("migrate %s: %w", dd.name, err)
+		}
+		done = append(done, dd.name)
+	}
+	return done, nil
+}
+
+// startDomains migrates and wires the named domains (all when names is
+// empty); closeAll releases them.
+func startDomains(ctx context.Context, d deps, names ...string) (doms []*domain, closeAll func(), err error) {
+	if _, err := migrateDomains(ctx, d, names...); err != nil {
+		return nil, nil, err
+	}
+	doms, err = wireDomains(ctx, d, names...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return doms, func() {
+		for _, dom := range doms {
+			closeDomain(d.log, dom)
+		}
+	}, nil
+}
+
 // wireDomains builds the named domains (all when names is empty).
 func wireDomains(ctx context.Context, d deps, names ...string) ([]*domain, error) {
 	var out []*domain

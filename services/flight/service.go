@@ -79,8 +79,9 @@ type Config struct {
 	// SweepInterval is how often the sweeper looks for expired holds
 	// (default 15s).
 	SweepInterval time.Duration
-	// ReloadInterval is how often the schedule is reloaded from the store to
-	// pick up flights seeded by another process (default 5m).
+	// ReloadInterval is how often the schedule's stamp is checked, reloading
+	// it when another process seeded flights (default 15s; an unchanged
+	// stamp costs one small query).
 	ReloadInterval time.Duration
 }
 
@@ -96,7 +97,7 @@ func (c Config) withDefaults() Config {
 	def(&c.SearchCacheTTL, 30*time.Second)
 	def(&c.AvailabilityTTL, 5*time.Second)
 	def(&c.SweepInterval, 15*time.Second)
-	def(&c.ReloadInterval, 5*time.Minute)
+	def(&c.ReloadInterval, 15*time.Second)
 	return c
 }
 
