@@ -149,19 +149,31 @@ func (p *PollingRevocations) Revoked(_ context.Context, sessionID string) (bool,
 }
 
 // Run polls every Interval until ctx ends.
+//
+// Until the first poll succeeds every user token is refused (the list is
+// stale), so while the auth service is still starting it retries every
+// quarter second instead of waiting a whole interval.
 func (p *PollingRevocations) Run(ctx context.Context) error {
-	t := time.NewTicker(p.cfg.Interval)
-	defer t.Stop()
 	for {
+		wait := p.cfg.Interval
 		if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
 			p.cfg.Log.WarnContext(ctx, "poll revocations", "err", err, "url", p.cfg.URL)
+			if p.neverSucceeded() {
+				wait = min(wait, 250*time.Millisecond)
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-time.After(wait):
 		}
 	}
+}
+
+func (p *PollingRevocations) neverSucceeded() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastOK.IsZero()
 }
 
 // Poll fetches revocations since the last poll once.
