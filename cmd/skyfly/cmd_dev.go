@@ -43,16 +43,27 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		if getenv("SKYFLY_CODEC_CORS_ORIGIN") == "" {
 			c.CodecCORSOrigin = c.TemporalUIURL
 		}
-		if getenv("SKYFLY_AUTH_URL") == "" {
-			// Every domain is served in process behind the gateway.
-			c.AuthURL = "http://" + c.GatewayAddr
-			if getenv("SKYFLY_JWKS_URL") == "" {
-				c.JWKSURL = c.AuthURL + "/api/v1/auth/.well-known/jwks.json"
-			}
-		}
 	})
 	if err != nil {
 		return err
+	}
+	// Listen first: the gateway's address (port 0 picks one) is the public
+	// URL, the OIDC issuer and the auth service's address in process.
+	gwListener, err := net.Listen("tcp", cfg.GatewayAddr)
+	if err != nil {
+		return fmt.Errorf("gateway: listen %s: %w", cfg.GatewayAddr, err)
+	}
+	defer gwListener.Close()
+	gwURL := "http://" + gwListener.Addr().String()
+	if getenv("SKYFLY_PUBLIC_URL") == "" {
+		cfg.PublicURL = gwURL
+	}
+	if getenv("SKYFLY_AUTH_URL") == "" {
+		// Every domain is served in process behind the gateway.
+		cfg.AuthURL = gwURL
+		if getenv("SKYFLY_JWKS_URL") == "" {
+			cfg.JWKSURL = cfg.AuthURL + "/api/v1/auth/.well-known/jwks.json"
+		}
 	}
 	p, err := newPlatform(ctx, cfg, stderr)
 	if err != nil {
@@ -147,9 +158,12 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	g.Go(func() error { return revocations.Run(gctx) })
 	g.Go(func() error { return serve(gctx, log, "codec-server", cfg.CodecAddr, codecSrv, cfg.ShutdownGrace, nil) })
 	ready := make(chan string, 1)
-	g.Go(func() error { return serve(gctx, log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready) })
+	g.Go(func() error { return serveOn(gctx, log, "gateway", gwListener, gw, cfg.ShutdownGrace, ready) })
 	select {
 	case addr := <-ready:
+		if err := awaitRevocations(gctx, revocations, 30*time.Second); err != nil {
+			return err
+		}
 		lines := []string{
 			"gateway      http://" + addr + "   (try: curl -s http://" + addr + "/api/v1/health)",
 			"Temporal UI  " + ds.UIURL(),
@@ -333,6 +347,9 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	g.Go(func() error { return serve(gctx, p.log, "gateway", cfg.GatewayAddr, gw, cfg.ShutdownGrace, ready) })
 	select {
 	case addr := <-ready:
+		if err := awaitRevocations(gctx, revocations, 60*time.Second); err != nil {
+			p.log.Warn("starting without a fresh revocation list: user tokens are refused until the auth service answers", "err", err)
+		}
 		fmt.Fprintf(stdout, "gateway listening on http://%s\n", addr)
 	case <-gctx.Done():
 	}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,7 +33,20 @@ type devProcess struct {
 
 type lineBuffer struct {
 	lines chan string
+	mu    sync.Mutex
 	all   strings.Builder
+}
+
+func (b *lineBuffer) add(l string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.all.WriteString(l + "\n")
+}
+
+func (b *lineBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.all.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -58,13 +72,15 @@ func startDev(t *testing.T) *devProcess {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	d := &devProcess{gateway: freeAddr(t), temporal: freeAddr(t), ui: freeAddr(t), exited: make(chan error, 1)}
+	d := &devProcess{temporal: freeAddr(t), ui: freeAddr(t), exited: make(chan error, 1)}
 	cmd := exec.Command(bin, "dev")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"SKYFLY_DATA_DIR="+t.TempDir(),
-		"SKYFLY_GATEWAY_ADDR="+d.gateway,
-		"SKYFLY_PUBLIC_URL=http://"+d.gateway,
+		"SKYFLY_GATEWAY_ADDR=127.0.0.1:0", // the banner names the port it got
+		"SKYFLY_PUBLIC_URL=",
+		"SKYFLY_AUTH_URL=",
+		"SKYFLY_JWKS_URL=",
 		"SKYFLY_TEMPORAL_ADDRESS="+d.temporal,
 		"SKYFLY_TEMPORAL_UI_URL=http://"+d.ui,
 		"SKYFLY_CODEC_ADDR="+freeAddr(t),
@@ -81,7 +97,7 @@ func startDev(t *testing.T) *devProcess {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			d.output.all.WriteString(sc.Text() + "\n")
+			d.output.add(sc.Text())
 			select {
 			case d.output.lines <- sc.Text():
 			default:
@@ -93,18 +109,25 @@ func startDev(t *testing.T) *devProcess {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 		}
+		if t.Failed() {
+			t.Logf("skyfly dev output:\n%s", d.output.String())
+		}
 	})
 	deadline := time.After(4 * time.Minute)
 	for {
 		select {
 		case l := <-d.output.lines:
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "gateway" {
+				d.gateway = strings.TrimPrefix(f[1], "http://")
+			}
 			if strings.Contains(l, "ready in") {
+				require.NotEmpty(t, d.gateway, "the banner names the gateway")
 				return d
 			}
 		case err := <-d.exited:
-			t.Fatalf("skyfly dev exited before it was ready: %v\n%s", err, d.output.all.String())
+			t.Fatalf("skyfly dev exited before it was ready: %v\n%s", err, d.output.String())
 		case <-deadline:
-			t.Fatalf("skyfly dev not ready in time:\n%s", d.output.all.String())
+			t.Fatalf("skyfly dev not ready in time:\n%s", d.output.String())
 		}
 	}
 }
@@ -115,7 +138,7 @@ func (d *devProcess) stop(t *testing.T) {
 	require.NoError(t, d.cmd.Process.Signal(os.Interrupt))
 	select {
 	case err := <-d.exited:
-		require.NoError(t, err, "skyfly dev exits cleanly on Ctrl-C:\n%s", d.output.all.String())
+		require.NoError(t, err, "skyfly dev exits cleanly on Ctrl-C:\n%s", d.output.String())
 	case <-time.After(60 * time.Second):
 		t.Fatalf("skyfly dev did not stop within 60s of Ctrl-C")
 	}

@@ -219,6 +219,11 @@ func serve(ctx context.Context, log *slog.Logger, name, addr string, h http.Hand
 	if err != nil {
 		return fmt.Errorf("%s: listen %s: %w", name, addr, err)
 	}
+	return serveOn(ctx, log, name, ln, h, grace, ready)
+}
+
+// serveOn is serve on a listener opened earlier.
+func serveOn(ctx context.Context, log *slog.Logger, name string, ln net.Listener, h http.Handler, grace time.Duration, ready chan<- string) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -237,6 +242,24 @@ func serve(ctx context.Context, log *slog.Logger, name, addr string, h http.Hand
 		return fmt.Errorf("%s: shutdown: %w", name, err)
 	}
 	return nil
+}
+
+// awaitRevocations waits (bounded) until the revocation list can answer, so
+// a process announces itself ready only when it accepts user tokens.
+func awaitRevocations(ctx context.Context, r authn.Revocations, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	for {
+		_, err := r.Revoked(ctx, "readiness-probe")
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("revocation list not available after %s: %w", within, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // runBackground runs the domains' background jobs until ctx ends.
