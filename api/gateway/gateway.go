@@ -68,6 +68,10 @@ type Config struct {
 	Tracing *observability.Tracing
 	// Routes defaults to Routes().
 	Routes []Route
+	// TrustedProxies may set X-Forwarded-For (a load balancer in front of
+	// the gateway); by default nobody can, so a client cannot pick the IP
+	// its rate limit is counted against.
+	TrustedProxies []string
 }
 
 // New returns the gateway's HTTP handler.
@@ -88,6 +92,9 @@ func New(cfg Config) (*gin.Engine, error) {
 		cfg.Metrics = observability.NewMetrics()
 	}
 	e := problem.NewEngine(cfg.Log)
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("gateway: trusted proxies: %w", err)
+	}
 	e.Use(RequestID(), cfg.Metrics.Middleware())
 	if cfg.Tracing != nil {
 		e.Use(cfg.Tracing.Middleware())
@@ -120,9 +127,12 @@ func New(cfg Config) (*gin.Engine, error) {
 	return e, nil
 }
 
-// forward hands the request to the domain's handler unchanged.
+// forward hands the request to the domain's handler unchanged, except that
+// X-Forwarded-For is replaced by the client address the gateway trusts, so
+// services behind it (auth throttling per IP) cannot be fooled either.
 func forward(target http.Handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		c.Request.Header.Set("X-Forwarded-For", c.ClientIP())
 		target.ServeHTTP(c.Writer, c.Request)
 		c.Abort()
 	}

@@ -465,3 +465,21 @@ func TestVerifier_CachedTokensStillExpire(t *testing.T) {
 	_, err = v.Verify(context.Background(), tok)
 	require.ErrorIs(t, err, authn.ErrInvalidToken, "an expired token is refused even though it was cached")
 }
+
+// TestGateway_B2_ForwardedForCannotDodgeTheIPLimit: a client rotating
+// X-Forwarded-For values is still limited by its real address.
+func TestGateway_B2_ForwardedForCannotDodgeTheIPLimit(t *testing.T) {
+	f := newFixture(t, gateway.DefaultLimits(4), nil) // search burst 8
+	ok := 0
+	for i := range 30 {
+		req := httptest.NewRequest("GET", "/api/v1/flights/search", nil)
+		req.RemoteAddr = "203.0.113.9:5555"
+		req.Header.Set("X-Forwarded-For", "198.51.100."+strconv.Itoa(i))
+		rec := httptest.NewRecorder()
+		f.handler.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK {
+			ok++
+		}
+	}
+	require.LessOrEqual(t, ok, 9, "spoofed X-Forwarded-For does not reset the per-IP bucket")
+}
