@@ -148,6 +148,11 @@ func NewProxy(base *url.URL, log *slog.Logger) http.Handler {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(base)
 			pr.SetXForwarded()
+			// Rewrite drops inbound X-Forwarded-For; keep the client address
+			// the gateway established (forward sets it) rather than our peer.
+			if v := pr.In.Header.Get("X-Forwarded-For"); v != "" {
+				pr.Out.Header.Set("X-Forwarded-For", v)
+			}
 			pr.Out.Host = base.Host
 		},
 		Transport: &http.Transport{

@@ -395,9 +395,10 @@ func TestProxy_UnreachableServiceIs502Problem(t *testing.T) {
 }
 
 func TestProxy_ForwardsPathHeadersAndBody(t *testing.T) {
-	var gotPath, gotAuth, gotBody, gotRID string
+	var gotPath, gotAuth, gotBody, gotRID, gotXFF string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotPath, gotAuth, gotRID = r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("X-Request-Id")
+		gotXFF = r.Header.Get("X-Forwarded-For")
 		b, _ := io.ReadAll(r.Body)
 		gotBody = string(b)
 		w.WriteHeader(http.StatusCreated)
@@ -408,6 +409,7 @@ func TestProxy_ForwardsPathHeadersAndBody(t *testing.T) {
 	req := httptest.NewRequest("POST", "/api/v1/pricing/quote?x=1", io.NopCloser(stringsReader(`{"fareId":"f"}`)))
 	req.Header.Set("Authorization", "Bearer abc")
 	req.Header.Set("X-Request-Id", "rid-1")
+	req.Header.Set("X-Forwarded-For", "198.51.100.7") // what the gateway's forward established
 	rec := httptest.NewRecorder()
 	p.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusCreated, rec.Code)
@@ -415,6 +417,7 @@ func TestProxy_ForwardsPathHeadersAndBody(t *testing.T) {
 	require.Equal(t, "Bearer abc", gotAuth)
 	require.Equal(t, "rid-1", gotRID)
 	require.Equal(t, `{"fareId":"f"}`, gotBody)
+	require.Equal(t, "198.51.100.7", gotXFF, "the service sees the client, not the gateway")
 }
 
 func allTargets() map[string]http.Handler {

@@ -113,7 +113,12 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 		background: []func(context.Context) error{func(ctx context.Context) error {
 			return purgeAuth(ctx, d, store)
 		}},
-		seed:  func(ctx context.Context) ([]string, error) { return seedStaff(ctx, d, svc) },
+		seed: func(ctx context.Context) ([]string, error) {
+			if !d.cfg.Dev {
+				return []string{"staff: no demo accounts outside dev mode (create them with `skyfly staff create`)"}, nil
+			}
+			return seedStaff(ctx, d, svc)
+		},
 		close: db.Close,
 	}, nil
 }

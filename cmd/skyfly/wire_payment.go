@@ -41,8 +41,12 @@ func wirePayment(ctx context.Context, d deps) (*domain, error) {
 	log := d.log.With("domain", "payment")
 	store := paymentgorm.New(db)
 	public := strings.TrimSuffix(d.cfg.PublicURL, "/")
+	if !d.cfg.Dev && !d.cfg.PaymentSandbox {
+		_ = db.Close()
+		return nil, errors.New("payment: no payment provider is configured outside dev mode; set SKYFLY_PAYMENT_SANDBOX=true to run the sandbox (it moves no real money)")
+	}
 	if !d.cfg.Dev {
-		log.Warn("the sandbox payment provider is the only provider configured; it moves no real money")
+		log.Warn("the sandbox payment provider is enabled outside dev mode; it moves no real money")
 	}
 	sb, err := sandbox.New(sandbox.Config{
 		Store: store, Secrets: d.secrets, Log: log.With("provider", sandbox.Name), Now: d.now,

@@ -70,12 +70,14 @@ type Config struct {
 
 	OTLPEndpoint string
 
-	HoldTTL       time.Duration
-	StaffHoldTTL  time.Duration
-	QuoteTTL      time.Duration
-	RateLimitRPS  float64
-	ShutdownGrace time.Duration
-	SeedScale     float64
+	HoldTTL        time.Duration
+	StaffHoldTTL   time.Duration
+	QuoteTTL       time.Duration
+	RateLimitRPS   float64
+	ShutdownGrace  time.Duration
+	SeedScale      float64
+	PaymentSandbox bool
+	TrustedProxies string
 }
 
 // Setting describes one configuration entry, for flags, docs and the README.
@@ -143,6 +145,8 @@ func (c *Config) Settings() []Setting {
 		s("SKYFLY_QUOTE_TTL", "20m", "price guarantee of a fare quote", &c.QuoteTTL),
 		s("SKYFLY_RATE_LIMIT_RPS", "20", "search requests per second per principal and IP (booking and payment get a quarter)", &c.RateLimitRPS),
 		s("SKYFLY_SHUTDOWN_GRACE", "15s", "graceful shutdown window", &c.ShutdownGrace),
+		s("SKYFLY_PAYMENT_SANDBOX", "false", "enable the sandbox payment provider outside dev mode (it moves no real money; always on in dev mode)", &c.PaymentSandbox),
+		s("SKYFLY_TRUSTED_PROXIES", "", "comma-separated addresses/CIDRs of load balancers allowed to set X-Forwarded-For at the gateway (none by default)", &c.TrustedProxies),
 		s("SKYFLY_SEED_SCALE", "1", "demo schedule size: every flight frequency times this (10 for the PF1 10× measurement)", &c.SeedScale),
 	}
 }

@@ -158,3 +158,48 @@ func TestIdempotency_ExpiredKeyIsReusable(t *testing.T) {
 	require.Equal(t, http.StatusCreated, s.post("k", `{"a":2}`).Code, "after the TTL the key is free")
 	require.Equal(t, int32(2), s.executed.Load())
 }
+
+func TestIdempotency_PanicReleasesTheKey(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, idempotency.Migrate(ctx, db))
+	e := problem.NewEngine(nil)
+	var calls atomic.Int32
+	e.POST("/p", idempotency.Middleware(idempotency.NewGormStore(db), idempotency.Options{Wait: 100 * time.Millisecond}), func(c *gin.Context) {
+		if calls.Add(1) == 1 {
+			panic("boom")
+		}
+		c.JSON(http.StatusCreated, gin.H{"ok": true})
+	})
+	post := func() int {
+		req := httptest.NewRequest("POST", "/p", strings.NewReader(`{}`))
+		req.Header.Set(idempotency.Header, "k")
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	require.Equal(t, http.StatusInternalServerError, post())
+	require.Equal(t, http.StatusCreated, post(), "the retry runs instead of waiting on a key the panic left in flight")
+}
+
+func TestIdempotency_InFlightRecordOfACrashedProcessExpires(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, idempotency.Migrate(ctx, db))
+	store := idempotency.NewGormStore(db)
+	now := time.Now()
+	_, created, err := store.Begin(ctx, idempotency.Record{ScopeKey: "k", RequestHash: "h", State: idempotency.StateInFlight, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)})
+	require.NoError(t, err)
+	require.True(t, created)
+	_, created, err = store.Begin(ctx, idempotency.Record{ScopeKey: "k", RequestHash: "h", State: idempotency.StateInFlight, CreatedAt: now.Add(time.Minute), ExpiresAt: now.Add(24 * time.Hour)})
+	require.NoError(t, err)
+	require.False(t, created, "within the lease the first request still owns the key")
+	later := now.Add(idempotency.InFlightLease + time.Minute)
+	_, created, err = store.Begin(ctx, idempotency.Record{ScopeKey: "k", RequestHash: "h", State: idempotency.StateInFlight, CreatedAt: later, ExpiresAt: later.Add(24 * time.Hour)})
+	require.NoError(t, err)
+	require.True(t, created, "past the lease a crashed request's key is taken over")
+}

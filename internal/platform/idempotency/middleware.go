@@ -71,7 +71,9 @@ func Middleware(store Store, opts Options) gin.HandlerFunc {
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
-		scope := "anonymous"
+		// Anonymous callers are scoped by address so they cannot probe or
+		// replay each other's keys.
+		scope := "anonymous:" + c.ClientIP()
 		if p, ok := authn.PrincipalFrom(c); ok {
 			scope = p.UserID
 		}
@@ -93,6 +95,17 @@ func Middleware(store Store, opts Options) gin.HandlerFunc {
 
 		rec := &recorder{ResponseWriter: c.Writer}
 		c.Writer = rec
+		defer func() {
+			// A panicking handler must not leave the key in flight for a day.
+			if r := recover(); r != nil {
+				actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				if err := store.Abandon(actx, scopeKey); err != nil {
+					opts.Logger.ErrorContext(ctx, "idempotency abandon after panic failed", "key", scopeKey, "err", err)
+				}
+				panic(r)
+			}
+		}()
 		c.Next()
 
 		// Record with a context that outlives a client disconnect.

@@ -27,6 +27,10 @@ const (
 	StateDone     = "done"
 )
 
+// InFlightLease is how long an in-flight record protects its key: longer
+// than any request runs, so an older one was left by a crashed process.
+const InFlightLease = 2 * time.Minute
+
 // Record is one idempotency key and, once done, the response it produced.
 type Record struct {
 	ScopeKey    string
@@ -99,8 +103,10 @@ func toRecord(r row) Record {
 func (s *GormStore) Begin(ctx context.Context, rec Record) (Record, bool, error) {
 	db := s.db.WithContext(ctx)
 	now := rec.CreatedAt.UTC()
-	// An expired record no longer protects its key (judged by the caller's clock).
-	if err := db.Where("scope_key = ? AND expires_at < ?", rec.ScopeKey, now).Delete(&row{}).Error; err != nil {
+	// An expired record no longer protects its key (judged by the caller's
+	// clock), nor does one left in flight by a process that died.
+	if err := db.Where("scope_key = ? AND (expires_at < ? OR (state = ? AND created_at < ?))",
+		rec.ScopeKey, now, StateInFlight, now.Add(-InFlightLease)).Delete(&row{}).Error; err != nil {
 		return Record{}, false, fmt.Errorf("idempotency: purge expired %s: %w", rec.ScopeKey, err)
 	}
 	r := row(rec)
