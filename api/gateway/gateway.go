@@ -106,23 +106,28 @@ func New(cfg Config) (*gin.Engine, error) {
 	e.GET("/readyz", health)
 	e.GET("/metrics", gin.WrapH(cfg.Metrics.Handler()))
 
-	api := e.Group("/", authn.Authenticate(cfg.Verifier))
+	authenticate := authn.Authenticate(cfg.Verifier)
 	for _, r := range cfg.Routes {
 		target, ok := cfg.Targets[r.Domain]
 		if !ok {
 			return nil, fmt.Errorf("gateway: no target for domain %s (route %s %s)", r.Domain, r.Method, r.Path)
 		}
-		chain := []gin.HandlerFunc{}
 		limit, ok := cfg.Limits[r.Class]
 		if !ok {
 			return nil, fmt.Errorf("gateway: no limit for class %s", r.Class)
 		}
-		chain = append(chain, rateLimit(cfg.Limiter, r.Class, limit, cfg.Log))
+		// The per-IP limit comes before token verification, so requests
+		// with forged tokens are limited too; the per-principal one after.
+		chain := []gin.HandlerFunc{
+			rateLimitIP(cfg.Limiter, r.Class, limit, cfg.Log),
+			authenticate,
+			rateLimitPrincipal(cfg.Limiter, r.Class, limit, cfg.Log),
+		}
 		if r.Roles != nil {
 			chain = append(chain, authn.Require(r.Roles...))
 		}
 		chain = append(chain, forward(target))
-		api.Handle(r.Method, r.Path, chain...)
+		e.Handle(r.Method, r.Path, chain...)
 	}
 	return e, nil
 }
@@ -200,30 +205,40 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// rateLimit applies the class limit per principal (when authenticated) and
-// per client IP; either exhausted answers 429 with Retry-After (ACCEPTANCE B2).
-func rateLimit(l Limiter, class string, limit Limit, log *slog.Logger) gin.HandlerFunc {
+// rateLimitIP applies the class limit per client IP (ACCEPTANCE B2).
+func rateLimitIP(l Limiter, class string, limit Limit, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		keys := []string{class + ":ip:" + c.ClientIP()}
-		if p, ok := authn.PrincipalFrom(c); ok {
-			keys = append(keys, class+":sub:"+p.UserID)
+		if take(c, l, class+":ip:"+c.ClientIP(), limit, log) {
+			c.Next()
 		}
-		for _, k := range keys {
-			ok, retry, err := l.Allow(c.Request.Context(), k, limit)
-			if err != nil {
-				// Fail open: a limiter outage must not take the API down.
-				log.WarnContext(c.Request.Context(), "rate limiter unavailable", "err", err)
-				continue
-			}
-			if !ok {
-				p := problem.New(http.StatusTooManyRequests, problem.CodeRateLimited, "too many requests; retry later")
-				p.RetryAfter = retry
-				problem.Write(c, p)
-				return
-			}
+	}
+}
+
+// rateLimitPrincipal applies the class limit per authenticated principal.
+func rateLimitPrincipal(l Limiter, class string, limit Limit, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if p, ok := authn.PrincipalFrom(c); ok && !take(c, l, class+":sub:"+p.UserID, limit, log) {
+			return
 		}
 		c.Next()
 	}
+}
+
+// take takes a token for key, answering 429 with Retry-After when none is
+// left. A limiter outage fails open: it must not take the API down.
+func take(c *gin.Context, l Limiter, key string, limit Limit, log *slog.Logger) bool {
+	ok, retry, err := l.Allow(c.Request.Context(), key, limit)
+	if err != nil {
+		log.WarnContext(c.Request.Context(), "rate limiter unavailable", "err", err)
+		return true
+	}
+	if !ok {
+		p := problem.New(http.StatusTooManyRequests, problem.CodeRateLimited, "too many requests; retry later")
+		p.RetryAfter = retry
+		problem.Write(c, p)
+		return false
+	}
+	return true
 }
 
 type checkResult struct {

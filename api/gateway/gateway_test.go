@@ -486,3 +486,17 @@ func TestGateway_B2_ForwardedForCannotDodgeTheIPLimit(t *testing.T) {
 	}
 	require.LessOrEqual(t, ok, 9, "spoofed X-Forwarded-For does not reset the per-IP bucket")
 }
+
+// TestGateway_B2_ForgedTokensAreRateLimitedToo: the per-IP limit runs before
+// signature verification, so a flood of bad tokens is limited like any other.
+func TestGateway_B2_ForgedTokensAreRateLimitedToo(t *testing.T) {
+	f := newFixture(t, gateway.DefaultLimits(4), nil) // default class burst 8
+	limited := 0
+	for range 30 {
+		rec := f.do("GET", "/api/v1/users/me", "not.a.token")
+		if rec.Code == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	require.Greater(t, limited, 15, "bad tokens count against the IP's bucket")
+}
