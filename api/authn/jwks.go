@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // JWK is one public key of a JSON Web Key Set (RFC 7517, OKP keys of RFC 8037).
@@ -44,17 +46,22 @@ func (s StaticKeys) PublicKey(_ context.Context, kid string) (ed25519.PublicKey,
 }
 
 // RemoteJWKS fetches and caches a JWKS over HTTP. An unknown kid triggers a
-// refetch (at most once per MinRefresh) so rotated keys are picked up.
+// refetch (at most once per MinRefresh, once a second while no set was ever
+// fetched) so rotated keys are picked up. Fetches run outside the lock and
+// are shared by concurrent callers, so a slow issuer never serialises
+// requests for keys already known.
 type RemoteJWKS struct {
 	url        string
 	client     *http.Client
 	ttl        time.Duration
 	minRefresh time.Duration
 	now        func() time.Time
+	group      singleflight.Group
 
-	mu        sync.Mutex
-	keys      map[string]ed25519.PublicKey
-	fetchedAt time.Time
+	mu          sync.Mutex
+	keys        map[string]ed25519.PublicKey
+	fetchedAt   time.Time
+	lastAttempt time.Time
 }
 
 // NewRemoteJWKS returns a cached JWKS client for url.
@@ -67,24 +74,41 @@ func NewRemoteJWKS(url string, client *http.Client) *RemoteJWKS {
 
 // PublicKey implements KeySource.
 func (r *RemoteJWKS) PublicKey(ctx context.Context, kid string) (ed25519.PublicKey, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	now := r.now()
-	if k, ok := r.keys[kid]; ok && now.Sub(r.fetchedAt) < r.ttl {
+	r.mu.Lock()
+	k, known := r.keys[kid]
+	fresh := now.Sub(r.fetchedAt) < r.ttl
+	wait := r.minRefresh
+	if r.keys == nil {
+		wait = time.Second
+	}
+	mayFetch := now.Sub(r.lastAttempt) >= wait
+	r.mu.Unlock()
+	if known && fresh {
 		return k, nil
 	}
-	if r.keys == nil || now.Sub(r.fetchedAt) >= r.minRefresh {
-		keys, err := r.fetch(ctx)
-		if err != nil {
-			if k, ok := r.keys[kid]; ok {
-				return k, nil // serve stale keys while the issuer is unreachable
+	var fetchErr error
+	if mayFetch {
+		_, fetchErr, _ = r.group.Do("jwks", func() (any, error) {
+			keys, err := r.fetch(context.WithoutCancel(ctx))
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.lastAttempt = now
+			if err != nil {
+				return nil, err
 			}
-			return nil, err
-		}
-		r.keys, r.fetchedAt = keys, now
+			r.keys, r.fetchedAt = keys, now
+			return nil, nil
+		})
 	}
-	if k, ok := r.keys[kid]; ok {
-		return k, nil
+	r.mu.Lock()
+	k, known = r.keys[kid]
+	r.mu.Unlock()
+	if known {
+		return k, nil // a stale key still verifies while the issuer is unreachable
+	}
+	if fetchErr != nil {
+		return nil, fetchErr
 	}
 	return nil, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
 }
