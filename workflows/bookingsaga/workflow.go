@@ -89,13 +89,19 @@ func BookingWorkflow(ctx workflow.Context, in Input) (State, error) {
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
-	ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.reserveDone })
+	// The timeout is on the reserve update arriving, not on it finishing:
+	// a slow reserve (its hold retrying) must not leave behind a HELD
+	// booking that no workflow expires or confirms.
+	ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.reserveStarted })
 	if err != nil {
 		return w.cancelled(ctx, err)
 	}
 	if !ok {
 		w.st.Status, w.st.Failure = booking.StatusFailed, "no reserve update arrived"
 		return w.finish(ctx, nil)
+	}
+	if err := workflow.Await(ctx, func() bool { return w.reserveDone }); err != nil {
+		return w.cancelled(ctx, err)
 	}
 	if w.st.Status != booking.StatusHeld {
 		return w.finish(ctx, nil)

@@ -526,3 +526,29 @@ func TestBooking_ConfirmDuringExpiryIsRefused(t *testing.T) {
 	require.Empty(t, w.IntentStatuses(), "no payment started")
 	require.Equal(t, 9, w.Seats())
 }
+
+// TestBooking_SlowReserveOutlivesReserveTimeout: the reserve update was
+// accepted but its hold took longer than ReserveTimeout (retries). The
+// workflow must wait for the handler instead of finishing FAILED under a
+// booking the handler then marks HELD: the hold still expires on its timer.
+func TestBooking_SlowReserveOutlivesReserveTimeout(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	// Three failed attempts: 0.2+0.4+0.8 s of backoff, longer than the
+	// one-second reserve timeout below.
+	w.SetFault("HoldSeats", sagatest.Fault{Match: func(_ any, calls map[string]int) bool { return calls["HoldSeats"] <= 3 }})
+	r := newRun(t, w)
+	r.reserveAt(0, reserveRequest())
+	r.env.ExecuteWorkflow(bookingsaga.BookingWorkflow, bookingsaga.Input{BookingID: r.id, CustomerID: "cust-1", HoldTTL: holdTTL, ReserveTimeout: time.Second})
+	require.True(t, r.env.IsWorkflowCompleted())
+	require.NoError(t, r.env.GetWorkflowError())
+	var st bookingsaga.State
+	require.NoError(t, r.env.GetWorkflowResult(&st))
+
+	require.NoError(t, r.reserveErr)
+	require.Equal(t, booking.StatusHeld, r.reserve.Status, "the slow reserve still answers HELD")
+	require.Equal(t, 4, w.Count("HoldSeats"))
+	require.Equal(t, booking.StatusExpired, st.Status, "got %s, want the held booking to expire on its timer", st.Status)
+	require.Equal(t, booking.StatusExpired, r.dbStatus())
+	require.Equal(t, 9, w.Seats())
+	require.Empty(t, w.Leftovers())
+}
