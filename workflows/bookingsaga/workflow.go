@@ -192,11 +192,15 @@ func (w *wf) finish(ctx workflow.Context, err error) (State, error) {
 	return w.st, err
 }
 
-// cancelled compensates everything after a workflow cancellation (T9).
+// cancelled compensates everything after a workflow cancellation (T9),
+// once a payment in flight has ended: its steps wait for their activities
+// to acknowledge the cancellation, so the void cannot race the capture.
 func (w *wf) cancelled(ctx workflow.Context, cause error) (State, error) {
 	w.closing = true
 	w.terminal = booking.StatusFailed
 	w.st.Failure = "workflow cancelled"
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	_ = workflow.Await(dctx, func() bool { return !w.confirming })
 	w.compensate(ctx, 0)
 	return w.finish(ctx, cause)
 }

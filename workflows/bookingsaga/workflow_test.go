@@ -451,6 +451,7 @@ type recordedCall struct {
 	local        bool
 	startToClose time.Duration
 	retry        *temporal.RetryPolicy
+	waitCancel   bool
 }
 
 func (o *optionsRecorder) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
@@ -473,7 +474,8 @@ type optionsOutbound struct {
 
 func (o *optionsOutbound) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
 	opts := workflow.GetActivityOptions(ctx)
-	*o.calls = append(*o.calls, recordedCall{name: activityType, startToClose: opts.StartToCloseTimeout, retry: opts.RetryPolicy})
+	*o.calls = append(*o.calls, recordedCall{name: activityType, startToClose: opts.StartToCloseTimeout, retry: opts.RetryPolicy,
+		waitCancel: opts.WaitForCancellation})
 	return o.Next.ExecuteActivity(ctx, activityType, args...)
 }
 
@@ -551,4 +553,33 @@ func TestBooking_SlowReserveOutlivesReserveTimeout(t *testing.T) {
 	require.Equal(t, booking.StatusExpired, r.dbStatus())
 	require.Equal(t, 9, w.Seats())
 	require.Empty(t, w.Leftovers())
+}
+
+// TestBooking_T9_ForwardStepsWaitForCancellation: a cancelled workflow must
+// not compensate while a forward step (CapturePayment above all) is still
+// running on its worker, or the void races the capture and the money is
+// taken from a CANCELED intent. Every forward step on another domain's
+// queue therefore waits for its activity to acknowledge the cancellation.
+func TestBooking_T9_ForwardStepsWaitForCancellation(t *testing.T) {
+	var calls []recordedCall
+	withRecorder := func(o *worker.Options) {
+		o.Interceptors = []interceptor.WorkerInterceptor{&optionsRecorder{calls: &calls}}
+	}
+	w := sagatest.NewWorld(t, 9)
+	r := newRun(t, w, withRecorder)
+	r.reserveAt(0, reserveRequest())
+	r.confirmAt(time.Minute, "tok_visa")
+	st := r.execute()
+	require.Equal(t, booking.StatusConfirmed, st.Status)
+	forward := map[string]bool{"ValidateQuote": true, "HoldSeats": true, "CreatePaymentIntent": true,
+		"AuthorizePayment": true, "CapturePayment": true, "CommitHold": true}
+	seen := 0
+	for _, c := range calls {
+		if !forward[c.name] {
+			continue
+		}
+		seen++
+		require.True(t, c.waitCancel, "%s: got WaitForCancellation false, want true", c.name)
+	}
+	require.Equal(t, len(forward), seen, "every forward step was exercised")
 }

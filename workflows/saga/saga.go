@@ -208,11 +208,15 @@ var nonRetryable = []string{
 }
 
 // Step returns the options of a forward saga step on another domain's
-// task queue: 10 s per attempt, 5 attempts with backoff.
+// task queue: 10 s per attempt, 5 attempts with backoff. A cancelled
+// workflow waits for the step's activity to end before its future
+// resolves (WaitForCancellation), so no compensation runs while the step
+// may still take effect (a capture racing its void, T9).
 func Step(ctx workflow.Context, taskQueue string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           taskQueue,
 		StartToCloseTimeout: 10 * time.Second,
+		WaitForCancellation: true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 5 * time.Second,
 			MaximumAttempts: 5, NonRetryableErrorTypes: nonRetryable,
