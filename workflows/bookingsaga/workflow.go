@@ -197,10 +197,14 @@ func (w *wf) finish(ctx workflow.Context, err error) (State, error) {
 // to acknowledge the cancellation, so the void cannot race the capture.
 func (w *wf) cancelled(ctx workflow.Context, cause error) (State, error) {
 	w.closing = true
-	w.terminal = booking.StatusFailed
-	w.st.Failure = "workflow cancelled"
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	_ = workflow.Await(dctx, func() bool { return !w.confirming })
+	if w.st.Status == booking.StatusConfirmed {
+		// The payment in flight passed the point of no return: sold.
+		return w.finish(ctx, cause)
+	}
+	w.terminal = booking.StatusFailed
+	w.st.Failure = "workflow cancelled"
 	w.compensate(ctx, 0)
 	return w.finish(ctx, cause)
 }
@@ -434,19 +438,34 @@ func (w *wf) capture(ctx workflow.Context) (State, error) {
 	if commitErr != nil {
 		return w.st, w.fail(ctx, fmt.Errorf("commit seats: %w", commitErr))
 	}
+	// Point of no return: the money is taken and the seats are sold.
+	// Nothing is undone from here (a ticketing step that timed out after it
+	// committed must not refund and release a CONFIRMED booking); what is
+	// left only goes forward, parking in NEEDS_ATTENTION between failures.
+	w.saga.Forget()
+	w.terminal = booking.StatusConfirmed
 	paid := captured.Captured
 	if paid.Currency == "" {
 		paid = w.st.Total
 	}
 	var res bookingact.BookingResult
-	if err := w.local(ctx, w.ba.ConfirmBooking, bookingact.ConfirmBookingInput{
-		BookingID: w.in.BookingID, PaymentID: w.st.PaymentID, Paid: paid,
-	}, &res); err != nil {
-		return w.st, w.fail(ctx, fmt.Errorf("issue tickets: %w", err))
+	resolved, err := w.saga.Persist(ctx, "issue-tickets", func(ctx workflow.Context) error {
+		if err := w.local(ctx, w.ba.ConfirmBooking, bookingact.ConfirmBookingInput{
+			BookingID: w.in.BookingID, PaymentID: w.st.PaymentID, Paid: paid,
+		}, &res); err != nil {
+			return fmt.Errorf("issue tickets: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return w.st, fmt.Errorf("issue tickets: %w", err)
 	}
-	// Point of no return: the booking is sold.
-	w.saga.Forget()
+	if resolved != nil {
+		// An operator issued the tickets by hand; unpark recorded CONFIRMED.
+		res.Tickets = nil
+	}
 	w.st.Status, w.st.Tickets, w.st.HoldExpiresAt, w.st.NextAction = booking.StatusConfirmed, res.Tickets, nil, nil
+	w.st.StuckStep, w.st.Failure = "", ""
 	w.publish(ctx)
 	return w.st, nil
 }
@@ -535,7 +554,7 @@ func (w *wf) undoPayment(create paymentact.CreatePaymentIntentInput) func(workfl
 func (w *wf) park(ctx workflow.Context, step string, err error) {
 	w.st.StuckStep = step
 	w.st.Failure = err.Error()
-	if serr := w.setStatus(ctx, booking.StatusNeedsAttention, "needs_attention", "undo "+step+" failed"); serr != nil {
+	if serr := w.setStatus(ctx, booking.StatusNeedsAttention, "needs_attention", step+" failed"); serr != nil {
 		workflow.GetLogger(ctx).Error("cannot record NEEDS_ATTENTION in the booking database", "error", serr)
 	}
 	w.st.Status = booking.StatusNeedsAttention

@@ -172,7 +172,6 @@ func TestBooking_T7_FaultMatrix(t *testing.T) {
 		{7, "AuthorizePayment", nil, true, confirmUndos, booking.StatusFailed},
 		{8, "CapturePayment", nil, true, confirmUndos, booking.StatusFailed},
 		{9, "CommitHold", nil, true, confirmUndos, booking.StatusFailed},
-		{10, "ConfirmBooking", nil, true, confirmUndos, booking.StatusFailed},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("step %d %s fails", tt.k, tt.step), func(t *testing.T) {
@@ -582,4 +581,36 @@ func TestBooking_T9_ForwardStepsWaitForCancellation(t *testing.T) {
 		require.True(t, c.waitCancel, "%s: got WaitForCancellation false, want true", c.name)
 	}
 	require.Equal(t, len(forward), seen, "every forward step was exercised")
+}
+
+// TestBooking_NoUndoAfterCaptureAndCommit: once the money is captured and
+// the seats committed the booking is sold. A ticketing step that fails
+// after it actually committed (or at all) must not refund and release a
+// CONFIRMED booking: it parks in NEEDS_ATTENTION and goes forward on retry.
+func TestBooking_NoUndoAfterCaptureAndCommit(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	w.SetFault("ConfirmBooking", sagatest.Fault{AfterEffect: true, NonRetryable: true,
+		Match: func(_ any, calls map[string]int) bool { return calls["ConfirmBooking"] == 1 }})
+	r := newRun(t, w)
+	r.reserveAt(0, reserveRequest())
+	r.confirmAt(time.Minute, "tok_visa")
+	var parked bookingsaga.State
+	r.env.RegisterDelayedCallback(func() {
+		v, err := r.env.QueryWorkflow(bookingsaga.QueryState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&parked))
+		r.env.SignalWorkflow(saga.SignalRetry, nil)
+	}, 10*time.Minute)
+	st := r.execute()
+
+	require.Equal(t, booking.StatusNeedsAttention, parked.Status, "got %s, want the failed ticketing parked", parked.Status)
+	require.Equal(t, "issue-tickets", parked.StuckStep)
+	require.NoError(t, r.confirmErr)
+	require.Equal(t, booking.StatusConfirmed, r.confirm.Status)
+	require.Equal(t, booking.StatusConfirmed, st.Status)
+	require.Equal(t, booking.StatusConfirmed, r.dbStatus())
+	require.Empty(t, st.Compensated, "nothing undone after the point of no return")
+	require.Equal(t, []string{"captured"}, w.IntentStatuses(), "the money stays captured")
+	require.Zero(t, w.Count("RefundPayment"))
+	require.Equal(t, 8, w.Seats(), "the seat stays sold")
 }

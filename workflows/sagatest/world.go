@@ -452,10 +452,15 @@ func (w *World) SetBookingStatus(ctx context.Context, in bookingact.SetBookingSt
 }
 
 func (w *World) ConfirmBooking(ctx context.Context, in bookingact.ConfirmBookingInput) (bookingact.BookingResult, error) {
-	if f, ok := w.inject("ConfirmBooking", in); ok {
+	f, failing := w.inject("ConfirmBooking", in)
+	if failing && !f.AfterEffect {
 		return bookingact.BookingResult{}, f.err()
 	}
-	return w.acts.ConfirmBooking(ctx, in)
+	res, err := w.acts.ConfirmBooking(ctx, in)
+	if failing {
+		return bookingact.BookingResult{}, f.err()
+	}
+	return res, err
 }
 
 // Leftovers lists what a finished saga must not leave behind: held seats
