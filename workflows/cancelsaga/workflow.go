@@ -1,12 +1,14 @@
 // Package cancelsaga is the CancelBookingWorkflow (id cancel/{bookingId},
 // task queue booking-saga): from an accepted cancellation quote it marks the
 // booking CANCELLING, releases the seats, refunds the quoted amount, marks
-// it CANCELLED and tells the customer. Until the seats are released a
-// failure restores the CONFIRMED booking; after that the saga only moves
-// forward, and a refund that keeps failing parks it in NEEDS_ATTENTION.
+// it CANCELLED and tells the customer. Until the release of the seats is
+// attempted a failure restores the CONFIRMED booking (as does a release the
+// flight domain refuses); after that the saga only moves forward, and a
+// step that keeps failing parks it in NEEDS_ATTENTION.
 package cancelsaga
 
 import (
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
@@ -108,13 +110,28 @@ func (w *wf) run(ctx workflow.Context) error {
 		return w.abort(ctx, err)
 	}
 	w.started = true
-	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ReleaseHold, flightact.ReleaseHoldInput{
-		HoldID: w.in.HoldID, Reason: "cancelled",
-	}).Get(ctx, nil); err != nil {
-		return w.abort(ctx, fmt.Errorf("release seats: %w", err))
+	release := func(ctx workflow.Context) error {
+		if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ReleaseHold, flightact.ReleaseHoldInput{
+			HoldID: w.in.HoldID, Reason: "cancelled",
+		}).Get(ctx, nil); err != nil {
+			return fmt.Errorf("release seats: %w", err)
+		}
+		return nil
 	}
-	// The seats are back on sale: from here the saga only moves forward.
+	err := release(ctx)
+	if err != nil && isRefusal(err) {
+		// The flight domain refused: the seats are certainly still sold.
+		return w.abort(ctx, err)
+	}
+	// The release was attempted and may have put the seats back on sale
+	// (a timeout is ambiguous): the booking is never restored to CONFIRMED
+	// from here; the saga only moves forward.
 	w.saga.Forget()
+	if err != nil {
+		if _, err := w.saga.Persist(ctx, "release-seats", release); err != nil {
+			return err
+		}
+	}
 	if w.in.Refund.Amount > 0 {
 		res, err := w.saga.Persist(ctx, "refund", w.refund)
 		if err != nil {
@@ -251,4 +268,11 @@ func (w *wf) notify(ctx workflow.Context, event string) {
 	if err := workflow.ExecuteActivity(saga.Notify(ctx, queues.Customer), w.ca.SendBookingNotification, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("notification failed", "event", event, "error", err)
 	}
+}
+
+// isRefusal reports a business refusal (the step certainly did not
+// happen), as opposed to a timeout or exhausted retries (it may have).
+func isRefusal(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.NonRetryable()
 }

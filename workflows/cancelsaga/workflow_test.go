@@ -117,3 +117,29 @@ func TestCancel_RefundSpansTheChangeCharge(t *testing.T) {
 	require.Equal(t, int64(32990), fromOrig, "the rest from the original payment")
 	require.Equal(t, booking.StatusCancelled, status(t, w, in.BookingID))
 }
+
+// TestCancel_T8_AmbiguousReleaseGoesForward: the release put the seats
+// back on sale but reported a failure (a timeout). The booking must not be
+// restored to CONFIRMED over seats that may be sold again: the saga parks
+// in NEEDS_ATTENTION and, on retry, finishes the cancellation and refund.
+func TestCancel_T8_AmbiguousReleaseGoesForward(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	w.SetFault("ReleaseHold", sagatest.Fault{AfterEffect: true})
+	var parked booking.Status
+	env.RegisterDelayedCallback(func() {
+		parked = status(t, w, in.BookingID)
+		w.ClearFault("ReleaseHold")
+		env.SignalWorkflow(saga.SignalRetry, nil)
+	}, time.Hour)
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	var st cancelsaga.State
+	require.NoError(t, env.GetWorkflowResult(&st))
+	require.Equal(t, booking.StatusNeedsAttention, parked, "got %s, want the ambiguous release parked, not restored", parked)
+	require.Equal(t, booking.StatusCancelled, st.Status)
+	require.Equal(t, booking.StatusCancelled, status(t, w, in.BookingID))
+	require.Equal(t, 9, w.Seats(), "seats released once")
+	_, _, refunded := w.Intent("pay_orig")
+	require.Equal(t, int64(40990), refunded)
+}

@@ -5,8 +5,8 @@
 // Update `accept` runs the saga: CHANGING → hold the new seats → charge the
 // difference → commit the new seats → release the old ones → refund what
 // is owed → reissue tickets → CONFIRMED on the new itinerary → notify. Any
-// failure before the old seats are released restores the original booking
-// intact.
+// failure before the release of the old seats was attempted restores the
+// original booking intact; from that attempt on the saga only goes forward.
 package changesaga
 
 import (
@@ -241,13 +241,28 @@ func (w *wf) run(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.CommitHold, flightact.CommitHoldInput{HoldID: newHold}).Get(ctx, nil); err != nil {
 		return w.abort(ctx, fmt.Errorf("commit new seats: %w", err))
 	}
-	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ReleaseHold, flightact.ReleaseHoldInput{
-		HoldID: w.in.OldHoldID, Reason: "changed",
-	}).Get(ctx, nil); err != nil {
-		return w.abort(ctx, fmt.Errorf("release old seats: %w", err))
+	releaseOld := func(ctx workflow.Context) error {
+		if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ReleaseHold, flightact.ReleaseHoldInput{
+			HoldID: w.in.OldHoldID, Reason: "changed",
+		}).Get(ctx, nil); err != nil {
+			return fmt.Errorf("release old seats: %w", err)
+		}
+		return nil
 	}
-	// The old seats are back on sale: only forward from here.
+	err := releaseOld(ctx)
+	if err != nil && isRefusal(err) {
+		// The flight domain refused: the old seats are certainly still sold.
+		return w.abort(ctx, err)
+	}
+	// The release of the old seats was attempted and may have put them
+	// back on sale (a timeout is ambiguous): the original itinerary is
+	// never restored from here; the saga only moves forward.
 	w.saga.Forget()
+	if err != nil {
+		if _, err := w.saga.Persist(ctx, "release-old-seats", releaseOld); err != nil {
+			return err
+		}
+	}
 	paid := charged
 	if c.Due.Amount < 0 {
 		refund := money.New(-c.Due.Amount, c.Due.Currency)
@@ -311,8 +326,7 @@ func (w *wf) charge(ctx workflow.Context, due money.Money) (money.Money, string,
 	})
 	var p paymentact.PaymentResult
 	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CreatePaymentIntent, create).Get(ctx, &p); err != nil {
-		var appErr *temporal.ApplicationError
-		refused = errors.As(err, &appErr) && appErr.NonRetryable()
+		refused = isRefusal(err)
 		return money.Money{}, "", fmt.Errorf("create change intent: %w", err)
 	}
 	pid = p.PaymentID
@@ -420,4 +434,11 @@ func sequence(changeID string) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(changeID))
 	return int(h.Sum32() & 0x7fffffff)
+}
+
+// isRefusal reports a business refusal (the step certainly did not
+// happen), as opposed to a timeout or exhausted retries (it may have).
+func isRefusal(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.NonRetryable()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/skyfly/skyfly/activities/flightact"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/workflows/changesaga"
+	"github.com/skyfly/skyfly/workflows/saga"
 	"github.com/skyfly/skyfly/workflows/sagatest"
 )
 
@@ -23,7 +24,7 @@ type changeRun struct {
 	acceptErr error
 }
 
-func newChange(t *testing.T, w *sagatest.World, token string) *changeRun {
+func newChange(t *testing.T, w *sagatest.World, token string, setup ...func(*testsuite.TestWorkflowEnvironment)) *changeRun {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(changesaga.ChangeBookingWorkflow)
@@ -44,6 +45,9 @@ func newChange(t *testing.T, w *sagatest.World, token string) *changeRun {
 				OnComplete: func(v any, err error) { r.acceptErr = err; r.accepted, _ = v.(changesaga.State) },
 			}, changesaga.AcceptRequest{Provider: "sandbox", Token: token})
 		}, time.Minute)
+	}
+	for _, f := range setup {
+		f(env)
 	}
 	env.ExecuteWorkflow(changesaga.ChangeBookingWorkflow, r.in)
 	return r
@@ -129,4 +133,35 @@ func TestChange_QuoteExpires(t *testing.T) {
 	require.NoError(t, r.env.GetWorkflowResult(&st))
 	require.Equal(t, changesaga.StatusExpired, st.Status)
 	require.Equal(t, booking.StatusConfirmed, current(t, w).Status)
+}
+
+// TestChange_T8_AmbiguousOldReleaseGoesForward: the release of the old
+// seats put them back on sale but reported a failure (a timeout). The
+// booking must not be restored to its old itinerary, whose seats may be
+// sold again: the saga parks in NEEDS_ATTENTION and, on retry, completes
+// the change on the new itinerary.
+func TestChange_T8_AmbiguousOldReleaseGoesForward(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	w.SetFault("ReleaseHold", sagatest.Fault{AfterEffect: true, Match: func(in any, _ map[string]int) bool {
+		h, ok := in.(flightact.ReleaseHoldInput)
+		return ok && h.HoldID == "bk_ch"
+	}})
+	var parked booking.Status
+	r := newChange(t, w, "tok_visa", func(env *testsuite.TestWorkflowEnvironment) {
+		env.RegisterDelayedCallback(func() {
+			parked = current(t, w).Status
+			w.ClearFault("ReleaseHold")
+			env.SignalWorkflow(saga.SignalRetry, nil)
+		}, time.Hour)
+	})
+	require.NoError(t, r.env.GetWorkflowError())
+	require.Equal(t, booking.StatusNeedsAttention, parked, "got %s, want the ambiguous release parked, not restored", parked)
+	b := current(t, w)
+	require.Equal(t, booking.StatusConfirmed, b.Status)
+	require.Equal(t, "SF102-20261201", b.Segments[0].FlightID, "the change went forward")
+	require.Equal(t, 8, w.Seats(), "old seat released once, new seat sold")
+	require.Equal(t, []string{"captured"}, w.IntentStatuses(), "the change's charge stands")
+	ch, err := w.Service().GetChange(context.Background(), "ch_1")
+	require.NoError(t, err)
+	require.Equal(t, booking.ChangeCompleted, ch.Status)
 }

@@ -249,18 +249,22 @@ func (w *World) HoldSeats(ctx context.Context, in flightact.HoldSeatsInput) (fli
 }
 
 func (w *World) ReleaseHold(_ context.Context, in flightact.ReleaseHoldInput) (flightact.ReleaseHoldResult, error) {
-	if f, ok := w.inject("ReleaseHold", in); ok {
+	f, failing := w.inject("ReleaseHold", in)
+	if failing && !f.AfterEffect {
 		return flightact.ReleaseHoldResult{}, f.err()
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	h, ok := w.holds[in.HoldID]
-	if !ok || h.status == "RELEASED" {
-		return flightact.ReleaseHoldResult{Released: false, Status: "RELEASED"}, nil
+	released := false
+	if h, ok := w.holds[in.HoldID]; ok && h.status != "RELEASED" {
+		w.seats += h.seats
+		h.status = "RELEASED"
+		released = true
 	}
-	w.seats += h.seats
-	h.status = "RELEASED"
-	return flightact.ReleaseHoldResult{Released: true, Status: "RELEASED"}, nil
+	if failing {
+		return flightact.ReleaseHoldResult{}, f.err()
+	}
+	return flightact.ReleaseHoldResult{Released: released, Status: "RELEASED"}, nil
 }
 
 func (w *World) CommitHold(_ context.Context, in flightact.CommitHoldInput) (flightact.CommitHoldResult, error) {
