@@ -84,6 +84,29 @@ func (a *Activities) SaveChangeQuote(ctx context.Context, in SaveChangeQuoteInpu
 	return ChangeResult{Change: c}, nil
 }
 
+// StartChange moves the booking to CHANGING for one change; a booking that
+// changed since the quote, or that another change holds, is refused with
+// ErrTypeNotChangeable.
+func (a *Activities) StartChange(ctx context.Context, in StartChangeInput) (BookingResult, error) {
+	b, err := a.svc.StartChange(ctx, in.ChangeID, in.OldHoldID, booking.Event{Name: "change_started", Actor: in.Actor, Reason: in.Reason})
+	if errors.Is(err, booking.ErrNotChangeable) {
+		return BookingResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeNotChangeable, err)
+	}
+	if err != nil {
+		return BookingResult{}, translate(err)
+	}
+	return result(b), nil
+}
+
+// AbortChange restores the booking a failed change held to CONFIRMED.
+func (a *Activities) AbortChange(ctx context.Context, in AbortChangeInput) (BookingResult, error) {
+	b, err := a.svc.AbortChange(ctx, in.ChangeID, booking.Event{Name: "change_failed", Actor: in.Actor, Reason: in.Reason})
+	if err != nil {
+		return BookingResult{}, translate(err)
+	}
+	return result(b), nil
+}
+
 // SetChangeStatus records a change's progress.
 func (a *Activities) SetChangeStatus(ctx context.Context, in SetChangeStatusInput) (ChangeResult, error) {
 	c, err := a.svc.SetChangeStatus(ctx, in.ChangeID, in.Status)

@@ -18,6 +18,9 @@ const (
 	ErrTypeInvalidBooking    = "InvalidBooking"
 	ErrTypeInvalidTransition = "BookingInvalidTransition"
 	ErrTypeNotFound          = "BookingNotFound"
+	// ErrTypeNotChangeable: the booking is not (or no longer) what a change
+	// was quoted on, or another change holds it (StartChange).
+	ErrTypeNotChangeable = "BookingNotChangeable"
 )
 
 // CreateBookingInput creates a PENDING booking; idempotent on BookingID.
@@ -89,6 +92,24 @@ type ChangeResult struct {
 }
 
 // SetChangeStatusInput records a change's progress; idempotent.
+// StartChangeInput moves the booking of ChangeID to CHANGING, only from
+// CONFIRMED and only while its hold is still OldHoldID. Idempotent for the
+// change that holds the booking.
+type StartChangeInput struct {
+	ChangeID  string `json:"changeId"`
+	OldHoldID string `json:"oldHoldId"`
+	Actor     string `json:"actor,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+// AbortChangeInput puts the booking ChangeID moved to CHANGING back to
+// CONFIRMED, unchanged; a booking another change holds is left alone.
+type AbortChangeInput struct {
+	ChangeID string `json:"changeId"`
+	Actor    string `json:"actor,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
 type SetChangeStatusInput struct {
 	ChangeID string `json:"changeId"`
 	Status   string `json:"status"`

@@ -314,6 +314,10 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.Equal(t, http.StatusOK, e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/change", ada, "change-q",
 			map[string]any{"fareId": "Y-STD", "flightIds": []string{"SF102-20261201"}}, &q))
 		require.Equal(t, int64(5000+3000), q.Due.Amount)
+		// A second quote of the same itinerary, accepted after the first.
+		var q2 changeQuoteView
+		require.Equal(t, http.StatusOK, e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/change", ada, "change-q2",
+			map[string]any{"fareId": "Y-STD", "flightIds": []string{"SF104-20261201"}}, &q2))
 		var v bookingView
 		require.Equal(t, http.StatusAccepted, e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/change", ada, "change-go",
 			map[string]any{"quoteId": q.QuoteID, "payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, &v))
@@ -324,6 +328,18 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 			return len(x.Itinerary.Segments) == 1 && x.Itinerary.Segments[0].FlightID == "SF102-20261201"
 		}, 30*time.Second, 100*time.Millisecond)
 		require.NotEmpty(t, done.Tickets)
+
+		// The second quote rests on the itinerary the first change replaced:
+		// accepting it is refused and changes nothing.
+		var p map[string]any
+		code := e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/change", ada, "change-go2",
+			map[string]any{"quoteId": q2.QuoteID, "payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, &p)
+		require.Equal(t, http.StatusConflict, code, "got %d %v, want 409", code, p)
+		require.Equal(t, CodeBookingNotChangeable, p["code"])
+		var after bookingView
+		require.Equal(t, http.StatusOK, e.do(http.MethodGet, "/api/v1/bookings/"+b.BookingID, ada, "", nil, &after))
+		require.Equal(t, booking.StatusConfirmed, after.Status)
+		require.Equal(t, "SF102-20261201", after.Itinerary.Segments[0].FlightID, "the first change stands")
 		track("booking_before_change", queues.BookingWorkflowID(b.BookingID))
 		track("change_charged_confirmed", queues.ChangeWorkflowID(b.BookingID, q.QuoteID))
 	})

@@ -149,25 +149,28 @@ type HistoryEntry struct {
 
 // Booking is a PNR.
 type Booking struct {
-	ID            string         `json:"bookingId"`
-	PNR           string         `json:"pnr"`
-	CustomerID    string         `json:"customerId"`
-	Status        Status         `json:"status"`
-	Version       int64          `json:"version"`
-	HoldID        string         `json:"holdId,omitempty"`
-	HoldExpiresAt *time.Time     `json:"holdExpiresAt,omitempty"`
-	PaymentID     string         `json:"paymentId,omitempty"`
-	Total         money.Money    `json:"total"`
-	Paid          money.Money    `json:"paid"`
-	Refunded      money.Money    `json:"refunded"`
-	Fare          Fare           `json:"fare"`
-	Contact       Contact        `json:"contact"`
-	Passengers    []Passenger    `json:"passengers"`
-	Segments      []Segment      `json:"segments"`
-	Tickets       []Ticket       `json:"tickets"`
-	History       []HistoryEntry `json:"history"`
-	CreatedAt     time.Time      `json:"createdAt"`
-	UpdatedAt     time.Time      `json:"updatedAt"`
+	ID            string     `json:"bookingId"`
+	PNR           string     `json:"pnr"`
+	CustomerID    string     `json:"customerId"`
+	Status        Status     `json:"status"`
+	Version       int64      `json:"version"`
+	HoldID        string     `json:"holdId,omitempty"`
+	HoldExpiresAt *time.Time `json:"holdExpiresAt,omitempty"`
+	PaymentID     string     `json:"paymentId,omitempty"`
+	// ChangeID is the change a CHANGING booking is being moved by: one
+	// change at a time (StartChange).
+	ChangeID   string         `json:"changeId,omitempty"`
+	Total      money.Money    `json:"total"`
+	Paid       money.Money    `json:"paid"`
+	Refunded   money.Money    `json:"refunded"`
+	Fare       Fare           `json:"fare"`
+	Contact    Contact        `json:"contact"`
+	Passengers []Passenger    `json:"passengers"`
+	Segments   []Segment      `json:"segments"`
+	Tickets    []Ticket       `json:"tickets"`
+	History    []HistoryEntry `json:"history"`
+	CreatedAt  time.Time      `json:"createdAt"`
+	UpdatedAt  time.Time      `json:"updatedAt"`
 }
 
 // FlightIDs lists the booked flights in order.

@@ -171,6 +171,9 @@ func (s *Service) Transition(ctx context.Context, id string, to Status, ev Event
 		}
 		b.History = append(b.History, HistoryEntry{At: s.now().UTC(), From: b.Status, To: to, Event: ev.Name, Actor: ev.Actor, Reason: ev.Reason})
 		b.Status = to
+		if to == StatusConfirmed {
+			b.ChangeID = "" // no change holds a confirmed booking
+		}
 		return true, nil
 	})
 }
@@ -410,6 +413,52 @@ func (s *Service) SetChangeStatus(ctx context.Context, id, status string) (Chang
 	return c, nil
 }
 
+// StartChange moves a CONFIRMED booking to CHANGING for one change, and
+// only while the booking is still what the change was quoted on: its hold
+// is oldHoldID. A second change (accepted after the first completed, or
+// while it runs) is refused, so no change ever runs on a stale itinerary.
+// Repeating the call for the change that holds the booking is a no-op.
+// Errors: ErrNotFound, ErrNotChangeable.
+func (s *Service) StartChange(ctx context.Context, changeID, oldHoldID string, ev Event) (Booking, error) {
+	c, err := s.GetChange(ctx, changeID)
+	if err != nil {
+		return Booking{}, err
+	}
+	return s.update(ctx, c.BookingID, func(b *Booking) (bool, error) {
+		if b.ChangeID == changeID && (b.Status == StatusChanging || b.Status == StatusNeedsAttention) {
+			return false, nil
+		}
+		switch {
+		case b.Status != StatusConfirmed:
+			return false, fmt.Errorf("start change %s: booking is %s: %w", changeID, b.Status, ErrNotChangeable)
+		case b.HoldID != oldHoldID:
+			return false, fmt.Errorf("start change %s: booking changed since the quote: %w", changeID, ErrNotChangeable)
+		}
+		b.History = append(b.History, HistoryEntry{At: s.now().UTC(), From: b.Status, To: StatusChanging, Event: ev.Name, Actor: ev.Actor, Reason: ev.Reason})
+		b.Status, b.ChangeID = StatusChanging, changeID
+		return true, nil
+	})
+}
+
+// AbortChange puts a booking that changeID moved to CHANGING (or that was
+// parked in NEEDS_ATTENTION during it) back to CONFIRMED on its unchanged
+// itinerary. A booking another change holds, or that is no longer in the
+// change, is left alone. Idempotent. Errors: ErrNotFound.
+func (s *Service) AbortChange(ctx context.Context, changeID string, ev Event) (Booking, error) {
+	c, err := s.GetChange(ctx, changeID)
+	if err != nil {
+		return Booking{}, err
+	}
+	return s.update(ctx, c.BookingID, func(b *Booking) (bool, error) {
+		if b.ChangeID != changeID || (b.Status != StatusChanging && b.Status != StatusNeedsAttention) {
+			return false, nil
+		}
+		b.History = append(b.History, HistoryEntry{At: s.now().UTC(), From: b.Status, To: StatusConfirmed, Event: ev.Name, Actor: ev.Actor, Reason: ev.Reason})
+		b.Status, b.ChangeID = StatusConfirmed, ""
+		return true, nil
+	})
+}
+
 // NewItinerary is the itinerary a change moves a booking to.
 type NewItinerary struct {
 	Segments []Segment
@@ -436,7 +485,7 @@ func (s *Service) ApplyChange(ctx context.Context, changeID string, it NewItiner
 		if !CanTransition(b.Status, StatusConfirmed) {
 			return false, fmt.Errorf("%s → %s: %w", b.Status, StatusConfirmed, ErrInvalidTransition)
 		}
-		b.Segments, b.Fare, b.Total, b.HoldID = it.Segments, it.Fare, it.Total, it.HoldID
+		b.Segments, b.Fare, b.Total, b.HoldID, b.ChangeID = it.Segments, it.Fare, it.Total, it.HoldID, ""
 		if it.Paid.Amount >= 0 {
 			b.Paid = money.New(b.Paid.Amount+it.Paid.Amount, b.Total.Currency)
 		} else {

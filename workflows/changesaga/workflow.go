@@ -105,11 +105,14 @@ type wf struct {
 	quoted   bool
 	quoteErr error
 	started  bool
-	saga     *saga.Saga
-	fa       *flightact.Activities
-	pa       *paymentact.Activities
-	ca       *customeract.Activities
-	ba       *bookingact.Activities
+	// refused: the booking was not what this change was quoted on (it
+	// changed since, or another change holds it).
+	refused bool
+	saga    *saga.Saga
+	fa      *flightact.Activities
+	pa      *paymentact.Activities
+	ca      *customeract.Activities
+	ba      *bookingact.Activities
 }
 
 // ChangeBookingWorkflow quotes and, when accepted, applies one change.
@@ -156,6 +159,10 @@ func (w *wf) register(ctx workflow.Context) error {
 		w.accept = &req
 		if err := workflow.Await(ctx, func() bool { return w.started }); err != nil {
 			return w.st, err
+		}
+		if w.st.Status == StatusFailed && w.refused {
+			return w.st, temporal.NewNonRetryableApplicationError(
+				"the booking changed since this quote or another change is running; ask for a new quote", ErrTypeNotAcceptable, nil)
 		}
 		if w.st.Status == StatusFailed {
 			return w.st, temporal.NewNonRetryableApplicationError(w.st.Failure, ErrTypeFailed, nil)
@@ -208,11 +215,28 @@ func (w *wf) run(ctx workflow.Context) error {
 		if err := w.local(ctx, w.ba.SetChangeStatus, bookingact.SetChangeStatusInput{ChangeID: c.ID, Status: booking.ChangeFailed}); err != nil {
 			return err
 		}
-		return w.setBooking(ctx, booking.StatusConfirmed, "change_failed", w.st.Failure)
+		// Only a booking this change holds goes back to CONFIRMED: a
+		// refused change must not undo the change that holds it.
+		if err := w.local(ctx, w.ba.AbortChange, bookingact.AbortChangeInput{
+			ChangeID: c.ID, Actor: c.Actor, Reason: w.st.Failure,
+		}); err != nil {
+			return fmt.Errorf("restore booking: %w", err)
+		}
+		if !w.refused {
+			w.publish(ctx, booking.StatusConfirmed)
+		}
+		return nil
 	})
-	if err := w.setBooking(ctx, booking.StatusChanging, "change_started", c.Reason); err != nil {
-		return w.abort(ctx, err)
+	// CHANGING only from CONFIRMED on the itinerary this change was quoted
+	// on: a second change (after this booking already changed, or while
+	// another change runs) is refused before it touches seats or money.
+	if err := w.local(ctx, w.ba.StartChange, bookingact.StartChangeInput{
+		ChangeID: c.ID, OldHoldID: w.in.OldHoldID, Actor: c.Actor, Reason: c.Reason,
+	}); err != nil {
+		w.refused = isType(err, bookingact.ErrTypeNotChangeable)
+		return w.abort(ctx, fmt.Errorf("start change: %w", err))
 	}
+	w.publish(ctx, booking.StatusChanging)
 	if err := w.local(ctx, w.ba.SetChangeStatus, bookingact.SetChangeStatusInput{ChangeID: c.ID, Status: booking.ChangeStarted}); err != nil {
 		return w.abort(ctx, err)
 	}
@@ -387,6 +411,10 @@ func (w *wf) setBooking(ctx workflow.Context, s booking.Status, event, reason st
 
 func (w *wf) park(ctx workflow.Context, step string, err error) {
 	w.st.StuckStep, w.st.Failure = step, err.Error()
+	if w.refused {
+		// The booking belongs to another change: not this saga's to mark.
+		return
+	}
 	if serr := w.setBooking(ctx, booking.StatusNeedsAttention, "needs_attention", step+" failed"); serr != nil {
 		workflow.GetLogger(ctx).Error("cannot record NEEDS_ATTENTION", "error", serr)
 	}
@@ -441,4 +469,10 @@ func sequence(changeID string) int {
 func isRefusal(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.NonRetryable()
+}
+
+// isType reports whether err carries an application error of type t.
+func isType(err error, t string) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == t
 }

@@ -2,10 +2,12 @@ package changesaga_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/skyfly/skyfly/activities/flightact"
@@ -25,12 +27,17 @@ type changeRun struct {
 }
 
 func newChange(t *testing.T, w *sagatest.World, token string, setup ...func(*testsuite.TestWorkflowEnvironment)) *changeRun {
+	return runChange(t, w, w.ConfirmedBooking(t, "bk_ch"), "ch_1", token, setup...)
+}
+
+// runChange quotes and (with a token) accepts one change of b as the API
+// saw it when the change was asked for.
+func runChange(t *testing.T, w *sagatest.World, b booking.Booking, changeID, token string, setup ...func(*testsuite.TestWorkflowEnvironment)) *changeRun {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(changesaga.ChangeBookingWorkflow)
 	w.Register(env)
-	b := w.ConfirmedBooking(t, "bk_ch")
-	r := &changeRun{env: env, in: changesaga.Input{BookingID: b.ID, ChangeID: "ch_1", CustomerID: b.CustomerID, PNR: b.PNR, OldHoldID: b.HoldID,
+	r := &changeRun{env: env, in: changesaga.Input{BookingID: b.ID, ChangeID: changeID, CustomerID: b.CustomerID, PNR: b.PNR, OldHoldID: b.HoldID,
 		PaymentID: b.PaymentID, OldFlightIDs: b.FlightIDs(), Passengers: flightact.PassengerCounts{Adults: 1}, Contact: b.Contact, HoldTTL: 15 * time.Minute}}
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(changesaga.UpdateQuote, "q", &testsuite.TestUpdateCallback{
@@ -164,4 +171,62 @@ func TestChange_T8_AmbiguousOldReleaseGoesForward(t *testing.T) {
 	ch, err := w.Service().GetChange(context.Background(), "ch_1")
 	require.NoError(t, err)
 	require.Equal(t, booking.ChangeCompleted, ch.Status)
+}
+
+func appType(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type()
+	}
+	return ""
+}
+
+// TestChange_SecondChangeAfterTheFirst_IsRefused: two quotes of one
+// booking, accepted one after the other. The second was quoted on the old
+// itinerary: it is refused (409 booking_not_changeable at the API) before
+// it holds seats or takes money, and the first change's seats stay sold.
+func TestChange_SecondChangeAfterTheFirst_IsRefused(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	b0 := w.ConfirmedBooking(t, "bk_ch")
+	first := runChange(t, w, b0, "ch_1", "tok_visa")
+	require.NoError(t, first.env.GetWorkflowError())
+	changed := current(t, w)
+	require.Equal(t, "bk_ch/ch_1", changed.HoldID)
+
+	second := runChange(t, w, b0, "ch_2", "tok_visa")
+	require.NoError(t, second.quoteErr, "the second quote was made before the first change ran")
+	require.Equal(t, changesaga.ErrTypeNotAcceptable, appType(second.acceptErr), "got %v, want a refusal", second.acceptErr)
+	b := current(t, w)
+	require.Equal(t, booking.StatusConfirmed, b.Status)
+	require.Equal(t, "bk_ch/ch_1", b.HoldID, "the first change's itinerary stands")
+	require.Equal(t, 8, w.Seats(), "got %d seats left, want the first change's seat still sold", w.Seats())
+	require.Equal(t, 1, w.Count("HoldSeats"), "the refused change held nothing")
+	require.Equal(t, []string{"captured"}, w.IntentStatuses(), "the refused change charged nothing")
+	ch, err := w.Service().GetChange(context.Background(), "ch_2")
+	require.NoError(t, err)
+	require.Equal(t, booking.ChangeFailed, ch.Status)
+}
+
+// TestChange_ConcurrentSecondChange_IsRefused: a second change accepted
+// while another holds the booking in CHANGING is refused, and its refusal
+// does not put the other change's booking back to CONFIRMED.
+func TestChange_ConcurrentSecondChange_IsRefused(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	b0 := w.ConfirmedBooking(t, "bk_ch")
+	r := runChange(t, w, b0, "ch_2", "tok_visa", func(env *testsuite.TestWorkflowEnvironment) {
+		env.RegisterDelayedCallback(func() {
+			ctx := context.Background()
+			_, err := w.Service().QuoteChange(ctx, booking.ChangeRequest{ChangeID: "ch_other", BookingID: "bk_ch", NewQuoteID: "q9",
+				NewFlightIDs: []string{"SF104-20261201"}, NewFareID: "Y-STD", NewTotal: b0.Total, Actor: b0.CustomerID})
+			require.NoError(t, err)
+			_, err = w.Service().StartChange(ctx, "ch_other", b0.HoldID, booking.Event{Name: "change_started"})
+			require.NoError(t, err)
+		}, 30*time.Second)
+	})
+	require.Equal(t, changesaga.ErrTypeNotAcceptable, appType(r.acceptErr), "got %v, want a refusal", r.acceptErr)
+	b := current(t, w)
+	require.Equal(t, booking.StatusChanging, b.Status, "the other change still holds the booking")
+	require.Equal(t, "ch_other", b.ChangeID)
+	require.Zero(t, w.Count("HoldSeats"))
+	require.Empty(t, w.IntentStatuses())
 }

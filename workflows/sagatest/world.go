@@ -185,6 +185,8 @@ func (w *World) Register(r worker.Registry) {
 	reg(w.acts.SaveChangeQuote, "SaveChangeQuote")
 	reg(w.acts.SetChangeStatus, "SetChangeStatus")
 	reg(w.acts.ApplyChange, "ApplyChange")
+	reg(w.acts.StartChange, "StartChange")
+	reg(w.acts.AbortChange, "AbortChange")
 	reg(w.PriceItinerary, "PriceItinerary")
 }
 

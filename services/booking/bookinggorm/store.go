@@ -71,6 +71,7 @@ type bookingRow struct {
 	HoldID         string
 	HoldExpiresAt  *time.Time
 	PaymentID      string
+	ChangeID       string
 	Currency       string
 	TotalAmount    int64
 	PaidAmount     int64
@@ -388,7 +389,7 @@ func (s *Store) Update(ctx context.Context, b booking.Booking) (booking.Booking,
 		}
 		res := tx.Model(&bookingRow{}).Where("id = ? AND version = ?", b.ID, b.Version).Updates(map[string]any{
 			"status": row.Status, "version": b.Version + 1, "hold_id": row.HoldID, "hold_expires_at": row.HoldExpiresAt,
-			"payment_id": row.PaymentID, "currency": row.Currency, "total_amount": row.TotalAmount, "paid_amount": row.PaidAmount,
+			"payment_id": row.PaymentID, "change_id": row.ChangeID, "currency": row.Currency, "total_amount": row.TotalAmount, "paid_amount": row.PaidAmount,
 			"refunded_amount": row.RefundedAmount, "fare_json": row.FareJSON, "updated_at": row.UpdatedAt,
 		})
 		if res.Error != nil {
@@ -557,7 +558,7 @@ func toRow(b booking.Booking) (bookingRow, error) {
 		exp = &t
 	}
 	return bookingRow{ID: b.ID, PNR: b.PNR, CustomerID: b.CustomerID, Status: string(b.Status), Version: b.Version,
-		HoldID: b.HoldID, HoldExpiresAt: exp, PaymentID: b.PaymentID, Currency: b.Total.Currency,
+		HoldID: b.HoldID, HoldExpiresAt: exp, PaymentID: b.PaymentID, ChangeID: b.ChangeID, Currency: b.Total.Currency,
 		TotalAmount: b.Total.Amount, PaidAmount: b.Paid.Amount, RefundedAmount: b.Refunded.Amount, FareJSON: string(fare),
 		ContactEmail: b.Contact.Email, ContactPhone: b.Contact.Phone, CreatedAt: b.CreatedAt.UTC(), UpdatedAt: b.UpdatedAt.UTC()}, nil
 }
@@ -573,7 +574,7 @@ func toBooking(r bookingRow) (booking.Booking, error) {
 		exp = &t
 	}
 	return booking.Booking{ID: r.ID, PNR: r.PNR, CustomerID: r.CustomerID, Status: booking.Status(r.Status), Version: r.Version,
-		HoldID: r.HoldID, HoldExpiresAt: exp, PaymentID: r.PaymentID, Total: money.New(r.TotalAmount, r.Currency),
+		HoldID: r.HoldID, HoldExpiresAt: exp, PaymentID: r.PaymentID, ChangeID: r.ChangeID, Total: money.New(r.TotalAmount, r.Currency),
 		Paid: money.New(r.PaidAmount, r.Currency), Refunded: money.New(r.RefundedAmount, r.Currency), Fare: fare,
 		Contact: booking.Contact{Email: r.ContactEmail, Phone: r.ContactPhone}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Passengers: []booking.Passenger{}, Segments: []booking.Segment{}, Tickets: []booking.Ticket{}, History: []booking.HistoryEntry{}}, nil
