@@ -420,6 +420,45 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		track("booking_cancelled_during_authorization", queues.BookingWorkflowID(b.BookingID))
 	})
 
+	t.Run("T9: cancelling the workflow while the capture is in flight waits for it, then refunds and releases", func(t *testing.T) {
+		before := e.world.Seats()
+		b := e.reserve(ada, "t9-capture")
+		started := make(chan string, 1)
+		proceed := make(chan struct{})
+		release := sync.OnceFunc(func() { close(proceed) })
+		e.world.SetOnCapture(func(pid string) {
+			started <- pid
+			<-proceed
+		})
+		defer e.world.SetOnCapture(nil)
+		defer release()
+		answered := make(chan int, 1)
+		go func() {
+			answered <- e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/confirm", ada, "t9-capture-confirm",
+				map[string]any{"payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, nil)
+		}()
+		var pid string
+		select {
+		case pid = <-started:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the capture never started")
+		}
+		require.NoError(t, e.tc.CancelWorkflow(context.Background(), queues.BookingWorkflowID(b.BookingID), ""))
+		require.Never(t, func() bool {
+			s, _, _ := e.world.Intent(pid)
+			return s != "authorized"
+		}, 2*time.Second, 50*time.Millisecond, "no void or refund while the capture is in flight")
+		release()
+		require.Equal(t, http.StatusConflict, <-answered, "the confirm answers booking_failed")
+		e.eventually(ada, b.BookingID, booking.StatusFailed)
+		require.Eventually(t, func() bool {
+			s, captured, refunded := e.world.Intent(pid)
+			return s == "refunded" && captured > 0 && refunded == captured
+		}, 30*time.Second, 100*time.Millisecond, "the captured money is refunded")
+		require.Equal(t, before, e.world.Seats(), "the seats are back")
+		track("booking_cancelled_during_capture", queues.BookingWorkflowID(b.BookingID))
+	})
+
 	// T12 and T11 over every workflow the test ran.
 	ctx := context.Background()
 	var largestPayload, largestHistory, mostEvents int

@@ -438,6 +438,12 @@ func (w *wf) capture(ctx workflow.Context) (State, error) {
 	if commitErr != nil {
 		return w.st, w.fail(ctx, fmt.Errorf("commit seats: %w", commitErr))
 	}
+	if err := ctx.Err(); err != nil {
+		// The workflow was cancelled while the capture was in flight (its
+		// step waited for it to end): the booking is not sold yet, so the
+		// money is refunded and the seats released (T9).
+		return w.st, w.fail(ctx, fmt.Errorf("cancelled during capture: %w", err))
+	}
 	// Point of no return: the money is taken and the seats are sold.
 	// Nothing is undone from here (a ticketing step that timed out after it
 	// committed must not refund and release a CONFIRMED booking); what is

@@ -62,6 +62,15 @@ type World struct {
 	// (the T3 test kills the worker there).
 	afterHold func(ctx context.Context, holdID string)
 	onHang    func(paymentID string)
+	onCapture func(paymentID string)
+}
+
+// SetOnCapture installs a hook that runs when a capture starts, before the
+// provider takes the money (a slow capture in flight, T9).
+func (w *World) SetOnCapture(fn func(paymentID string)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onCapture = fn
 }
 
 // TokenHang is a payment token whose authorization never answers.
@@ -373,6 +382,12 @@ func (w *World) CapturePayment(_ context.Context, in paymentact.CapturePaymentIn
 	f, failing := w.inject("CapturePayment", in)
 	if failing && !f.AfterEffect {
 		return paymentact.PaymentResult{}, f.err()
+	}
+	w.mu.Lock()
+	hook := w.onCapture
+	w.mu.Unlock()
+	if hook != nil {
+		hook(in.PaymentID)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
