@@ -172,6 +172,8 @@ func TestBooking_T7_FaultMatrix(t *testing.T) {
 		{7, "AuthorizePayment", nil, true, confirmUndos, booking.StatusFailed},
 		{8, "CapturePayment", nil, true, confirmUndos, booking.StatusFailed},
 		{9, "CommitHold", nil, true, confirmUndos, booking.StatusFailed},
+		// Ticketing (step 10) comes after the point of no return: it is not
+		// undone but goes forward (TestBooking_NoUndoAfterCaptureAndCommit).
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("step %d %s fails", tt.k, tt.step), func(t *testing.T) {
