@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"sort"
 	"sync"
@@ -208,10 +209,25 @@ func validRequestID(id string) bool {
 // rateLimitIP applies the class limit per client IP (ACCEPTANCE B2).
 func rateLimitIP(l Limiter, class string, limit Limit, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if take(c, l, class+":ip:"+c.ClientIP(), limit, log) {
+		if take(c, l, class+":ip:"+ipKey(c.ClientIP()), limit, log) {
 			c.Next()
 		}
 	}
+}
+
+// ipKey is the address a per-IP limit counts against: IPv6 clients are
+// counted per /64, since one subscriber usually holds a whole /64 and could
+// otherwise take a fresh bucket per request.
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // rateLimitPrincipal applies the class limit per authenticated principal.

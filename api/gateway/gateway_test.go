@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -499,4 +500,21 @@ func TestGateway_B2_ForgedTokensAreRateLimitedToo(t *testing.T) {
 		}
 	}
 	require.Greater(t, limited, 15, "bad tokens count against the IP's bucket")
+}
+
+// TestGateway_B2_IPv6ClientsAreLimitedPerSlash64: rotating addresses inside
+// one /64 does not give a fresh bucket.
+func TestGateway_B2_IPv6ClientsAreLimitedPerSlash64(t *testing.T) {
+	f := newFixture(t, gateway.DefaultLimits(4), nil) // search burst 8
+	ok := 0
+	for i := range 30 {
+		req := httptest.NewRequest("GET", "/api/v1/flights/search", nil)
+		req.RemoteAddr = fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)
+		rec := httptest.NewRecorder()
+		f.handler.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK {
+			ok++
+		}
+	}
+	require.LessOrEqual(t, ok, 9)
 }
