@@ -200,7 +200,13 @@ func (s *Service) CompleteOIDC(ctx context.Context, code, state, ip string) (Tok
 
 // customer returns the user of an identity, creating a customer on first
 // sign-in and following email changes at the provider.
+//
+// Only an address the provider verified is kept: an unverified one could be
+// anybody's, and booking mail would go there.
 func (s *Service) customer(ctx context.Context, id Identity) (User, error) {
+	if !id.EmailVerified {
+		id.Email = ""
+	}
 	u, err := s.store.UserByIdentity(ctx, id.Issuer, id.Subject)
 	if err == nil {
 		if (id.Email != "" && id.Email != u.Email) || (id.Name != "" && id.Name != u.Name) {
