@@ -286,14 +286,8 @@ func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.H
 	for n, c := range checks {
 		gchecks[n] = c
 	}
-	var trusted []string
-	for _, t := range strings.Split(p.cfg.TrustedProxies, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			trusted = append(trusted, t)
-		}
-	}
 	return gateway.New(gateway.Config{
-		Log: p.log, Verifier: verifier, Targets: targets, Limiter: limiter, TrustedProxies: trusted,
+		Log: p.log, Verifier: verifier, Targets: targets, Limiter: limiter, TrustedProxies: config.List(p.cfg.TrustedProxies),
 		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics, Tracing: p.tracing,
 	})
 }

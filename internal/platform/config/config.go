@@ -70,14 +70,15 @@ type Config struct {
 
 	OTLPEndpoint string
 
-	HoldTTL        time.Duration
-	StaffHoldTTL   time.Duration
-	QuoteTTL       time.Duration
-	RateLimitRPS   float64
-	ShutdownGrace  time.Duration
-	SeedScale      float64
-	PaymentSandbox bool
-	TrustedProxies string
+	HoldTTL            time.Duration
+	StaffHoldTTL       time.Duration
+	QuoteTTL           time.Duration
+	RateLimitRPS       float64
+	ShutdownGrace      time.Duration
+	SeedScale          float64
+	PaymentSandbox     bool
+	TrustedProxies     string
+	AuthTrustedProxies string
 }
 
 // Setting describes one configuration entry, for flags, docs and the README.
@@ -147,8 +148,20 @@ func (c *Config) Settings() []Setting {
 		s("SKYFLY_SHUTDOWN_GRACE", "15s", "graceful shutdown window", &c.ShutdownGrace),
 		s("SKYFLY_PAYMENT_SANDBOX", "false", "enable the sandbox payment provider outside dev mode (it moves no real money; always on in dev mode)", &c.PaymentSandbox),
 		s("SKYFLY_TRUSTED_PROXIES", "", "comma-separated addresses/CIDRs of load balancers allowed to set X-Forwarded-For at the gateway (none by default)", &c.TrustedProxies),
+		s("SKYFLY_AUTH_TRUSTED_PROXIES", "", "comma-separated addresses/CIDRs the auth service takes X-Forwarded-For from for its per-IP throttles (default: loopback and private networks; set it to the gateway's)", &c.AuthTrustedProxies),
 		s("SKYFLY_SEED_SCALE", "1", "demo schedule size: every flight frequency times this (10 for the PF1 10× measurement)", &c.SeedScale),
 	}
+}
+
+// List splits a comma-separated setting, dropping empty items.
+func List(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // Load reads the environment, then args (flags) over it, and fills derived

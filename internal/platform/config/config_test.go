@@ -50,3 +50,8 @@ func TestREADME_ConfigTableIsCurrent(t *testing.T) {
 	got := s[start+len("<!-- config-table:start -->\n") : end]
 	require.Equal(t, config.MarkdownTable(), got, "regenerate with `go run ./cmd/skyfly config`")
 }
+
+func TestList(t *testing.T) {
+	require.Equal(t, []string{"10.0.0.1", "192.168.0.0/16"}, config.List(" 10.0.0.1, ,192.168.0.0/16 "))
+	require.Empty(t, config.List(""))
+}
