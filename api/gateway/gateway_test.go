@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -517,4 +518,16 @@ func TestGateway_B2_IPv6ClientsAreLimitedPerSlash64(t *testing.T) {
 		}
 	}
 	require.LessOrEqual(t, ok, 9)
+}
+
+func TestGateway_HealthDoesNotLeakErrorDetails(t *testing.T) {
+	h, err := gateway.New(gateway.Config{Targets: allTargets(),
+		Checks:   map[string]gateway.Check{"auth-db": func(context.Context) error { return errors.New("dial tcp db.internal:5432: user skyfly_auth") }},
+		Verifier: authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{}})})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/health", nil))
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.NotContains(t, rec.Body.String(), "db.internal")
+	require.Contains(t, rec.Body.String(), `"down"`)
 }
