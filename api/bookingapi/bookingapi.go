@@ -456,7 +456,7 @@ func (a *api) change(c *gin.Context) {
 		),
 	}, changesaga.WorkflowName, changesaga.Input{
 		BookingID: b.ID, ChangeID: changeID, CustomerID: b.CustomerID, PNR: b.PNR, OldHoldID: b.HoldID, PaymentID: b.PaymentID,
-		OldFlightIDs: b.FlightIDs(), Passengers: passengerCounts(b.Passengers), Contact: b.Contact, HoldTTL: a.holdTTL,
+		OldFlightIDs: b.FlightIDs(), Passengers: bookingsaga.PassengerCounts(b.Passengers), Contact: b.Contact, HoldTTL: a.holdTTL,
 	})
 	h, err := a.tc.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
@@ -649,19 +649,4 @@ func validation(fields []booking.FieldError) *problem.Problem {
 		out[i] = problem.FieldError{Field: f.Field, Reason: f.Reason}
 	}
 	return problem.Validation(out...)
-}
-
-func passengerCounts(ps []booking.Passenger) flightact.PassengerCounts {
-	var c flightact.PassengerCounts
-	for _, p := range ps {
-		switch p.Type {
-		case booking.Child:
-			c.Children++
-		case booking.Infant:
-			c.Infants++
-		default:
-			c.Adults++
-		}
-	}
-	return c
 }

@@ -190,16 +190,27 @@ func ensureCustomerDB(ctx context.Context, p *platform) (stop func(), err error)
 	if cfg.CustomerDSN != "" {
 		return func() {}, nil
 	}
-	fe, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{
-		Handler: cfg.FerretDBHandler, SQLiteDir: filepath.Join(cfg.DataDir, "ferretdb"),
-		PostgreSQLURL: cfg.FerretDBPostgres, Logger: observability.AtLeast(p.log.With("component", "ferretdb"), slog.LevelError),
-	})
+	fe, err := startEmbeddedCustomerDB(ctx, cfg, p.log)
 	if err != nil {
 		return nil, err
 	}
 	cfg.CustomerDSN = fe.URI() + "skyfly"
 	p.log.Info("embedded FerretDB ready", "uri", fe.URI(), "handler", cfg.FerretDBHandler)
 	return fe.Stop, nil
+}
+
+// startEmbeddedCustomerDB starts the embedded FerretDB the customer domain
+// uses when no MongoDB URI is configured, under the data dir. FerretDB logs
+// every error reply as a multi-line warning, so only its errors are kept.
+func startEmbeddedCustomerDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*mongodb.Embedded, error) {
+	fe, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{
+		Handler: cfg.FerretDBHandler, SQLiteDir: filepath.Join(cfg.DataDir, "ferretdb"),
+		PostgreSQLURL: cfg.FerretDBPostgres, Logger: observability.AtLeast(log.With("component", "ferretdb"), slog.LevelError),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded FerretDB: %w", err)
+	}
+	return fe, nil
 }
 
 // newCodecServer builds the in-process codec server of `skyfly dev`; an

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/temporal/devserver"
 )
 
@@ -56,6 +57,44 @@ func freeAddr(t *testing.T) string {
 	return fmt.Sprintf("127.0.0.1:%d", p)
 }
 
+// binDir holds the skyfly binary the process-level tests share; TestMain
+// removes it.
+var (
+	buildOnce sync.Once
+	binDir    string
+	binErr    error
+	binOut    []byte
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopTemporal()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// buildSkyfly builds ./cmd/skyfly once per test run and returns the binary
+// and the module root to run it in.
+func buildSkyfly(t *testing.T) (bin, root string) {
+	t.Helper()
+	root, err := devserver.ModuleRoot()
+	require.NoError(t, err)
+	buildOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "skyfly-test-bin-")
+		if binErr != nil {
+			return
+		}
+		build := exec.Command("go", "build", "-o", filepath.Join(binDir, "skyfly"), "./cmd/skyfly")
+		build.Dir = root
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		binOut, binErr = build.CombinedOutput()
+	})
+	require.NoError(t, binErr, string(binOut))
+	return filepath.Join(binDir, "skyfly"), root
+}
+
 // startDev builds the binary and runs `skyfly dev` on free ports with a
 // fresh data dir, waiting for its ready banner.
 func startDev(t *testing.T) *devProcess {
@@ -63,14 +102,7 @@ func startDev(t *testing.T) *devProcess {
 	if testing.Short() {
 		t.Skip("SKIPPED: -short: no full platform")
 	}
-	root, err := devserver.ModuleRoot()
-	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "skyfly")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/skyfly")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin, root := buildSkyfly(t)
 
 	d := &devProcess{temporal: freeAddr(t), ui: freeAddr(t), exited: make(chan error, 1)}
 	cmd := exec.Command(bin, "dev")

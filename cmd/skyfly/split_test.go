@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/testenv"
-	"github.com/skyfly/skyfly/temporal/devserver"
 )
 
 // TestSplit_ServicesRunAloneBehindTheGateway runs the production shape on
@@ -27,14 +25,7 @@ func TestSplit_ServicesRunAloneBehindTheGateway(t *testing.T) {
 		t.Skip("SKIPPED: -short")
 	}
 	tsrv := testenv.TemporalServer(t)
-	root, err := devserver.ModuleRoot()
-	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "skyfly")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/skyfly")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin, _ := buildSkyfly(t)
 
 	gateway, authAddr, flightAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	env := append(os.Environ(),

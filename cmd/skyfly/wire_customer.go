@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -41,13 +40,9 @@ const customerSweepEvery = time.Minute
 func connectCustomer(ctx context.Context, d deps) (*mongodb.Client, func(), error) {
 	dsn, stop := d.cfg.CustomerDSN, func() {}
 	if dsn == "" {
-		fe, err := mongodb.StartEmbedded(ctx, mongodb.EmbeddedConfig{
-			Handler: d.cfg.FerretDBHandler, SQLiteDir: filepath.Join(d.cfg.DataDir, "ferretdb"),
-			PostgreSQLURL: d.cfg.FerretDBPostgres,
-			Logger:        slog.New(minLevel{Handler: d.log.Handler(), min: slog.LevelError}).With("component", "ferretdb"),
-		})
+		fe, err := startEmbeddedCustomerDB(ctx, d.cfg, d.log)
 		if err != nil {
-			return nil, nil, fmt.Errorf("customer db: embedded FerretDB: %w", err)
+			return nil, nil, fmt.Errorf("customer db: %w", err)
 		}
 		dsn, stop = fe.URI()+"skyfly", fe.Stop
 	}
@@ -219,23 +214,4 @@ func migrateCustomer(ctx context.Context, d deps) error {
 		return err
 	}
 	return nil
-}
-
-// minLevel raises a handler's minimum level: FerretDB logs every error reply
-// (such as an unsupported TTL index option) as a multi-line WARN.
-type minLevel struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
-}
-
-func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

@@ -275,7 +275,7 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 	// one round trip instead of two. The release is registered first.
 	w.saga.Add("release-seats", w.releaseSeats(w.in.BookingID))
 	quoteF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ValidateQuote,
-		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: counts(req.Passengers)})
+		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: PassengerCounts(req.Passengers)})
 	holdF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
 		HoldID: w.in.BookingID, QuoteID: req.QuoteID, TTL: w.in.HoldTTL,
 	})
@@ -650,7 +650,9 @@ func (w *wf) notifyAsync(ctx workflow.Context, event string) {
 	})
 }
 
-func counts(ps []booking.Passenger) flightact.PassengerCounts {
+// PassengerCounts counts passengers by type as a fare is priced (adults,
+// children, infants); the booking API prices changes with it too.
+func PassengerCounts(ps []booking.Passenger) flightact.PassengerCounts {
 	var c flightact.PassengerCounts
 	for _, p := range ps {
 		switch p.Type {
