@@ -44,3 +44,11 @@ func ISO(t time.Time) string { return t.Format(time.DateOnly) }
 
 // Compact formats t as the YYYYMMDD in flight ids (SF100-YYYYMMDD).
 func Compact(t time.Time) string { return t.Format("20060102") }
+
+// Winter is the UTC midnight of December day in the year after Today: always
+// ahead of the clock and always in northern winter (New York on EST, London
+// on GMT), for fixed-clock tests whose assertions print local times. It
+// involves no real timer, so its clock must be fixed too (Winter(1) at noon).
+func Winter(day int) time.Time {
+	return time.Date(Today().Year()+1, time.December, day, 0, 0, 0, 0, time.UTC)
+}
