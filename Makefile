@@ -14,7 +14,10 @@ WORKFLOWCHECK_VERSION := v0.6.0
 export SKYFLY_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export SKYFLY_TEST_MYSQL_DSN ?= mysql://root@127.0.0.1:3306/test
 export SKYFLY_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Tools tests call are the pinned ones make installs into ./bin, never a
+# developer's ~/go/bin (.ci/run proves it by running without it on PATH).
 export SKYFLY_TEMPORAL_BIN ?= $(BIN)/temporal
+export SKYFLY_WORKFLOWCHECK_BIN ?= $(BIN)/workflowcheck
 
 .PHONY: dev build test vet lint unit race clean tools
 
@@ -45,13 +48,13 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 	@if [ -d workflows ]; then echo "workflowcheck ./workflows/... (ACCEPTANCE T2)"; $(BIN)/workflowcheck ./workflows/...; fi
 
 # Every test, including the dev-server and end-to-end ones.
-unit:
+unit: $(BIN)/temporal $(BIN)/workflowcheck
 	$(GO) test -count=1 -p 2 -timeout 12m ./...
 
 # The race detector over the packages where concurrency is the point (stores
 # under contention, idempotency, rate limits, secrets, codecs). It needs cgo.
 RACE_PKGS := ./internal/... ./api/gateway ./services/... ./temporal/...
-race:
+race: $(BIN)/temporal
 	CGO_ENABLED=1 $(GO) test -race -count=1 -p 2 -timeout 12m $(RACE_PKGS)
 
 test: tools vet lint unit race

@@ -51,6 +51,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/auth"
 	"github.com/skyfly/skyfly/services/auth/authgorm"
@@ -884,12 +885,22 @@ func call(t *testing.T, srv *httptest.Server, method, path, token string, body a
 	return res.StatusCode, out
 }
 
-// flightDomain is the flight service and API on SQLite with demo data
-// (flights from 2026-12-01 for five days, on a clock fixed at its noon).
+// flightDomain is the flight service and API on SQLite with demo data:
+// five days of flights from tomorrow, on the real clock, since the booking
+// saga's hold timers run on a real Temporal server.
 type flightDomain struct {
 	db      *sqldb.DB
 	svc     *flight.Service
 	handler http.Handler
+	start   time.Time // the first day of the schedule (UTC midnight)
+}
+
+// date is the schedule's day n (0 is the first) as a search date.
+func (f flightDomain) date(n int) string { return testdate.ISO(f.start.AddDate(0, 0, n)) }
+
+// flightID is the id of flight number on the schedule's day n.
+func (f flightDomain) flightID(number string, n int) string {
+	return number + "-" + testdate.Compact(f.start.AddDate(0, 0, n))
 }
 
 func newFlightDomain(t *testing.T, verifier *authn.Verifier) flightDomain {
@@ -901,14 +912,14 @@ func newFlightDomain(t *testing.T, verifier *authn.Verifier) flightDomain {
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, flightgorm.Migrate(ctx, db))
 	require.NoError(t, idempotency.Migrate(ctx, db))
-	now := func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }
-	svc := flight.NewService(log, flightgorm.New(db), now, nil, flight.Config{})
-	network, err := seeddata.Generate(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 5, 1)
+	start := testdate.Day(1)
+	svc := flight.NewService(log, flightgorm.New(db), time.Now, nil, flight.Config{})
+	network, err := seeddata.Generate(start, 5, 1)
 	require.NoError(t, err)
 	_, err = svc.Seed(ctx, network.Airports, network.Flights)
 	require.NoError(t, err)
 	h := flightapi.NewRouter(flightapi.Config{Log: log, Service: svc, Verifier: verifier, Idempotency: idempotency.NewGormStore(db)})
-	return flightDomain{db: db, svc: svc, handler: h}
+	return flightDomain{db: db, svc: svc, handler: h, start: start}
 }
 
 // paymentDomain is the payment service and API on SQLite; the sandbox
@@ -1134,31 +1145,31 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 	})
 
 	t.Run("shopping", func(t *testing.T) {
-		got, body := call(t, srv, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date=2026-12-02&adults=1&cabin=Y&maxStops=1&sort=price&limit=5", "", nil)
+		got, body := call(t, srv, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date="+fd.date(1)+"&adults=1&cabin=Y&maxStops=1&sort=price&limit=5", "", nil)
 		wantStatus(t, 200, got, body, "search")
-		got, body = call(t, srv, "GET", "/api/v1/flights/search?origin=BOS&destination=DEL&date=2026-12-02&limit=1", "", nil)
+		got, body = call(t, srv, "GET", "/api/v1/flights/search?origin=BOS&destination=DEL&date="+fd.date(1)+"&limit=1", "", nil)
 		wantStatus(t, 200, got, body, "search with connections")
 		got, body = call(t, srv, "GET", "/api/v1/flights/search?origin=JFK&destination=JFK&date=tomorrow", "", nil)
 		wantStatus(t, 400, got, body, "invalid search")
-		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202", "", nil)
+		got, body = call(t, srv, "GET", "/api/v1/flights/"+fd.flightID("SF100", 1), "", nil)
 		wantStatus(t, 200, got, body, "flight")
-		got, body = call(t, srv, "GET", "/api/v1/flights/SF1-20990101", "", nil)
+		got, body = call(t, srv, "GET", "/api/v1/flights/"+fd.flightID("SF1", 30), "", nil)
 		wantStatus(t, 404, got, body, "unknown flight")
-		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202/availability", "", nil)
+		got, body = call(t, srv, "GET", "/api/v1/flights/"+fd.flightID("SF100", 1)+"/availability", "", nil)
 		wantStatus(t, 200, got, body, "public availability")
-		got, body = call(t, srv, "GET", "/api/v1/flights/SF100-20261202/availability", agent, nil)
+		got, body = call(t, srv, "GET", "/api/v1/flights/"+fd.flightID("SF100", 1)+"/availability", agent, nil)
 		wantStatus(t, 200, got, body, "staff availability")
 	})
 
 	t.Run("quote and inventory", func(t *testing.T) {
-		quoteReq := map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "Y-M", "passengers": map[string]any{"adults": 1}}
+		quoteReq := map[string]any{"flightIds": []string{fd.flightID("SF100", 1)}, "fareId": "Y-M", "passengers": map[string]any{"adults": 1}}
 		got, q := call(t, srv, "POST", "/api/v1/pricing/quote", "", quoteReq, "Idempotency-Key", "quote-1")
 		wantStatus(t, 201, got, q, "quote")
 		got, body := call(t, srv, "POST", "/api/v1/pricing/quote", "", quoteReq, "Idempotency-Key", "quote-1")
 		wantStatus(t, 201, got, body, "quote replay")
-		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "Y-M", "passengers": map[string]any{"adults": 2}}, "Idempotency-Key", "quote-1")
+		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{fd.flightID("SF100", 1)}, "fareId": "Y-M", "passengers": map[string]any{"adults": 2}}, "Idempotency-Key", "quote-1")
 		wantStatus(t, 422, got, body, "quote key reused with another body")
-		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}}, "Idempotency-Key", "quote-2")
+		got, body = call(t, srv, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{fd.flightID("SF100", 1)}}, "Idempotency-Key", "quote-2")
 		wantStatus(t, 400, got, body, "quote without fare")
 
 		quoteID, _ := q["quoteId"].(string)
@@ -1451,18 +1462,18 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 	reserveBody := func(quoteID string) map[string]any {
 		return map[string]any{"quoteId": quoteID, "contact": map[string]any{"email": "ada@example.com", "phone": "+447700900123"},
 			"passengers": []any{map[string]any{"type": "ADT", "title": "MS", "givenName": "Ada", "familyName": "Lovelace", "dateOfBirth": "1990-05-01", "gender": "F",
-				"document": map[string]any{"type": "PASSPORT", "number": "X1234567", "issuingCountry": "GB", "nationality": "GB", "expiryDate": "2031-01-01"}}}}
+				"document": map[string]any{"type": "PASSPORT", "number": "X1234567", "issuingCountry": "GB", "nationality": "GB", "expiryDate": testdate.YearsFrom(testdate.Today(), 5)}}}}
 	}
 	reserve := func(t *testing.T, key string) string {
 		t.Helper()
-		got, b := call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(quote(t, "SF100-20261202")), "Idempotency-Key", key)
+		got, b := call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(quote(t, fd.flightID("SF100", 1))), "Idempotency-Key", key)
 		require.Equal(t, http.StatusCreated, got, "reserve: %v", b)
 		return b["bookingId"].(string)
 	}
 	visa := map[string]any{"payment": map[string]any{"provider": "sandbox", "token": sandbox.TokenVisa}}
 
 	t.Run("reserve, read and confirm", func(t *testing.T) {
-		q := quote(t, "SF100-20261202")
+		q := quote(t, fd.flightID("SF100", 1))
 		got, body := call(t, srv, "POST", "/api/v1/bookings/reserve", ada, reserveBody(q))
 		wantStatus(t, 400, got, body, "reserve without Idempotency-Key")
 		bad := reserveBody(q)
@@ -1486,7 +1497,7 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 		got, body = call(t, srv, "GET", "/api/v1/bookings?pnr="+fmt.Sprint(held["pnr"]), agent, nil)
 		wantStatus(t, 200, got, body, "staff list by PNR")
 
-		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"flightIds": []string{"SF100-20261203"}, "fareId": "Y-M"}, "Idempotency-Key", "ch-1")
+		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"flightIds": []string{fd.flightID("SF100", 2)}, "fareId": "Y-M"}, "Idempotency-Key", "ch-1")
 		wantStatus(t, 200, got, body, "change quote")
 		got, cq := call(t, srv, "POST", "/api/v1/bookings/"+id+"/cancel", ada, map[string]any{}, "Idempotency-Key", "x-1")
 		wantStatus(t, 200, got, cq, "cancellation quote")
@@ -1505,7 +1516,7 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 		id := reserve(t, "r-3")
 		got, body := call(t, srv, "POST", "/api/v1/bookings/"+id+"/confirm", ada, visa, "Idempotency-Key", "c-3")
 		wantStatus(t, 200, got, body, "confirm")
-		got, cq := call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"flightIds": []string{"SF100-20261204"}, "fareId": "Y-M"}, "Idempotency-Key", "ch-2")
+		got, cq := call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"flightIds": []string{fd.flightID("SF100", 3)}, "fareId": "Y-M"}, "Idempotency-Key", "ch-2")
 		wantStatus(t, 200, got, cq, "change quote")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/change", ada, map[string]any{"quoteId": cq["quoteId"], "payment": visa["payment"]}, "Idempotency-Key", "ch-3")
 		wantStatus(t, 202, got, body, "change")

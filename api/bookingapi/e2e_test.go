@@ -34,6 +34,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/temporal/codec"
@@ -164,13 +165,13 @@ func (e *e2e) do(method, path, token, key string, body any, out any) int {
 	raw, err := io.ReadAll(res.Body)
 	require.NoError(e.t, err)
 	if out != nil && len(raw) > 0 {
-		require.NoError(e.t, json.Unmarshal(raw, out), "body %s", raw)
+		require.NoError(e.t, json.Unmarshal(raw, out), "%s %s answered %d %s", method, path, res.StatusCode, raw)
 	}
 	return res.StatusCode
 }
 
 var adaPassengers = []booking.Passenger{{Type: booking.Adult, Title: "MS", GivenName: "Ada", FamilyName: "Lovelace", DateOfBirth: "1990-05-01", Gender: "F",
-	Document: &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: "2031-01-01"}}}
+	Document: &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: testdate.YearsFrom(testdate.Today(), 5)}}}
 
 const (
 	piiEmail = "ada.secret@example.com"
@@ -312,12 +313,12 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 			map[string]any{"payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, nil))
 		var q changeQuoteView
 		require.Equal(t, http.StatusOK, e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/change", ada, "change-q",
-			map[string]any{"fareId": "Y-STD", "flightIds": []string{"SF102-20261201"}}, &q))
+			map[string]any{"fareId": "Y-STD", "flightIds": []string{e.world.FlightID("SF102")}}, &q))
 		require.Equal(t, int64(5000+3000), q.Due.Amount)
 		// A second quote of the same itinerary, accepted after the first.
 		var q2 changeQuoteView
 		require.Equal(t, http.StatusOK, e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/change", ada, "change-q2",
-			map[string]any{"fareId": "Y-STD", "flightIds": []string{"SF104-20261201"}}, &q2))
+			map[string]any{"fareId": "Y-STD", "flightIds": []string{e.world.FlightID("SF104")}}, &q2))
 		var v bookingView
 		require.Equal(t, http.StatusAccepted, e.do(http.MethodPost, "/api/v1/bookings/"+b.BookingID+"/change", ada, "change-go",
 			map[string]any{"quoteId": q.QuoteID, "payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, &v))
@@ -325,7 +326,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		require.Eventually(t, func() bool {
 			var x bookingView
 			e.do(http.MethodGet, "/api/v1/bookings/"+b.BookingID, ada, "", nil, &x)
-			return len(x.Itinerary.Segments) == 1 && x.Itinerary.Segments[0].FlightID == "SF102-20261201"
+			return len(x.Itinerary.Segments) == 1 && x.Itinerary.Segments[0].FlightID == e.world.FlightID("SF102")
 		}, 30*time.Second, 100*time.Millisecond)
 		require.NotEmpty(t, done.Tickets)
 
@@ -339,7 +340,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		var after bookingView
 		require.Equal(t, http.StatusOK, e.do(http.MethodGet, "/api/v1/bookings/"+b.BookingID, ada, "", nil, &after))
 		require.Equal(t, booking.StatusConfirmed, after.Status)
-		require.Equal(t, "SF102-20261201", after.Itinerary.Segments[0].FlightID, "the first change stands")
+		require.Equal(t, e.world.FlightID("SF102"), after.Itinerary.Segments[0].FlightID, "the first change stands")
 		track("booking_before_change", queues.BookingWorkflowID(b.BookingID))
 		track("change_charged_confirmed", queues.ChangeWorkflowID(b.BookingID, q.QuoteID))
 	})

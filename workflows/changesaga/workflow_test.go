@@ -43,7 +43,7 @@ func runChange(t *testing.T, w *sagatest.World, b booking.Booking, changeID, tok
 		env.UpdateWorkflow(changesaga.UpdateQuote, "q", &testsuite.TestUpdateCallback{
 			OnReject:   func(err error) { r.quoteErr = err },
 			OnComplete: func(v any, err error) { r.quoteErr = err; r.quote, _ = v.(changesaga.State) },
-		}, changesaga.QuoteRequest{FlightIDs: []string{"SF102-20261201"}, FareID: "Y-STD", Actor: b.CustomerID})
+		}, changesaga.QuoteRequest{FlightIDs: []string{w.FlightID("SF102")}, FareID: "Y-STD", Actor: b.CustomerID})
 	}, 0)
 	if token != "" {
 		env.RegisterDelayedCallback(func() {
@@ -78,7 +78,7 @@ func TestChange_PricierItinerary_ChargesAndReissues(t *testing.T) {
 	require.NoError(t, r.env.GetWorkflowError())
 	b := current(t, w)
 	require.Equal(t, booking.StatusConfirmed, b.Status)
-	require.Equal(t, "SF102-20261201", b.Segments[0].FlightID)
+	require.Equal(t, w.FlightID("SF102"), b.Segments[0].FlightID)
 	require.Equal(t, int64(50990), b.Total.Amount)
 	require.Equal(t, int64(45990+8000), b.Paid.Amount)
 	require.Equal(t, 8, w.Seats(), "old seat released, new seat sold")
@@ -113,7 +113,7 @@ func TestChange_T7_FailureLeavesOriginalIntact(t *testing.T) {
 			require.Error(t, r.env.GetWorkflowError())
 			b := current(t, w)
 			require.Equal(t, booking.StatusConfirmed, b.Status)
-			require.Equal(t, "SF100-20261201", b.Segments[0].FlightID)
+			require.Equal(t, w.FlightID("SF100"), b.Segments[0].FlightID)
 			require.Equal(t, 8, w.Seats(), "only the original seat is sold")
 			require.Empty(t, w.Leftovers("pay_orig"))
 			ch, err := w.Service().GetChange(context.Background(), "ch_1")
@@ -165,7 +165,7 @@ func TestChange_T8_AmbiguousOldReleaseGoesForward(t *testing.T) {
 	require.Equal(t, booking.StatusNeedsAttention, parked, "got %s, want the ambiguous release parked, not restored", parked)
 	b := current(t, w)
 	require.Equal(t, booking.StatusConfirmed, b.Status)
-	require.Equal(t, "SF102-20261201", b.Segments[0].FlightID, "the change went forward")
+	require.Equal(t, w.FlightID("SF102"), b.Segments[0].FlightID, "the change went forward")
 	require.Equal(t, 8, w.Seats(), "old seat released once, new seat sold")
 	require.Equal(t, []string{"captured"}, w.IntentStatuses(), "the change's charge stands")
 	ch, err := w.Service().GetChange(context.Background(), "ch_1")
@@ -217,7 +217,7 @@ func TestChange_ConcurrentSecondChange_IsRefused(t *testing.T) {
 		env.RegisterDelayedCallback(func() {
 			ctx := context.Background()
 			_, err := w.Service().QuoteChange(ctx, booking.ChangeRequest{ChangeID: "ch_other", BookingID: "bk_ch", NewQuoteID: "q9",
-				NewFlightIDs: []string{"SF104-20261201"}, NewFareID: "Y-STD", NewTotal: b0.Total, Actor: b0.CustomerID})
+				NewFlightIDs: []string{w.FlightID("SF104")}, NewFareID: "Y-STD", NewTotal: b0.Total, Actor: b0.CustomerID})
 			require.NoError(t, err)
 			_, err = w.Service().StartChange(ctx, "ch_other", b0.HoldID, booking.Event{Name: "change_started"})
 			require.NoError(t, err)

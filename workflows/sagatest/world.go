@@ -27,6 +27,7 @@ import (
 	"github.com/skyfly/skyfly/activities/paymentact"
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/services/booking/bookinggorm"
@@ -57,6 +58,10 @@ type World struct {
 
 	svc  *booking.Service
 	acts *bookingact.Activities
+
+	// departure is when the world's flights leave: a week from the day the
+	// test runs, fixed once so every quote of one test agrees.
+	departure time.Time
 
 	// afterHold runs after a hold's side effect, before HoldSeats returns
 	// (the T3 test kills the worker there).
@@ -144,7 +149,14 @@ func NewWorld(t testing.TB, seats int) *World {
 		intents: map[string]*fakeIntent{}, intentByKey: map[string]string{}, calls: map[string]int{},
 		notified: map[string]bool{}, faults: map[string]Fault{},
 		svc: svc, acts: bookingact.New(slog.New(slog.DiscardHandler), svc),
+		departure: testdate.At(7, 9, 0),
 	}
+}
+
+// FlightID is the id of the world's flight number (SF100, SF102, ...)
+// on its departure day.
+func (w *World) FlightID(number string) string {
+	return number + "-" + testdate.Compact(w.departure)
 }
 
 // inject reports whether the named call must fail, counting the call.
@@ -199,13 +211,14 @@ func (w *World) Register(r worker.Registry) {
 	reg(w.PriceItinerary, "PriceItinerary")
 }
 
-// Quote is the quote the fake flight domain prices.
-func Quote(id string) flightact.Quote {
-	dep := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+// Quote is the quote the fake flight domain prices: flight SF100 a week
+// from the day the test runs.
+func (w *World) Quote(id string) flightact.Quote {
+	dep := w.departure
 	return flightact.Quote{
-		QuoteID: id, FlightIDs: []string{"SF100-20261201"}, FareID: "Y-STD", Cabin: "Y", BookingClass: "M", FareFamily: "Standard",
+		QuoteID: id, FlightIDs: []string{w.FlightID("SF100")}, FareID: "Y-STD", Cabin: "Y", BookingClass: "M", FareFamily: "Standard",
 		Passengers: flightact.PassengerCounts{Adults: 1},
-		Segments: []flightact.Segment{{FlightID: "SF100-20261201", FlightNumber: "SF100", Origin: "AMS", Destination: "CDG",
+		Segments: []flightact.Segment{{FlightID: w.FlightID("SF100"), FlightNumber: "SF100", Origin: "AMS", Destination: "CDG",
 			DepartureTime: dep, ArrivalTime: dep.Add(75 * time.Minute)}},
 		Total:      money.New(45990, "EUR"),
 		Conditions: flightact.FareConditions{Refundable: true, Changeable: true, RefundPenalty: money.New(5000, "EUR"), ChangePenalty: money.New(3000, "EUR")},
@@ -220,14 +233,14 @@ func (w *World) ValidateQuote(_ context.Context, in flightact.ValidateQuoteInput
 	if in.QuoteID == "expired" {
 		return flightact.ValidateQuoteResult{}, temporal.NewNonRetryableApplicationError("quote expired", flightact.ErrTypeQuoteExpired, nil)
 	}
-	return flightact.ValidateQuoteResult{Quote: Quote(in.QuoteID)}, nil
+	return flightact.ValidateQuoteResult{Quote: w.Quote(in.QuoteID)}, nil
 }
 
 func (w *World) PriceItinerary(_ context.Context, in flightact.PriceItineraryInput) (flightact.PriceItineraryResult, error) {
 	if f, ok := w.inject("PriceItinerary", in); ok {
 		return flightact.PriceItineraryResult{}, f.err()
 	}
-	q := Quote("q-change")
+	q := w.Quote("q-change")
 	q.FlightIDs = in.FlightIDs
 	q.Segments[0].FlightID = in.FlightIDs[0]
 	q.Total = money.New(50990, "EUR")
@@ -579,7 +592,7 @@ func (w *World) AddHold(id string) {
 func (w *World) ConfirmedBooking(t testing.TB, id string) booking.Booking {
 	t.Helper()
 	ctx := context.Background()
-	q := Quote("q0")
+	q := w.Quote("q0")
 	_, err := w.svc.Create(ctx, booking.NewBooking{
 		ID: id, CustomerID: "cust-1",
 		Passengers: []booking.Passenger{{Type: booking.Adult, GivenName: "Ada", FamilyName: "Lovelace", DateOfBirth: "1990-05-01", Gender: "F"}},

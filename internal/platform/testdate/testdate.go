@@ -17,9 +17,14 @@ import (
 // year had passed, with schedules and clocks moved together.
 const EnvShiftDays = "SKYFLY_TEST_SHIFT_DAYS"
 
-// Today is the UTC midnight of the current day, moved by EnvShiftDays.
+// started is when the test process started: every date of one run counts
+// from its day, so a run that crosses midnight agrees with itself.
+var started = time.Now().UTC()
+
+// Today is the UTC midnight of the day the test process started, moved by
+// EnvShiftDays.
 func Today() time.Time {
-	now := time.Now().UTC()
+	now := started
 	d := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if n, err := strconv.Atoi(os.Getenv(EnvShiftDays)); err == nil {
 		d = d.AddDate(0, 0, n)

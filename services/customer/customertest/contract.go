@@ -14,12 +14,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/services/customer"
 )
 
-// Epoch returns a fixed instant tests start their clocks at,
-// 2026-11-26T09:00:00Z (whole seconds: document stores keep milliseconds).
-func Epoch() time.Time { return time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC) }
+// Epoch returns the instant tests start their clocks at: 09:00 UTC on the
+// day the test run started (whole seconds: document stores keep
+// milliseconds).
+func Epoch() time.Time { return testdate.At(0, 9, 0) }
 
 // RunStoreContract runs the contract suite against stores made by newStore;
 // each call must return an empty store.
@@ -36,7 +38,7 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 			PhoneVerified: true, PhoneVerifiedAt: Epoch(),
 			Preferences: customer.Preferences{Seat: "aisle", Meal: "VGML", Language: "de", Channels: []customer.Channel{customer.ChannelEmail, customer.ChannelSMS}, OptOuts: []string{"marketing"}},
 			Travellers: []customer.Traveller{{ID: "trv_1", Type: "ADT", Title: "DR", GivenName: "Charles", FamilyName: "Babbage", DateOfBirth: "1791-12-26", Gender: "M",
-				Document: &customer.TravelDocument{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: "2030-01-01"}}},
+				Document: &customer.TravelDocument{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: testdate.YearsFrom(Epoch(), 4)}}},
 			CreatedAt: Epoch(), UpdatedAt: Epoch(), Version: 1,
 		}
 		require.NoError(t, s.CreateProfile(ctx, p))
