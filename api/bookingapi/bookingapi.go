@@ -58,6 +58,16 @@ type Config struct {
 	// UpdateTimeout bounds how long a request waits for a workflow update
 	// (default 30 s).
 	UpdateTimeout time.Duration
+	// Stream times the live progress stream (GET /bookings/{id}/events).
+	Stream StreamConfig
+}
+
+// StreamConfig times the live progress stream. Zero values take the
+// defaults: poll 250 ms, heartbeat 15 s, at most 10 minutes per stream.
+type StreamConfig struct {
+	Poll      time.Duration
+	Heartbeat time.Duration
+	Max       time.Duration
 }
 
 type api struct {
@@ -67,6 +77,7 @@ type api struct {
 	holdTTL  time.Duration
 	staffTTL time.Duration
 	timeout  time.Duration
+	stream   StreamConfig
 }
 
 // NewRouter returns the booking domain's handler for its /api/v1 routes.
@@ -84,12 +95,23 @@ func NewRouter(cfg Config) http.Handler {
 	if a.timeout <= 0 {
 		a.timeout = 30 * time.Second
 	}
+	a.stream = cfg.Stream
+	if a.stream.Poll <= 0 {
+		a.stream.Poll = defaultStreamPoll
+	}
+	if a.stream.Heartbeat <= 0 {
+		a.stream.Heartbeat = defaultStreamHeartbeat
+	}
+	if a.stream.Max <= 0 {
+		a.stream.Max = defaultStreamMax
+	}
 	idem := idempotency.Middleware(cfg.Idempotency, idempotency.Options{Required: true, Logger: a.log})
 	e := problem.NewEngine(a.log)
 	anyone := append([]string{authn.RoleCustomer}, authn.StaffRoles...)
 	v1 := e.Group("/api/v1/bookings", authn.Authenticate(cfg.Verifier), authn.Require(anyone...))
 	v1.GET("", a.list)
 	v1.GET("/:bookingId", a.get)
+	v1.GET("/:bookingId/events", a.events)
 	v1.POST("/reserve", idem, a.reserve)
 	v1.POST("/:bookingId/confirm", idem, a.confirm)
 	v1.POST("/:bookingId/cancel", idem, a.cancel)

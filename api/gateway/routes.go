@@ -73,6 +73,7 @@ func Routes() []Route {
 		{"POST", "/api/v1/bookings/reserve", DomainBooking, Authenticated, ClassBooking},
 		{"POST", "/api/v1/bookings/:bookingId/confirm", DomainBooking, Authenticated, ClassBooking},
 		{"GET", "/api/v1/bookings/:bookingId", DomainBooking, Authenticated, ClassDefault},
+		{"GET", "/api/v1/bookings/:bookingId/events", DomainBooking, Authenticated, ClassDefault},
 		{"GET", "/api/v1/bookings", DomainBooking, Authenticated, ClassDefault},
 		{"POST", "/api/v1/bookings/:bookingId/cancel", DomainBooking, Authenticated, ClassBooking},
 		{"POST", "/api/v1/bookings/:bookingId/change", DomainBooking, Authenticated, ClassBooking},

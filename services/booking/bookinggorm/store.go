@@ -22,6 +22,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/booking"
 )
@@ -41,12 +42,33 @@ func Migrations() fs.FS {
 	return sub
 }
 
-// Migrate applies the booking migrations to db.
+// Migrate applies the booking migrations to db, the outbox's included.
 func Migrate(ctx context.Context, db *sqldb.DB) error {
 	if err := sqldb.Migrate(ctx, db, Migrations(), MigrationTable); err != nil {
 		return fmt.Errorf("booking migrate: %w", err)
 	}
+	if err := outbox.Migrate(ctx, db); err != nil {
+		return fmt.Errorf("booking migrate: %w", err)
+	}
 	return nil
+}
+
+// Domain names the booking domain's outbox topic (skyfly.booking.v1).
+const Domain = "booking"
+
+// appendEvents writes the events of b's history entries from index from on
+// to the outbox, inside the transaction that stores those entries.
+func appendEvents(tx *gorm.DB, b booking.Booking, from int) error {
+	des := booking.EventsFrom(b, from)
+	events := make([]outbox.Event, 0, len(des))
+	for _, de := range des {
+		e, err := outbox.New(de.ID, de.Type, outbox.Aggregate{Type: "booking", ID: b.ID}, de.At, de.Data)
+		if err != nil {
+			return err
+		}
+		events = append(events, e)
+	}
+	return outbox.Append(tx, Domain, events...)
 }
 
 // Store is the GORM booking.Store.
@@ -182,7 +204,10 @@ func (s *Store) Create(ctx context.Context, b booking.Booking) error {
 		if err := insertTickets(tx, b.ID, b.Tickets); err != nil {
 			return err
 		}
-		return insertHistory(tx, b.ID, 0, b.History)
+		if err := insertHistory(tx, b.ID, 0, b.History); err != nil {
+			return err
+		}
+		return appendEvents(tx, b, 0)
 	})
 	if isDuplicate(err) {
 		// Tell a taken PNR from an existing booking id.
@@ -372,6 +397,9 @@ func (s *Store) Update(ctx context.Context, b booking.Booking) (booking.Booking,
 		}
 		if int(stored) < len(b.History) {
 			if err := insertHistory(tx, b.ID, int(stored), b.History[stored:]); err != nil {
+				return err
+			}
+			if err := appendEvents(tx, b, int(stored)); err != nil {
 				return err
 			}
 		}
