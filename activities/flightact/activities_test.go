@@ -14,6 +14,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/flightact"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightgorm"
@@ -35,7 +36,11 @@ type fixture struct {
 	clock *clock
 }
 
-const flightID = "SF100-20261202" // JFK-LHR, 777 with 268 economy seats
+// start is the first day of the seeded schedule and the day of the fixed
+// clock (noon UTC), today.
+var start = testdate.Today()
+
+var flightID = "SF100-" + testdate.Compact(start.AddDate(0, 0, 1)) // JFK-LHR tomorrow, 777 with 268 economy seats
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -44,9 +49,9 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, flightgorm.Migrate(ctx, db))
-	c := &clock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	c := &clock{t: start.Add(12 * time.Hour)}
 	svc := flight.NewService(slog.New(slog.DiscardHandler), flightgorm.New(db), c.Now, nil, flight.Config{})
-	n, err := seeddata.Generate(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 3, 1)
+	n, err := seeddata.Generate(start, 3, 1)
 	require.NoError(t, err)
 	_, err = svc.Seed(ctx, n.Airports, n.Flights)
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/skyfly/skyfly/api/flightapi"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightgorm"
@@ -29,7 +30,7 @@ import (
 // caches, as steady-state traffic does.
 func BenchmarkAPI_Search(b *testing.B) {
 	ctx := context.Background()
-	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	start := testdate.Day(1)
 	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(b)})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = db.Close() })

@@ -24,6 +24,7 @@ import (
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightgorm"
@@ -53,6 +54,17 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// base is the first day of the seeded schedule and the day of the fixed
+// clock (noon UTC): a December day ahead of the clock, so the local times
+// asserted are on EST in New York and GMT in London.
+var base = testdate.Winter(1)
+
+// date is the ISO date day days after base.
+func date(day int) string { return testdate.ISO(base.AddDate(0, 0, day)) }
+
+// flightID is SF100 (JFK-LHR, a 777) departing New York the day after base.
+var flightID = "SF100-" + testdate.Compact(base.AddDate(0, 0, 1))
+
 type fixture struct {
 	h     http.Handler
 	priv  ed25519.PrivateKey
@@ -67,9 +79,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, flightgorm.Migrate(ctx, db))
 	require.NoError(t, idempotency.Migrate(ctx, db))
-	c := &clock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	c := &clock{t: base.Add(12 * time.Hour)}
 	svc := flight.NewService(slog.New(slog.DiscardHandler), flightgorm.New(db), c.Now, nil, flight.Config{})
-	n, err := seeddata.Generate(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 5, 1)
+	n, err := seeddata.Generate(base, 5, 1)
 	require.NoError(t, err)
 	_, err = svc.Seed(ctx, n.Airports, n.Flights)
 	require.NoError(t, err)
@@ -137,7 +149,7 @@ func requireProblem(t *testing.T, r response, status int, code string) {
 
 func TestAPI_SearchIsPublicWithLocalTimes(t *testing.T) {
 	f := newFixture(t)
-	r := f.do(t, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date=2026-12-02&adults=1&cabin=Y&maxStops=1&sort=departure", "", nil)
+	r := f.do(t, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date="+date(1)+"&adults=1&cabin=Y&maxStops=1&sort=departure", "", nil)
 	require.Equal(t, http.StatusOK, r.status, "%v", r.body)
 	its := r.body["itineraries"].([]any)
 	require.NotEmpty(t, its)
@@ -146,14 +158,14 @@ func TestAPI_SearchIsPublicWithLocalTimes(t *testing.T) {
 	require.Equal(t, "JFK", seg["origin"])
 	require.True(t, strings.HasSuffix(seg["departureTime"].(string), "-05:00"), "New York local time, got %s", seg["departureTime"])
 	require.True(t, strings.HasSuffix(seg["arrivalTime"].(string), "Z"), "London local time in winter, got %s", seg["arrivalTime"])
-	require.True(t, strings.HasPrefix(seg["departureTime"].(string), "2026-12-02T"))
+	require.True(t, strings.HasPrefix(seg["departureTime"].(string), date(1)+"T"))
 	fare := first["fares"].([]any)[0].(map[string]any)
 	require.Contains(t, fare, "fareId")
 	require.Contains(t, fare, "seatsLeft")
 	require.Equal(t, "EUR", fare["price"].(map[string]any)["currency"])
 	require.Contains(t, fare["conditions"], "checkedBags")
 
-	r = f.do(t, "GET", "/api/v1/flights/search?origin=BOS&destination=DEL&date=2026-12-02&limit=1", "", nil)
+	r = f.do(t, "GET", "/api/v1/flights/search?origin=BOS&destination=DEL&date="+date(1)+"&limit=1", "", nil)
 	require.Equal(t, http.StatusOK, r.status)
 	require.NotEmpty(t, r.body["nextCursor"], "more than one connection")
 	page := r.body["itineraries"].([]any)[0].(map[string]any)
@@ -163,21 +175,21 @@ func TestAPI_SearchIsPublicWithLocalTimes(t *testing.T) {
 	requireProblem(t, r, http.StatusBadRequest, problem.CodeInvalidRequest)
 	require.NotEmpty(t, r.body["errors"])
 
-	r = f.do(t, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date=2026-12-02", "not-a-jwt", nil)
+	r = f.do(t, "GET", "/api/v1/flights/search?origin=JFK&destination=LHR&date="+date(1), "not-a-jwt", nil)
 	requireProblem(t, r, http.StatusUnauthorized, problem.CodeUnauthorized)
 }
 
 func TestAPI_FlightAndAvailability(t *testing.T) {
 	f := newFixture(t)
-	r := f.do(t, "GET", "/api/v1/flights/SF100-20261202", "", nil)
+	r := f.do(t, "GET", "/api/v1/flights/"+flightID, "", nil)
 	require.Equal(t, http.StatusOK, r.status, "%v", r.body)
 	require.Equal(t, "SF100", r.body["flightNumber"])
 	require.Equal(t, "America/New_York", r.body["origin"].(map[string]any)["timeZone"])
 	require.Equal(t, "77W", r.body["aircraft"])
 
-	requireProblem(t, f.do(t, "GET", "/api/v1/flights/SF1-20990101", "", nil), http.StatusNotFound, problem.CodeNotFound)
+	requireProblem(t, f.do(t, "GET", "/api/v1/flights/SF1-"+testdate.Compact(base.AddDate(70, 0, 0)), "", nil), http.StatusNotFound, problem.CodeNotFound)
 
-	pub := f.do(t, "GET", "/api/v1/flights/SF100-20261202/availability", "", nil)
+	pub := f.do(t, "GET", "/api/v1/flights/"+flightID+"/availability", "", nil)
 	require.Equal(t, http.StatusOK, pub.status)
 	cabins := pub.body["cabins"].([]any)
 	require.Len(t, cabins, 4, "F, J, W, Y")
@@ -186,14 +198,14 @@ func TestAPI_FlightAndAvailability(t *testing.T) {
 	require.EqualValues(t, 9, y["seatsLeft"], "capped for the public")
 	require.NotContains(t, y, "seatsAvailable")
 
-	staff := f.do(t, "GET", "/api/v1/flights/SF100-20261202/availability", f.token(t, authn.RoleAgent), nil)
+	staff := f.do(t, "GET", "/api/v1/flights/"+flightID+"/availability", f.token(t, authn.RoleAgent), nil)
 	y = staff.body["cabins"].([]any)[3].(map[string]any)
 	require.EqualValues(t, 268, y["seatsAvailable"], "exact for staff")
 }
 
 func quote(t *testing.T, f *fixture, pax map[string]int) map[string]any {
 	t.Helper()
-	r := f.do(t, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "Y-M", "passengers": pax})
+	r := f.do(t, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{flightID}, "fareId": "Y-M", "passengers": pax})
 	require.Equal(t, http.StatusCreated, r.status, "%v", r.body)
 	return r.body
 }
@@ -202,7 +214,7 @@ func TestAPI_QuoteHoldCommitRelease(t *testing.T) {
 	f := newFixture(t)
 	q := quote(t, f, map[string]int{"adults": 2, "children": 1})
 	require.NotEmpty(t, q["quoteId"])
-	require.Equal(t, "2026-12-01T12:20:00Z", q["expiresAt"])
+	require.Equal(t, date(0)+"T12:20:00Z", q["expiresAt"])
 	require.NotEmpty(t, q["breakdown"])
 
 	body := map[string]any{"quoteId": q["quoteId"], "seats": 3, "holdId": "hold-api-1"}
@@ -213,7 +225,7 @@ func TestAPI_QuoteHoldCommitRelease(t *testing.T) {
 	h := f.do(t, "POST", "/api/v1/inventory/hold", agent, body, idempotency.Header, "k-1")
 	require.Equal(t, http.StatusOK, h.status, "%v", h.body)
 	require.Equal(t, "HELD", h.body["status"])
-	require.Equal(t, "2026-12-02T12:00:00Z", h.body["expiresAt"], "staff holds last the staff TTL")
+	require.Equal(t, date(1)+"T12:00:00Z", h.body["expiresAt"], "staff holds last the staff TTL")
 	replay := f.do(t, "POST", "/api/v1/inventory/hold", agent, body, idempotency.Header, "k-1")
 	require.Equal(t, "true", replay.header.Get(idempotency.ReplayedHeader))
 	require.Equal(t, h.body, replay.body)
@@ -246,9 +258,9 @@ func TestAPI_ExpiredQuoteOffersAFreshOne(t *testing.T) {
 	require.Equal(t, q["total"], fresh["total"])
 
 	requireProblem(t, f.do(t, "POST", "/api/v1/inventory/hold", f.token(t, authn.RoleService), map[string]any{"quoteId": "q_forged"}), http.StatusNotFound, problem.CodeNotFound)
-	requireProblem(t, f.do(t, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}, "fareId": "F-F", "passengers": map[string]int{"adults": 9}}),
+	requireProblem(t, f.do(t, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{flightID}, "fareId": "F-F", "passengers": map[string]int{"adults": 9}}),
 		http.StatusConflict, problem.CodeSeatUnavailable)
-	requireProblem(t, f.do(t, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{"SF100-20261202"}, "passengers": map[string]int{"adults": 1}}),
+	requireProblem(t, f.do(t, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{flightID}, "passengers": map[string]int{"adults": 1}}),
 		http.StatusBadRequest, problem.CodeInvalidRequest)
 }
 

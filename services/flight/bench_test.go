@@ -13,13 +13,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightgorm"
 	"github.com/skyfly/skyfly/services/flight/seeddata"
 )
 
-var benchStart = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+// benchStart is the first day of the seeded schedule, tomorrow.
+var benchStart = testdate.Day(1)
 
 // benchService seeds the demo network (frequencies × scale) into SQLite.
 func benchService(b *testing.B, scale int, cache flight.SearchCache) (*flight.Service, int) {

@@ -7,12 +7,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/services/flight"
 )
 
 func TestMemoryCache_LRUTTLAndInvalidation(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: utc("2026-12-01T00:00:00Z")}
+	c := &clock{t: testdate.Today()}
 	cache := flight.NewMemoryCache(2, time.Minute, c.Now)
 	its := []flight.Itinerary{{ID: "x"}}
 	cache.Put(ctx, "a", its, []string{"F1"})
@@ -38,7 +39,7 @@ func TestMemoryCache_LRUTTLAndInvalidation(t *testing.T) {
 
 func TestTieredCache_NearTierAnswersAndInvalidationReachesBoth(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: utc("2026-12-01T00:00:00Z")}
+	c := &clock{t: testdate.Today()}
 	far := flight.NewMemoryCache(100, time.Hour, c.Now)
 	near := flight.NewMemoryCache(100, time.Second, c.Now)
 	tiered := flight.NewTieredCache(near, far)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightgorm"
@@ -42,16 +43,31 @@ var testAirports = []flight.Airport{
 	{Code: "SIN", Name: "Changi", City: "Singapore", Country: "SG", Zone: "Asia/Singapore", Lat: 1.3644, Lon: 103.9915},
 }
 
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
+// base is the schedule's first day: a December day ahead of the clock, so
+// the local times asserted below are on EST (-05:00) in New York, PST in Los
+// Angeles and GMT in London whatever day the suite runs. The fixture clock
+// is fixed and derived from it.
+var base = testdate.Winter(1)
+
+// at is day days after base at hour:minute UTC.
+func at(day, hour, minute int) time.Time {
+	return base.AddDate(0, 0, day).Add(time.Duration(hour)*time.Hour + time.Duration(minute)*time.Minute)
 }
 
-func fl(number, from, to, depUTC string, block time.Duration, km int, ySeats int) flight.Flight {
-	dep := utc(depUTC)
+// date is the ISO date day days after base (a search date).
+func date(day int) string { return testdate.ISO(base.AddDate(0, 0, day)) }
+
+// local is the RFC3339 text of a local time on the date day days after
+// base: local(0, "18:30:00-05:00").
+func local(day int, hms string) string { return date(day) + "T" + hms }
+
+// fid is the id of the flight number departing on base's local date.
+func fid(number string) string { return number + "-" + testdate.Compact(base) }
+
+// conn is the id of the connection itinerary of flight numbers on base's date.
+func conn(first, second string) string { return fid(first) + "_" + fid(second) }
+
+func fl(number, from, to string, dep time.Time, block time.Duration, km int, ySeats int) flight.Flight {
 	return flight.Flight{Number: number, Origin: from, Destination: to, DepartureUTC: dep, ArrivalUTC: dep.Add(block), Aircraft: "789", DistanceKm: km,
 		Cabins: []flight.CabinSeats{{Cabin: flight.CabinBusiness, Seats: 8}, {Cabin: flight.CabinEconomy, Seats: ySeats}}}
 }
@@ -62,17 +78,17 @@ func fl(number, from, to, depUTC string, block time.Duration, km int, ySeats int
 // date line.
 func testFlights() []flight.Flight {
 	fs := []flight.Flight{
-		fl("SF10", "BOS", "JFK", "2026-12-01T08:45:00Z", 75*time.Minute, 300, 150),
-		fl("SF20", "JFK", "LHR", "2026-12-01T10:40:00Z", 7*time.Hour, 5540, 200),
-		fl("SF21", "JFK", "LHR", "2026-12-01T11:00:00Z", 7*time.Hour, 5540, 200),
-		fl("SF22", "JFK", "LHR", "2026-12-01T23:30:00Z", 6*time.Hour+30*time.Minute, 5540, 200),
-		fl("SF30", "JFK", "LAX", "2026-12-01T10:40:00Z", 6*time.Hour, 3980, 150),
-		fl("SF31", "JFK", "LAX", "2026-12-01T10:45:00Z", 6*time.Hour, 3980, 150),
-		fl("SF40", "BOS", "LHR", "2026-12-01T22:00:00Z", 6*time.Hour+20*time.Minute, 5250, 4),
+		fl("SF10", "BOS", "JFK", at(0, 8, 45), 75*time.Minute, 300, 150),
+		fl("SF20", "JFK", "LHR", at(0, 10, 40), 7*time.Hour, 5540, 200),
+		fl("SF21", "JFK", "LHR", at(0, 11, 0), 7*time.Hour, 5540, 200),
+		fl("SF22", "JFK", "LHR", at(0, 23, 30), 6*time.Hour+30*time.Minute, 5540, 200),
+		fl("SF30", "JFK", "LAX", at(0, 10, 40), 6*time.Hour, 3980, 150),
+		fl("SF31", "JFK", "LAX", at(0, 10, 45), 6*time.Hour, 3980, 150),
+		fl("SF40", "BOS", "LHR", at(0, 22, 0), 6*time.Hour+20*time.Minute, 5250, 4),
 		// SIN 09:00+08 (01:00Z), 15h30 → LAX 08:30-08 the same calendar day
-		fl("SF50", "SIN", "LAX", "2026-12-01T01:00:00Z", 15*time.Hour+30*time.Minute, 14100, 200),
+		fl("SF50", "SIN", "LAX", at(0, 1, 0), 15*time.Hour+30*time.Minute, 14100, 200),
 		// LAX 22:00-08 on Dec 1 (06:00Z Dec 2), 17h30 → SIN 07:30+08 on Dec 3
-		fl("SF51", "LAX", "SIN", "2026-12-02T06:00:00Z", 17*time.Hour+30*time.Minute, 14100, 200),
+		fl("SF51", "LAX", "SIN", at(1, 6, 0), 17*time.Hour+30*time.Minute, 14100, 200),
 	}
 	for i := range fs {
 		loc, _ := time.LoadLocation(zoneOf(fs[i].Origin))
@@ -105,7 +121,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, flightgorm.Migrate(ctx, db))
 	store := flightgorm.New(db)
-	c := &clock{t: utc("2026-11-20T12:00:00Z")}
+	c := &clock{t: at(-11, 12, 0)}
 	svc := flight.NewService(slog.New(slog.DiscardHandler), store, c.Now, nil, flight.Config{})
 	_, err = svc.Seed(ctx, testAirports, testFlights())
 	require.NoError(t, err)
@@ -126,72 +142,72 @@ func ids(its []flight.Itinerary) []string {
 
 func TestSearch_DirectFlightsInLocalTime(t *testing.T) {
 	f := newFixture(t)
-	res, err := f.svc.Search(context.Background(), flight.SearchQuery{Origin: "jfk", Destination: "LHR", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1}, Sort: flight.SortDeparture})
+	res, err := f.svc.Search(context.Background(), flight.SearchQuery{Origin: "jfk", Destination: "LHR", Date: date(0), Passengers: flight.Passengers{Adults: 1}, Sort: flight.SortDeparture})
 	require.NoError(t, err)
-	require.Equal(t, []string{"SF20-20261201", "SF21-20261201", "SF22-20261201"}, ids(res.Itineraries))
+	require.Equal(t, []string{fid("SF20"), fid("SF21"), fid("SF22")}, ids(res.Itineraries))
 	seg := res.Itineraries[2].Segments[0]
-	require.Equal(t, "2026-12-01T18:30:00-05:00", seg.Departure.Format(time.RFC3339), "departure in New York time")
-	require.Equal(t, "2026-12-02T06:00:00Z", seg.Arrival.Format(time.RFC3339), "arrival in London time")
+	require.Equal(t, local(0, "18:30:00-05:00"), seg.Departure.Format(time.RFC3339), "departure in New York time")
+	require.Equal(t, local(1, "06:00:00Z"), seg.Arrival.Format(time.RFC3339), "arrival in London time")
 	require.Equal(t, 0, res.Itineraries[0].Stops)
 	require.True(t, seg.International)
 
-	f.clock.Advance(utc("2026-12-01T10:40:00Z").Sub(f.clock.Now()))
-	res, err = f.svc.Search(context.Background(), flight.SearchQuery{Origin: "JFK", Destination: "LHR", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1}, MaxStops: 0, Sort: flight.SortDeparture})
+	f.clock.Advance(at(0, 10, 40).Sub(f.clock.Now()))
+	res, err = f.svc.Search(context.Background(), flight.SearchQuery{Origin: "JFK", Destination: "LHR", Date: date(0), Passengers: flight.Passengers{Adults: 1}, MaxStops: 0, Sort: flight.SortDeparture})
 	require.NoError(t, err)
-	require.Equal(t, []string{"SF21-20261201", "SF22-20261201"}, ids(res.Itineraries), "a departed flight is not sold")
+	require.Equal(t, []string{fid("SF21"), fid("SF22")}, ids(res.Itineraries), "a departed flight is not sold")
 }
 
 func TestSearch_ConnectionRespectsMinimumConnectionTime(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	t.Run("international connection needs 60 minutes", func(t *testing.T) {
-		res, err := f.svc.Search(ctx, query("BOS", "LHR", "2026-12-01"))
+		res, err := f.svc.Search(ctx, query("BOS", "LHR", date(0)))
 		require.NoError(t, err)
 		got := ids(res.Itineraries)
-		require.Contains(t, got, "SF10-20261201_SF21-20261201", "60 minutes is enough")
-		require.NotContains(t, got, "SF10-20261201_SF20-20261201", "40 minutes is below the MCT")
-		require.Contains(t, got, "SF10-20261201_SF22-20261201")
-		require.Contains(t, got, "SF40-20261201", "the direct flight")
+		require.Contains(t, got, conn("SF10", "SF21"), "60 minutes is enough")
+		require.NotContains(t, got, conn("SF10", "SF20"), "40 minutes is below the MCT")
+		require.Contains(t, got, conn("SF10", "SF22"))
+		require.Contains(t, got, fid("SF40"), "the direct flight")
 	})
 	t.Run("domestic connection needs 45 minutes", func(t *testing.T) {
-		res, err := f.svc.Search(ctx, query("BOS", "LAX", "2026-12-01"))
+		res, err := f.svc.Search(ctx, query("BOS", "LAX", date(0)))
 		require.NoError(t, err)
-		require.Equal(t, []string{"SF10-20261201_SF31-20261201"}, ids(res.Itineraries))
+		require.Equal(t, []string{conn("SF10", "SF31")}, ids(res.Itineraries))
 		it := res.Itineraries[0]
 		require.Equal(t, 1, it.Stops)
 		require.Equal(t, 8*time.Hour, it.Duration, "08:45Z to 16:45Z")
-		require.Equal(t, "2026-12-01T03:45:00-05:00", it.Segments[0].Departure.Format(time.RFC3339))
-		require.Equal(t, "2026-12-01T08:45:00-08:00", it.Segments[1].Arrival.Format(time.RFC3339))
+		require.Equal(t, local(0, "03:45:00-05:00"), it.Segments[0].Departure.Format(time.RFC3339))
+		require.Equal(t, local(0, "08:45:00-08:00"), it.Segments[1].Arrival.Format(time.RFC3339))
 	})
 	t.Run("maxStops 0 keeps direct flights only", func(t *testing.T) {
-		q := query("BOS", "LHR", "2026-12-01")
+		q := query("BOS", "LHR", date(0))
 		q.MaxStops = 0
 		res, err := f.svc.Search(ctx, q)
 		require.NoError(t, err)
-		require.Equal(t, []string{"SF40-20261201"}, ids(res.Itineraries))
+		require.Equal(t, []string{fid("SF40")}, ids(res.Itineraries))
 	})
 }
 
 func TestSearch_AcrossTheDateLine(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	east, err := f.svc.Search(ctx, query("SIN", "LAX", "2026-12-01"))
+	east, err := f.svc.Search(ctx, query("SIN", "LAX", date(0)))
 	require.NoError(t, err)
 	require.Len(t, east.Itineraries, 1)
 	seg := east.Itineraries[0].Segments[0]
-	require.Equal(t, "2026-12-01T09:00:00+08:00", seg.Departure.Format(time.RFC3339))
-	require.Equal(t, "2026-12-01T08:30:00-08:00", seg.Arrival.Format(time.RFC3339), "lands before it left, by the local clock")
+	require.Equal(t, local(0, "09:00:00+08:00"), seg.Departure.Format(time.RFC3339))
+	require.Equal(t, local(0, "08:30:00-08:00"), seg.Arrival.Format(time.RFC3339), "lands before it left, by the local clock")
 	require.Equal(t, 15*time.Hour+30*time.Minute, east.Itineraries[0].Duration)
 
 	// LAX 22:00 local on Dec 1 is Dec 2 in UTC: the search date is local.
-	west, err := f.svc.Search(ctx, query("LAX", "SIN", "2026-12-01"))
+	west, err := f.svc.Search(ctx, query("LAX", "SIN", date(0)))
 	require.NoError(t, err)
 	require.Len(t, west.Itineraries, 1)
 	seg = west.Itineraries[0].Segments[0]
-	require.Equal(t, "SF51-20261201", seg.FlightID)
-	require.Equal(t, "2026-12-01T22:00:00-08:00", seg.Departure.Format(time.RFC3339))
-	require.Equal(t, "2026-12-03T07:30:00+08:00", seg.Arrival.Format(time.RFC3339))
-	none, err := f.svc.Search(ctx, query("LAX", "SIN", "2026-12-02"))
+	require.Equal(t, fid("SF51"), seg.FlightID)
+	require.Equal(t, local(0, "22:00:00-08:00"), seg.Departure.Format(time.RFC3339))
+	require.Equal(t, local(2, "07:30:00+08:00"), seg.Arrival.Format(time.RFC3339))
+	none, err := f.svc.Search(ctx, query("LAX", "SIN", date(1)))
 	require.NoError(t, err)
 	require.Empty(t, none.Itineraries)
 }
@@ -199,7 +215,7 @@ func TestSearch_AcrossTheDateLine(t *testing.T) {
 func TestSearch_FaresSeatsAndBuckets(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	q := query("JFK", "LHR", "2026-12-01")
+	q := query("JFK", "LHR", date(0))
 	q.MaxStops = 0
 	res, err := f.svc.Search(ctx, q)
 	require.NoError(t, err)
@@ -239,7 +255,7 @@ func TestSearch_FaresSeatsAndBuckets(t *testing.T) {
 	require.Greater(t, light.Price.Amount, cheapest)
 
 	// a small cabin shows its real count below the cap
-	small, err := f.svc.Search(ctx, flight.SearchQuery{Origin: "BOS", Destination: "LHR", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1}, MaxStops: 0})
+	small, err := f.svc.Search(ctx, flight.SearchQuery{Origin: "BOS", Destination: "LHR", Date: date(0), Passengers: flight.Passengers{Adults: 1}, MaxStops: 0})
 	require.NoError(t, err)
 	var left []int
 	for _, fare := range small.Itineraries[0].Fares {
@@ -251,7 +267,7 @@ func TestSearch_FaresSeatsAndBuckets(t *testing.T) {
 func TestSearch_SortFilterAndCursor(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	q := query("BOS", "LHR", "2026-12-01")
+	q := query("BOS", "LHR", date(0))
 	q.Sort = flight.SortDuration
 	all, err := f.svc.Search(ctx, q)
 	require.NoError(t, err)
@@ -259,7 +275,7 @@ func TestSearch_SortFilterAndCursor(t *testing.T) {
 	for i := 1; i < len(all.Itineraries); i++ {
 		require.LessOrEqual(t, all.Itineraries[i-1].Duration, all.Itineraries[i].Duration)
 	}
-	require.Equal(t, "SF40-20261201", all.Itineraries[0].ID)
+	require.Equal(t, fid("SF40"), all.Itineraries[0].ID)
 
 	q.Limit = 2
 	page1, err := f.svc.Search(ctx, q)
@@ -273,23 +289,23 @@ func TestSearch_SortFilterAndCursor(t *testing.T) {
 	require.Empty(t, page2.NextCursor)
 	require.Equal(t, ids(all.Itineraries), append(ids(page1.Itineraries), ids(page2.Itineraries)...))
 
-	other := query("JFK", "LHR", "2026-12-01")
+	other := query("JFK", "LHR", date(0))
 	other.Cursor = page1.NextCursor
 	_, err = f.svc.Search(ctx, other)
 	require.ErrorIs(t, err, flight.ErrInvalid, "a cursor of another search is refused")
 
-	w := query("BOS", "LHR", "2026-12-01")
+	w := query("BOS", "LHR", date(0))
 	w.DepartAfter, w.DepartBefore = "12:00", "23:59"
 	win, err := f.svc.Search(ctx, w)
 	require.NoError(t, err)
-	require.Equal(t, []string{"SF40-20261201"}, ids(win.Itineraries), "only the 17:00 local departure")
+	require.Equal(t, []string{fid("SF40")}, ids(win.Itineraries), "only the 17:00 local departure")
 
 	for _, bad := range []flight.SearchQuery{
-		{Origin: "BOS", Destination: "BOS", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1}},
-		{Origin: "BOS", Destination: "LHR", Date: "12/01/2026", Passengers: flight.Passengers{Adults: 1}},
-		{Origin: "BOS", Destination: "LHR", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1, Infants: 2}},
-		{Origin: "BOS", Destination: "LHR", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1}, Sort: "random"},
-		{Origin: "XXX", Destination: "LHR", Date: "2026-12-01", Passengers: flight.Passengers{Adults: 1}},
+		{Origin: "BOS", Destination: "BOS", Date: date(0), Passengers: flight.Passengers{Adults: 1}},
+		{Origin: "BOS", Destination: "LHR", Date: base.Format("01/02/2006"), Passengers: flight.Passengers{Adults: 1}},
+		{Origin: "BOS", Destination: "LHR", Date: date(0), Passengers: flight.Passengers{Adults: 1, Infants: 2}},
+		{Origin: "BOS", Destination: "LHR", Date: date(0), Passengers: flight.Passengers{Adults: 1}, Sort: "random"},
+		{Origin: "XXX", Destination: "LHR", Date: date(0), Passengers: flight.Passengers{Adults: 1}},
 	} {
 		_, err := f.svc.Search(ctx, bad)
 		require.ErrorIs(t, err, flight.ErrInvalid, "%+v", bad)
@@ -299,9 +315,9 @@ func TestSearch_SortFilterAndCursor(t *testing.T) {
 func TestQuote_PricesPassengersWithTaxesByCode(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	adult, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{ItineraryID: "SF10-20261201_SF21-20261201", FareID: "Y-K", Passengers: flight.Passengers{Adults: 1}})
+	adult, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{ItineraryID: conn("SF10", "SF21"), FareID: "Y-K", Passengers: flight.Passengers{Adults: 1}})
 	require.NoError(t, err)
-	family, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{ItineraryID: "SF10-20261201_SF21-20261201", FareID: "Y-K", Passengers: flight.Passengers{Adults: 2, Children: 1, Infants: 1}})
+	family, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{ItineraryID: conn("SF10", "SF21"), FareID: "Y-K", Passengers: flight.Passengers{Adults: 2, Children: 1, Infants: 1}})
 	require.NoError(t, err)
 	require.Equal(t, f.clock.Now().Add(20*time.Minute), family.ExpiresAt)
 	require.Equal(t, flight.FamilyStandard, family.Family)
@@ -319,12 +335,12 @@ func TestQuote_PricesPassengersWithTaxesByCode(t *testing.T) {
 	require.Contains(t, lines, "YQ")
 	require.Greater(t, family.Total.Amount, 2*adult.Total.Amount)
 
-	res, err := f.svc.Search(ctx, flight.SearchQuery{Origin: "BOS", Destination: "LHR", Date: "2026-12-01", Passengers: family.Passengers, MaxStops: 1})
+	res, err := f.svc.Search(ctx, flight.SearchQuery{Origin: "BOS", Destination: "LHR", Date: date(0), Passengers: family.Passengers, MaxStops: 1})
 	require.NoError(t, err)
 	var shown int64
 	for _, it := range res.Itineraries {
 		for _, fare := range it.Fares {
-			if it.ID == "SF10-20261201_SF21-20261201" && fare.FareID == "Y-K" {
+			if it.ID == conn("SF10", "SF21") && fare.FareID == "Y-K" {
 				shown = fare.Price.Amount
 			}
 		}
@@ -341,11 +357,11 @@ func TestQuote_RefusesWhatCannotBeFlown(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for name, req := range map[string]flight.QuoteRequest{
-		"connection below MCT":   {FlightIDs: []string{"SF10-20261201", "SF20-20261201"}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}},
-		"segments not adjacent":  {FlightIDs: []string{"SF10-20261201", "SF50-20261201"}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}},
-		"unknown booking class":  {FlightIDs: []string{"SF21-20261201"}, FareID: "Y-Z", Passengers: flight.Passengers{Adults: 1}},
-		"cabin not on aircraft":  {FlightIDs: []string{"SF21-20261201"}, FareID: "F-F", Passengers: flight.Passengers{Adults: 1}},
-		"itinerary and flights ": {ItineraryID: "SF20-20261201", FlightIDs: []string{"SF21-20261201"}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}},
+		"connection below MCT":   {FlightIDs: []string{fid("SF10"), fid("SF20")}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}},
+		"segments not adjacent":  {FlightIDs: []string{fid("SF10"), fid("SF50")}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}},
+		"unknown booking class":  {FlightIDs: []string{fid("SF21")}, FareID: "Y-Z", Passengers: flight.Passengers{Adults: 1}},
+		"cabin not on aircraft":  {FlightIDs: []string{fid("SF21")}, FareID: "F-F", Passengers: flight.Passengers{Adults: 1}},
+		"itinerary and flights ": {ItineraryID: fid("SF20"), FlightIDs: []string{fid("SF21")}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := f.svc.CreateQuote(ctx, req)
@@ -353,9 +369,9 @@ func TestQuote_RefusesWhatCannotBeFlown(t *testing.T) {
 			require.True(t, errors.Is(err, flight.ErrInvalid) || errors.Is(err, flight.ErrSeatUnavailable), "got %v", err)
 		})
 	}
-	_, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{"SF99-20261201"}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}})
+	_, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{fid("SF99")}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 1}})
 	require.ErrorIs(t, err, flight.ErrFlightNotFound)
-	_, err = f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{"SF40-20261201"}, FareID: "Y-Y", Passengers: flight.Passengers{Adults: 5}})
+	_, err = f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{fid("SF40")}, FareID: "Y-Y", Passengers: flight.Passengers{Adults: 5}})
 	require.ErrorIs(t, err, flight.ErrSeatUnavailable, "5 seats on a 4-seat cabin")
 }
 
@@ -363,7 +379,7 @@ func TestQuote_ExpiredOrAlteredIsRefused(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	pax := flight.Passengers{Adults: 2}
-	q, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{"SF21-20261201"}, FareID: "Y-M", Passengers: pax})
+	q, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{fid("SF21")}, FareID: "Y-M", Passengers: pax})
 	require.NoError(t, err)
 	_, err = f.svc.ValidateQuote(ctx, q.ID, pax)
 	require.NoError(t, err)
@@ -390,7 +406,7 @@ func TestQuote_ExpiredOrAlteredIsRefused(t *testing.T) {
 func TestInventory_HoldCommitReleaseAndSweep(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	q, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{ItineraryID: "SF10-20261201_SF21-20261201", FareID: "Y-M", Passengers: flight.Passengers{Adults: 2, Infants: 1}})
+	q, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{ItineraryID: conn("SF10", "SF21"), FareID: "Y-M", Passengers: flight.Passengers{Adults: 2, Infants: 1}})
 	require.NoError(t, err)
 	left := func(id string) int {
 		cs, err := f.svc.Availability(ctx, id)
@@ -411,8 +427,8 @@ func TestInventory_HoldCommitReleaseAndSweep(t *testing.T) {
 		again, err := f.svc.HoldSeats(ctx, flight.HoldRequest{HoldID: "h_a", QuoteID: q.ID})
 		require.NoError(t, err)
 		require.Equal(t, h.ExpiresAt, again.ExpiresAt)
-		require.Equal(t, 148, left("SF10-20261201"))
-		require.Equal(t, 198, left("SF21-20261201"))
+		require.Equal(t, 148, left(fid("SF10")))
+		require.Equal(t, 198, left(fid("SF21")))
 	})
 
 	t.Run("commit keeps the seats sold", func(t *testing.T) {
@@ -421,13 +437,13 @@ func TestInventory_HoldCommitReleaseAndSweep(t *testing.T) {
 		require.Equal(t, flight.HoldCommitted, h.Status)
 		_, err = f.svc.CommitHold(ctx, "h_a")
 		require.NoError(t, err)
-		require.Equal(t, 148, left("SF10-20261201"))
+		require.Equal(t, 148, left(fid("SF10")))
 	})
 
 	t.Run("the sweeper returns an abandoned hold to sale after its TTL", func(t *testing.T) {
 		h, err := f.svc.HoldSeats(ctx, flight.HoldRequest{HoldID: "h_b", QuoteID: q.ID, TTL: 5 * time.Minute})
 		require.NoError(t, err)
-		require.Equal(t, 146, left("SF10-20261201"))
+		require.Equal(t, 146, left(fid("SF10")))
 		n, err := f.svc.SweepExpiredHolds(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 0, n, "nothing expired yet")
@@ -437,25 +453,25 @@ func TestInventory_HoldCommitReleaseAndSweep(t *testing.T) {
 		n, err = f.svc.SweepExpiredHolds(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
-		require.Equal(t, 148, left("SF10-20261201"))
+		require.Equal(t, 148, left(fid("SF10")))
 		got, err := f.svc.Hold(ctx, h.ID)
 		require.NoError(t, err)
 		require.Equal(t, flight.HoldExpired, got.Status)
 	})
 
 	t.Run("I6 a release concurrent with the sweeper restores seats once", func(t *testing.T) {
-		q2, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{"SF21-20261201"}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 3}})
+		q2, err := f.svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{fid("SF21")}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 3}})
 		require.NoError(t, err)
 		_, err = f.svc.HoldSeats(ctx, flight.HoldRequest{HoldID: "h_c", QuoteID: q2.ID, TTL: time.Minute})
 		require.NoError(t, err)
-		require.Equal(t, 195, left("SF21-20261201"))
+		require.Equal(t, 195, left(fid("SF21")))
 		f.clock.Advance(time.Minute)
 		var wg sync.WaitGroup
 		wg.Go(func() { _, _ = f.svc.SweepExpiredHolds(ctx) })
 		wg.Go(func() { _, _, _ = f.svc.ReleaseHold(ctx, "h_c", "customer") })
 		wg.Go(func() { _, _, _ = f.svc.ReleaseHold(ctx, "h_c", "customer again") })
 		wg.Wait()
-		require.Equal(t, 198, left("SF21-20261201"))
+		require.Equal(t, 198, left(fid("SF21")))
 	})
 
 	t.Run("cancelling a committed booking releases its seats", func(t *testing.T) {
@@ -463,7 +479,7 @@ func TestInventory_HoldCommitReleaseAndSweep(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, released)
 		require.Equal(t, flight.HoldReleased, h.Status)
-		require.Equal(t, 150, left("SF10-20261201"))
+		require.Equal(t, 150, left(fid("SF10")))
 	})
 }
 
@@ -480,7 +496,7 @@ func TestInventory_SweeperJobReturnsExpiredHoldsToSale(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := flight.NewService(slog.New(slog.DiscardHandler), f.store, f.clock.Now, nil, flight.Config{SweepInterval: 10 * time.Millisecond})
 	require.NoError(t, svc.Reload(ctx))
-	q, err := svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{"SF21-20261201"}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 2}})
+	q, err := svc.CreateQuote(ctx, flight.QuoteRequest{FlightIDs: []string{fid("SF21")}, FareID: "Y-M", Passengers: flight.Passengers{Adults: 2}})
 	require.NoError(t, err)
 	_, err = svc.HoldSeats(ctx, flight.HoldRequest{HoldID: "h_job", QuoteID: q.ID, TTL: time.Minute})
 	require.NoError(t, err)
@@ -491,7 +507,7 @@ func TestInventory_SweeperJobReturnsExpiredHoldsToSale(t *testing.T) {
 		h, err := svc.Hold(ctx, "h_job")
 		return err == nil && h.Status == flight.HoldExpired
 	}, 5*time.Second, 10*time.Millisecond)
-	cs, err := svc.Availability(ctx, "SF21-20261201")
+	cs, err := svc.Availability(ctx, fid("SF21"))
 	require.NoError(t, err)
 	require.Equal(t, 200, cs[1].Available, "got %+v", cs)
 	cancel()
@@ -506,8 +522,8 @@ func TestService_ReloaderPicksUpFlightsSeededElsewhere(t *testing.T) {
 	before := svc.Network().FlightCount()
 	done := make(chan error, 1)
 	go func() { done <- svc.RunReloader(ctx) }()
-	extra := fl("SF60", "JFK", "LAX", "2026-12-02T15:00:00Z", 6*time.Hour, 3980, 150)
-	extra.ID = "SF60-20261202"
+	extra := fl("SF60", "JFK", "LAX", at(1, 15, 0), 6*time.Hour, 3980, 150)
+	extra.ID = "SF60-" + testdate.Compact(base.AddDate(0, 0, 1))
 	n, err := f.store.InsertFlights(ctx, []flight.Flight{extra}) // another process seeding
 	require.NoError(t, err)
 	require.Equal(t, 1, n)

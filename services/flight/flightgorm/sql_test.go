@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -23,8 +22,8 @@ import (
 func TestStore_I3_SQLServerQueriesAreValidTSQL(t *testing.T) {
 	dry, err := sqldb.DryRunSQLServer()
 	require.NoError(t, err)
-	seg := flight.HoldSegment{FlightID: "SF1-20261201", Cabin: flight.CabinEconomy, BookingClass: "M", Seats: 2, MaxSold: 170}
-	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	seg := flight.HoldSegment{FlightID: fid("SF1"), Cabin: flight.CabinEconomy, BookingClass: "M", Seats: 2, MaxSold: 170}
+	now := t0
 	var strs []string
 	var airports []airportRow
 	var flights []flightRow

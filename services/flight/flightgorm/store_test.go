@@ -11,11 +11,18 @@ import (
 
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 )
 
-var t0 = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+// t0 is the departure of the first test flight, tomorrow at 08:00 UTC; the
+// store takes its "now" from the caller, and the tests pass t0 and times
+// around it.
+var t0 = testdate.At(1, 8, 0)
+
+// fid is the id of the flight number departing on t0's date.
+func fid(number string) string { return number + "-" + testdate.Compact(t0) }
 
 func openDB(t testing.TB, dsn string) *sqldb.DB {
 	t.Helper()
@@ -51,9 +58,9 @@ func seedFlights(t testing.TB, s *Store, capacity int) (f1, f2 flight.Flight) {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, s.SaveAirports(ctx, airports()))
-	f1 = flight.Flight{ID: "SF1-20261201", Number: "SF1", Origin: "AAA", Destination: "BBB", DepartureUTC: t0, ArrivalUTC: t0.Add(7 * time.Hour),
+	f1 = flight.Flight{ID: fid("SF1"), Number: "SF1", Origin: "AAA", Destination: "BBB", DepartureUTC: t0, ArrivalUTC: t0.Add(7 * time.Hour),
 		Aircraft: "789", DistanceKm: 5500, Cabins: []flight.CabinSeats{{Cabin: flight.CabinBusiness, Seats: 4}, {Cabin: flight.CabinEconomy, Seats: capacity}}}
-	f2 = flight.Flight{ID: "SF2-20261201", Number: "SF2", Origin: "BBB", Destination: "CCC", DepartureUTC: t0.Add(9 * time.Hour), ArrivalUTC: t0.Add(10*time.Hour + 30*time.Minute),
+	f2 = flight.Flight{ID: fid("SF2"), Number: "SF2", Origin: "BBB", Destination: "CCC", DepartureUTC: t0.Add(9 * time.Hour), ArrivalUTC: t0.Add(10*time.Hour + 30*time.Minute),
 		Aircraft: "320", DistanceKm: 650, Cabins: []flight.CabinSeats{{Cabin: flight.CabinEconomy, Seats: capacity}}}
 	n, err := s.InsertFlights(ctx, []flight.Flight{f1, f2})
 	require.NoError(t, err)
@@ -90,7 +97,7 @@ func TestStore_Contract(t *testing.T) {
 		t.Run("the schedule stamp counts the flights", func(t *testing.T) {
 			stamp, err := s.ScheduleStamp(ctx)
 			require.NoError(t, err)
-			require.Equal(t, "2/SF2-20261201", stamp)
+			require.Equal(t, "2/"+fid("SF2"), stamp)
 		})
 
 		t.Run("seeding again inserts nothing", func(t *testing.T) {
@@ -113,7 +120,7 @@ func TestStore_Contract(t *testing.T) {
 			got, err := s.Flight(ctx, f2.ID)
 			require.NoError(t, err)
 			require.Equal(t, f2.Cabins, got.Cabins)
-			_, err = s.Flight(ctx, "SF9-20261201")
+			_, err = s.Flight(ctx, fid("SF9"))
 			require.ErrorIs(t, err, flight.ErrFlightNotFound)
 			as, err := s.Airports(ctx)
 			require.NoError(t, err)
@@ -295,7 +302,7 @@ func TestStore_I1_NoOverbooking(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, db *sqldb.DB) {
 		require.NoError(t, s.SaveAirports(ctx, airports()))
 		for round, k := range []int{1, 37, 199, 200, 260} {
-			f := flight.Flight{ID: fmt.Sprintf("SF%d-20261201", 100+round), Number: fmt.Sprintf("SF%d", 100+round), Origin: "AAA", Destination: "BBB",
+			f := flight.Flight{ID: fid(fmt.Sprintf("SF%d", 100+round)), Number: fmt.Sprintf("SF%d", 100+round), Origin: "AAA", Destination: "BBB",
 				DepartureUTC: t0, ArrivalUTC: t0.Add(7 * time.Hour), Aircraft: "789", DistanceKm: 5500, Cabins: []flight.CabinSeats{{Cabin: flight.CabinEconomy, Seats: k}}}
 			_, err := s.InsertFlights(ctx, []flight.Flight{f})
 			require.NoError(t, err)

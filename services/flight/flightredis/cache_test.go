@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightredis"
@@ -27,24 +28,31 @@ func newCache(t *testing.T, ttl time.Duration) *flightredis.Cache {
 	return flightredis.New(rdb, nil, ttl, "skyfly:test:"+hex.EncodeToString(b)+":")
 }
 
+// day is the departure date of the cached itineraries: a December day, so
+// New York is on EST (-05:00) in the offset asserted below.
+var day = testdate.Winter(1)
+
+// fid is the id of the flight number departing on day.
+func fid(number string) string { return number + "-" + testdate.Compact(day) }
+
 func itinerary(id string) []flight.Itinerary {
 	ny, _ := time.LoadLocation("America/New_York")
 	return []flight.Itinerary{{ID: id, Stops: 0, Duration: 7 * time.Hour,
-		Segments: []flight.Segment{{FlightID: id, FlightNumber: "SF1", Origin: "JFK", Destination: "LHR", Departure: time.Date(2026, 12, 1, 18, 30, 0, 0, ny)}},
+		Segments: []flight.Segment{{FlightID: id, FlightNumber: "SF1", Origin: "JFK", Destination: "LHR", Departure: time.Date(day.Year(), day.Month(), day.Day(), 18, 30, 0, 0, ny)}},
 		Fares:    []flight.FareOption{{FareID: "Y-M", Cabin: flight.CabinEconomy, BookingClass: "M", Family: flight.FamilyStandard, Price: money.New(45990, "EUR"), SeatsLeft: 9}}}}
 }
 
 func TestRedisCache_InvalidatesByFlight(t *testing.T) {
 	ctx := context.Background()
 	c := newCache(t, time.Minute)
-	c.Put(ctx, "q1", itinerary("SF1-20261201"), []string{"SF1-20261201"})
-	c.Put(ctx, "q2", itinerary("SF2-20261201"), []string{"SF2-20261201", "SF3-20261201"})
+	c.Put(ctx, "q1", itinerary(fid("SF1")), []string{fid("SF1")})
+	c.Put(ctx, "q2", itinerary(fid("SF2")), []string{fid("SF2"), fid("SF3")})
 	got, ok := c.Get(ctx, "q1")
 	require.True(t, ok)
-	require.Equal(t, "2026-12-01T18:30:00-05:00", got[0].Segments[0].Departure.Format(time.RFC3339), "local offset survives the round trip")
+	require.Equal(t, testdate.ISO(day)+"T18:30:00-05:00", got[0].Segments[0].Departure.Format(time.RFC3339), "local offset survives the round trip")
 	require.Equal(t, money.New(45990, "EUR"), got[0].Fares[0].Price)
 
-	c.InvalidateFlights(ctx, []string{"SF3-20261201"})
+	c.InvalidateFlights(ctx, []string{fid("SF3")})
 	_, ok = c.Get(ctx, "q2")
 	require.False(t, ok, "a result showing an invalidated flight is dropped")
 	_, ok = c.Get(ctx, "q1")
@@ -54,7 +62,7 @@ func TestRedisCache_InvalidatesByFlight(t *testing.T) {
 func TestRedisCache_ExpiresAfterTTL(t *testing.T) {
 	ctx := context.Background()
 	c := newCache(t, time.Second)
-	c.Put(ctx, "q", itinerary("SF1-20261201"), []string{"SF1-20261201"})
+	c.Put(ctx, "q", itinerary(fid("SF1")), []string{fid("SF1")})
 	_, ok := c.Get(ctx, "q")
 	require.True(t, ok)
 	require.Eventually(t, func() bool { _, ok := c.Get(ctx, "q"); return !ok }, 5*time.Second, 100*time.Millisecond)

@@ -10,13 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightgorm"
 	"github.com/skyfly/skyfly/services/flight/seeddata"
 )
 
-var start = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+// start is the first day of the generated schedule, tomorrow.
+var start = testdate.Day(1)
 
 func TestGenerate_RealisticAndDeterministic(t *testing.T) {
 	n, err := seeddata.Generate(start, 60, 1)
@@ -77,12 +79,12 @@ func TestSeed_SQLiteIsFastAndIdempotent(t *testing.T) {
 	require.Equal(t, 0, res.Inserted, "seeding twice inserts nothing")
 	t.Logf("re-seed (nothing missing) took %v", res.Took)
 
-	direct, err := svc.Search(ctx, flight.SearchQuery{Origin: "JFK", Destination: "LHR", Date: "2026-12-10", Passengers: flight.Passengers{Adults: 1}, MaxStops: -1})
+	direct, err := svc.Search(ctx, flight.SearchQuery{Origin: "JFK", Destination: "LHR", Date: testdate.ISO(start.AddDate(0, 0, 9)), Passengers: flight.Passengers{Adults: 1}, MaxStops: -1})
 	require.NoError(t, err)
 	require.NotEmpty(t, direct.Itineraries)
 	require.Equal(t, 0, direct.Itineraries[0].Stops)
 
-	connect, err := svc.Search(ctx, flight.SearchQuery{Origin: "BOS", Destination: "DEL", Date: "2026-12-10", Passengers: flight.Passengers{Adults: 1}, MaxStops: -1})
+	connect, err := svc.Search(ctx, flight.SearchQuery{Origin: "BOS", Destination: "DEL", Date: testdate.ISO(start.AddDate(0, 0, 9)), Passengers: flight.Passengers{Adults: 1}, MaxStops: -1})
 	require.NoError(t, err)
 	require.NotEmpty(t, connect.Itineraries, "BOS-DEL connects at a hub")
 	for _, it := range connect.Itineraries {
