@@ -25,6 +25,7 @@ import (
 	"github.com/skyfly/skyfly/api/gateway"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/config"
+	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
 	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/temporal/codec"
@@ -104,6 +105,11 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer stopMongo()
+	stopKafka, err := ensureKafka(p)
+	if err != nil {
+		return err
+	}
+	defer stopKafka()
 
 	tc, err := dialTemporal(ctx, p)
 	if err != nil {
@@ -143,6 +149,9 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if p.redis != nil {
 		checks["redis"] = func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }
 	}
+	if p.bus != nil {
+		checks["kafka"] = p.bus.Ping
+	}
 	gw, err := newGateway(p, verifier, targets, checks)
 	if err != nil {
 		return err
@@ -168,6 +177,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 			"gateway      http://" + addr + "   (try: curl -s http://" + addr + "/api/v1/health)",
 			"Temporal UI  " + ds.UIURL(),
 			"Temporal     " + ds.Address() + " namespace " + ds.Namespace(),
+			"Kafka        " + cfg.KafkaBrokers + "  (domain events on skyfly.<domain>.v1)",
 			"codec        http://" + cfg.CodecAddr + "  (to read encrypted payloads in the UI, sign in once at http://" + cfg.CodecAddr + "/session with token " + codecToken + ")",
 			"data dir     " + cfg.DataDir,
 		}
@@ -181,6 +191,27 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		err = nil
 	}
 	return err
+}
+
+// ensureKafka starts an embedded Kafka cluster (franz-go's kfake, the real
+// wire protocol, its log under the data dir) when SKYFLY_KAFKA_BROKERS is
+// empty, and connects the outbox relays' producer to it.
+func ensureKafka(p *platform) (stop func(), err error) {
+	stop = func() {}
+	if p.cfg.KafkaBrokers == "" {
+		kf, err := eventbus.StartEmbedded(eventbus.EmbeddedConfig{DataDir: filepath.Join(p.cfg.DataDir, "kafka")})
+		if err != nil {
+			return nil, err
+		}
+		p.cfg.KafkaBrokers = strings.Join(kf.Brokers(), ",")
+		p.log.Info("embedded Kafka ready", "brokers", p.cfg.KafkaBrokers)
+		stop = kf.Stop
+	}
+	if err := p.connectBus(); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
 }
 
 // ensureCustomerDB starts an embedded FerretDB for the customer domain when
@@ -393,6 +424,9 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer p.close()
+	if err := p.connectBus(); err != nil {
+		return err
+	}
 	tc, err := dialTemporal(ctx, p)
 	if err != nil {
 		return err
@@ -417,6 +451,9 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	checks["temporal"] = func(ctx context.Context) error {
 		_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
 		return err
+	}
+	if p.bus != nil {
+		checks["kafka"] = p.bus.Ping
 	}
 	h := serviceHandler(p, doms[0].handler, checks)
 	g, gctx := errgroup.WithContext(ctx)

@@ -26,6 +26,7 @@ import (
 type devProcess struct {
 	cmd      *exec.Cmd
 	gateway  string
+	kafka    string // the embedded Kafka's bootstrap address
 	temporal string
 	ui       string
 	output   *lineBuffer
@@ -151,6 +152,9 @@ func startDev(t *testing.T) *devProcess {
 		case l := <-d.output.lines:
 			if f := strings.Fields(l); len(f) >= 2 && f[0] == "gateway" {
 				d.gateway = strings.TrimPrefix(f[1], "http://")
+			}
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "Kafka" {
+				d.kafka = f[1]
 			}
 			if strings.Contains(l, "ready in") {
 				require.NotEmpty(t, d.gateway, "the banner names the gateway")

@@ -13,7 +13,10 @@ import (
 
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/internal/platform/config"
+	"github.com/skyfly/skyfly/internal/platform/eventbus"
+	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/internal/platform/sqldb"
 )
 
 // deps is what the wiring of every domain receives. Fields may be nil where
@@ -27,6 +30,7 @@ type deps struct {
 	verifier *authn.Verifier
 	redis    *redis.Client // nil when SKYFLY_REDIS_URL is empty
 	metrics  prometheus.Registerer
+	bus      *eventbus.Publisher // nil when no Kafka is configured: events wait in the outbox
 }
 
 // domain is one wired service: its HTTP API, its Temporal workers and its
@@ -74,4 +78,17 @@ func domains() []struct {
 		{"customer", wireCustomer, migrateCustomer},
 		{"payment", wirePayment, migratePayment},
 	}
+}
+
+// relay returns the background job publishing a domain's outbox to the bus,
+// or nil without a bus (the events then wait in the outbox until one is
+// configured; nothing is lost).
+func (d deps) relay(domainName string, db *sqldb.DB) func(ctx context.Context) error {
+	if d.bus == nil {
+		d.log.Warn("no SKYFLY_KAFKA_BROKERS: domain events wait in the outbox", "domain", domainName)
+		return nil
+	}
+	r := outbox.NewRelay(outbox.RelayConfig{Log: d.log.With("component", "outbox-relay"), Store: outbox.NewStore(db),
+		Publisher: d.bus, Domain: domainName, Metrics: d.metrics})
+	return r.Run
 }

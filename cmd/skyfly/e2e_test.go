@@ -2,15 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // api is a small client of the gateway for end-to-end tests.
@@ -202,6 +205,12 @@ func TestDev_E2E_BookConfirmCancelChange(t *testing.T) {
 	cancelled := c.waitStatus(b.BookingID, "CANCELLED")
 	require.Equal(t, cq.Refund.Amount, cancelled.Payments[0].Refunded.Amount)
 
+	// Every change of the booking reached Kafka through its outbox, in order.
+	require.Eventually(t, func() bool {
+		return slices.Equal(bookingEvents(t, d.kafka, b.BookingID), []string{
+			"booking.created", "booking.reserved", "booking.payment_pending", "booking.confirmed", "booking.cancelling", "booking.cancelled"})
+	}, 30*time.Second, 500*time.Millisecond, "booking events on skyfly.booking.v1: %v", bookingEvents(t, d.kafka, b.BookingID))
+
 	// Change: book a flight, then move it to a later one on the same route.
 	b2 := c.reserve(c.quote(it.ID, fareID))
 	require.Equal(t, http.StatusOK, c.do("POST", "/api/v1/bookings/"+b2.BookingID+"/confirm", map[string]any{"payment": map[string]string{"provider": "sandbox", "token": "tok_visa"}}, nil))
@@ -227,4 +236,31 @@ func TestDev_E2E_BookConfirmCancelChange(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return c.do("GET", "/api/v1/users/me", nil, nil) == http.StatusUnauthorized
 	}, 10*time.Second, 100*time.Millisecond, "the old access token stops working")
+}
+
+// bookingEvents reads skyfly.booking.v1 from the start and returns the
+// types of one booking's events in order, duplicates dropped.
+func bookingEvents(t *testing.T, brokers, bookingID string) []string {
+	t.Helper()
+	require.NotEmpty(t, brokers, "the banner names Kafka")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumeTopics("skyfly.booking.v1"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	require.NoError(t, err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	seen := map[string]bool{}
+	var types []string
+	for ctx.Err() == nil {
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			if string(r.Key) != bookingID {
+				return
+			}
+			var e struct{ ID, Type string }
+			if json.Unmarshal(r.Value, &e) == nil && !seen[e.ID] {
+				seen[e.ID] = true
+				types = append(types, e.Type)
+			}
+		})
+	}
+	return types
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/internal/platform/config"
+	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/workers"
@@ -35,6 +36,7 @@ type platform struct {
 	tracing *observability.Tracing
 	secrets secrets.Provider
 	redis   *redis.Client
+	bus     *eventbus.Publisher
 	closers []func() error
 }
 
@@ -83,6 +85,22 @@ func newPlatform(ctx context.Context, cfg *config.Config, stderr io.Writer) (*pl
 	return p, nil
 }
 
+// connectBus connects the outbox relays' producer to SKYFLY_KAFKA_BROKERS
+// (nothing when empty).
+func (p *platform) connectBus() error {
+	brokers := eventbus.ParseBrokers(p.cfg.KafkaBrokers)
+	if len(brokers) == 0 {
+		return nil
+	}
+	bus, err := eventbus.NewPublisher(brokers, "skyfly")
+	if err != nil {
+		return fmt.Errorf("SKYFLY_KAFKA_BROKERS: %w", err)
+	}
+	p.bus = bus
+	p.closers = append(p.closers, func() error { bus.Close(); return nil })
+	return nil
+}
+
 func openSecrets(ctx context.Context, cfg *config.Config, log *slog.Logger) (secrets.Provider, error) {
 	if cfg.VaultAddr != "" {
 		return openVault(ctx, cfg, log)
@@ -104,7 +122,7 @@ func (p *platform) close() {
 
 // deps builds the dependencies handed to every domain's wiring.
 func (p *platform) deps(tc client.Client, verifier *authn.Verifier) deps {
-	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry}
+	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, bus: p.bus}
 }
 
 // migrateDomains applies the migrations of the named domains (all when

@@ -53,6 +53,8 @@ type Config struct {
 
 	RedisURL string
 
+	KafkaBrokers string
+
 	VaultAddr     string
 	VaultToken    string
 	VaultRoleID   string
@@ -128,6 +130,7 @@ func (c *Config) Settings() []Setting {
 		s("SKYFLY_JWT_ISSUER", "skyfly-auth", "pinned access-token issuer", &c.JWTIssuer),
 		s("SKYFLY_JWT_AUDIENCE", "skyfly-api", "pinned access-token audience", &c.JWTAudience),
 		s("SKYFLY_REDIS_URL", "", "Redis for shared rate limits, revocations and caches (in-process when empty)", &c.RedisURL),
+		s("SKYFLY_KAFKA_BROKERS", "", "Kafka brokers (comma-separated) the outbox relays publish domain events to; skyfly dev runs an embedded cluster when empty", &c.KafkaBrokers),
 		s("SKYFLY_VAULT_ADDR", "", "Vault address; when set, keys and secrets come from Vault instead of the local keyring", &c.VaultAddr),
 		s("SKYFLY_VAULT_TOKEN", "", "Vault token auth", &c.VaultToken),
 		s("SKYFLY_VAULT_ROLE_ID", "", "Vault AppRole role id", &c.VaultRoleID),
