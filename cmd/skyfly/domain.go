@@ -80,15 +80,15 @@ func domains() []struct {
 	}
 }
 
-// relay returns the background job publishing a domain's outbox to the bus,
-// or nil without a bus (the events then wait in the outbox until one is
-// configured; nothing is lost).
-func (d deps) relay(domainName string, db *sqldb.DB) func(ctx context.Context) error {
+// withRelay returns jobs plus the relay publishing a domain's outbox to the
+// bus. Without a bus the events wait in the outbox until one is configured;
+// nothing is lost.
+func (d deps) withRelay(domainName string, db *sqldb.DB, jobs ...func(ctx context.Context) error) []func(ctx context.Context) error {
 	if d.bus == nil {
 		d.log.Warn("no SKYFLY_KAFKA_BROKERS: domain events wait in the outbox", "domain", domainName)
-		return nil
+		return jobs
 	}
-	r := outbox.NewRelay(outbox.RelayConfig{Log: d.log.With("component", "outbox-relay"), Store: outbox.NewStore(db),
+	r := outbox.NewRelay(outbox.RelayConfig{Log: d.log.With("component", "outbox-relay", "domain", domainName), Store: outbox.NewStore(db),
 		Publisher: d.bus, Domain: domainName, Metrics: d.metrics})
-	return r.Run
+	return append(jobs, r.Run)
 }

@@ -38,13 +38,9 @@ func wireBooking(ctx context.Context, d deps) (*domain, error) {
 		Log: log, Service: svc, Temporal: d.temporal, Verifier: d.verifier, Idempotency: idempotency.NewGormStore(db),
 		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
 	})
-	var background []func(context.Context) error
-	if r := d.relay("booking", db); r != nil {
-		background = append(background, r)
-	}
 	return &domain{
 		name:       "booking",
-		background: background,
+		background: d.withRelay("booking", db),
 		handler:    handler,
 		workers: map[string]func(worker.Registry){
 			queues.BookingSaga: func(r worker.Registry) { workers.RegisterBookingSaga(r, acts) },

@@ -84,10 +84,10 @@ func wirePayment(ctx context.Context, d deps) (*domain, error) {
 			queues.Payment: func(r worker.Registry) { r.RegisterActivity(acts) },
 		},
 		checks: map[string]func(context.Context) error{"payment-db": db.Ping},
-		background: []func(context.Context) error{
+		background: d.withRelay("payment", db,
 			func(ctx context.Context) error { return svc.RunSignalRetrier(ctx, signalRetryEvery) },
 			func(ctx context.Context) error { return sb.Run(ctx, sandboxEvery) },
-		},
+		),
 		close: db.Close,
 	}, nil
 }

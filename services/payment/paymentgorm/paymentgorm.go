@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/payment"
 	"github.com/skyfly/skyfly/services/payment/sandbox"
@@ -36,7 +37,35 @@ func Migrate(ctx context.Context, db *sqldb.DB) error {
 	if err := sqldb.Migrate(ctx, db, sub, MigrationTable); err != nil {
 		return fmt.Errorf("paymentgorm: %w", err)
 	}
+	if err := outbox.Migrate(ctx, db); err != nil {
+		return fmt.Errorf("paymentgorm: %w", err)
+	}
 	return nil
+}
+
+// Domain names the payment domain's outbox topic (skyfly.payment.v1).
+const Domain = "payment"
+
+// inTransaction runs fn in a transaction, or in the caller's.
+func (s *Store) inTransaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.inTx {
+		return fn(s.q(ctx))
+	}
+	return s.db.Transaction(ctx, func(tx *sqldb.DB) error { return fn(tx.DB.WithContext(ctx)) })
+}
+
+// appendEvent writes the event of an intent's change to the outbox inside
+// tx, the transaction that stores the change.
+func appendEvent(tx *gorm.DB, prev, next payment.Intent) error {
+	de, ok := payment.EventOf(prev, next)
+	if !ok {
+		return nil
+	}
+	e, err := outbox.New(de.ID, de.Type, outbox.Aggregate{Type: "payment", ID: next.ID}, de.At, de.Data)
+	if err != nil {
+		return err
+	}
+	return outbox.Append(tx, Domain, e)
 }
 
 // Store implements payment.Store and sandbox.Store.
@@ -117,7 +146,13 @@ func toIntent(r intentRow) payment.Intent {
 // CreateIntent implements payment.Store.
 func (s *Store) CreateIntent(ctx context.Context, in payment.Intent) error {
 	r := fromIntent(in)
-	if err := s.q(ctx).Create(&r).Error; err != nil {
+	err := s.inTransaction(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return appendEvent(tx, payment.Intent{}, in)
+	})
+	if err != nil {
 		return fmt.Errorf("insert payment %s: %w", in.ID, err)
 	}
 	return nil
@@ -136,19 +171,41 @@ func (s *Store) GetIntent(ctx context.Context, id string) (payment.Intent, error
 	return toIntent(r), nil
 }
 
-// UpdateIntent implements payment.Store with an optimistic lock on version.
+// UpdateIntent implements payment.Store with an optimistic lock on version;
+// the change's event goes to the outbox in the same transaction.
 func (s *Store) UpdateIntent(ctx context.Context, in payment.Intent) error {
 	r := fromIntent(in)
-	res := s.q(ctx).Model(&intentRow{}).Where("id = ? AND version = ?", in.ID, in.Version).Updates(map[string]any{
-		"provider_ref": r.ProviderRef, "status": r.Status, "captured": r.Captured, "refunded": r.Refunded,
-		"token": r.Token, "brand": r.Brand, "last4": r.Last4, "next_action_url": r.NextActionURL,
-		"decline_code": r.DeclineCode, "version": in.Version + 1, "updated_at": r.UpdatedAt,
+	var conflict bool
+	err := s.inTransaction(ctx, func(tx *gorm.DB) error {
+		var prev intentRow
+		if err := tx.Where("id = ?", in.ID).Take(&prev).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				conflict = true
+				return payment.ErrVersionConflict
+			}
+			return err
+		}
+		res := tx.Model(&intentRow{}).Where("id = ? AND version = ?", in.ID, in.Version).Updates(map[string]any{
+			"provider_ref": r.ProviderRef, "status": r.Status, "captured": r.Captured, "refunded": r.Refunded,
+			"token": r.Token, "brand": r.Brand, "last4": r.Last4, "next_action_url": r.NextActionURL,
+			"decline_code": r.DeclineCode, "version": in.Version + 1, "updated_at": r.UpdatedAt,
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			conflict = true
+			return payment.ErrVersionConflict
+		}
+		next := in
+		next.Version = in.Version + 1
+		return appendEvent(tx, toIntent(prev), next)
 	})
-	if res.Error != nil {
-		return fmt.Errorf("update payment %s: %w", in.ID, res.Error)
-	}
-	if res.RowsAffected == 0 {
+	if conflict {
 		return fmt.Errorf("update payment %s at version %d: %w", in.ID, in.Version, payment.ErrVersionConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("update payment %s: %w", in.ID, err)
 	}
 	return nil
 }
