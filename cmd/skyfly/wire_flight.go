@@ -64,7 +64,7 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 			queues.Flight: func(r worker.Registry) { r.RegisterActivity(acts) },
 		},
 		checks:     map[string]func(context.Context) error{"flight-db": db.Ping},
-		background: []func(context.Context) error{svc.RunSweeper, svc.RunReloader},
+		background: d.withRelay("flight", db, svc.RunSweeper, svc.RunReloader),
 		seed: func(ctx context.Context) ([]string, error) {
 			start := d.now().UTC()
 			n, err := seeddata.Generate(start, flightSeedDays, max(1, int(d.cfg.SeedScale)))

@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/flight"
 )
@@ -39,7 +40,28 @@ func Migrate(ctx context.Context, db *sqldb.DB) error {
 	if err := sqldb.Migrate(ctx, db, sub, MigrationTable); err != nil {
 		return fmt.Errorf("flightgorm: %w", err)
 	}
+	if err := outbox.Migrate(ctx, db); err != nil {
+		return fmt.Errorf("flightgorm: %w", err)
+	}
 	return nil
+}
+
+// Domain names the flight domain's outbox topic (skyfly.flight.v1).
+const Domain = "flight"
+
+// appendHoldEvent writes the event of the hold id reaching status to inside
+// tx, the transaction that moved it.
+func appendHoldEvent(tx *gorm.DB, id string, to flight.HoldStatus, at time.Time) error {
+	h, ok, err := readHold(tx, id)
+	if err != nil || !ok {
+		return err
+	}
+	he := flight.EventOfHold(h, to, at)
+	e, err := outbox.New(he.ID, he.Type, outbox.Aggregate{Type: "hold", ID: id}, he.At, he.Data)
+	if err != nil {
+		return err
+	}
+	return outbox.Append(tx, Domain, e)
 }
 
 // batchSize bounds rows per INSERT while seeding (well under every
@@ -572,7 +594,7 @@ func (s *Store) CreateHold(ctx context.Context, h flight.Hold) (flight.Hold, boo
 				return fmt.Errorf("flight %s cabin %s class %s, %d seats: %w", sg.FlightID, sg.Cabin, sg.BookingClass, sg.Seats, flight.ErrSeatUnavailable)
 			}
 		}
-		return nil
+		return appendHoldEvent(tx.DB, h.ID, flight.HoldHeld, h.CreatedAt)
 	})
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
@@ -660,7 +682,7 @@ func (s *Store) finish(ctx context.Context, id string, from []flight.HoldStatus,
 			}
 		}
 		done = true
-		return nil
+		return appendHoldEvent(tx.DB, id, to, at)
 	})
 	if err != nil {
 		return false, fmt.Errorf("flightgorm: %s hold %s: %w", strings.ToLower(string(to)), id, err)
@@ -670,9 +692,15 @@ func (s *Store) finish(ctx context.Context, id string, from []flight.HoldStatus,
 
 // CommitHold commits a held, unexpired hold (idempotent).
 func (s *Store) CommitHold(ctx context.Context, id string, now time.Time) (flight.Hold, error) {
-	res := qTransition(s.db.WithContext(ctx), id, []flight.HoldStatus{flight.HoldHeld}, flight.HoldCommitted, now, "", ">")
-	if res.Error != nil {
-		return flight.Hold{}, fmt.Errorf("flightgorm: commit hold %s: %w", id, res.Error)
+	err := s.db.Transaction(ctx, func(tx *sqldb.DB) error {
+		res := qTransition(tx.DB, id, []flight.HoldStatus{flight.HoldHeld}, flight.HoldCommitted, now, "", ">")
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return appendHoldEvent(tx.DB, id, flight.HoldCommitted, now)
+	})
+	if err != nil {
+		return flight.Hold{}, fmt.Errorf("flightgorm: commit hold %s: %w", id, err)
 	}
 	h, err := s.Hold(ctx, id)
 	if err != nil {
