@@ -91,7 +91,7 @@ func env(t *testing.T, s types.ServiceConfig, key string) string {
 func TestCompose_HasEveryExpectedService(t *testing.T) {
 	p := load(t, nil)
 	want := []string{
-		"postgres", "mysql", "sqlserver", "mongodb", "redis", "vault",
+		"postgres", "mysql", "sqlserver", "mongodb", "redis", "vault", "kafka",
 		"temporal", "temporal-admin-tools", "temporal-ui",
 		"gateway", "auth", "flight", "booking", "customer", "payment", "codec-server",
 	}
@@ -196,6 +196,7 @@ func TestCompose_SkyflyServicesWaitForTheirDependencies(t *testing.T) {
 	common := map[string]string{
 		"temporal": conditionHealthy, "temporal-admin-tools": conditionHealthy,
 		"vault": conditionHealthy, "vault-seed": conditionCompleted, "redis": conditionHealthy,
+		"kafka": conditionHealthy, // every domain relays its outbox there
 	}
 	for _, d := range domains {
 		t.Run(d.name+" waits for its database, Temporal and Vault", func(t *testing.T) {
@@ -342,8 +343,13 @@ func TestCompose_PlatformWiring(t *testing.T) {
 			require.Equal(t, "vault", u(t, env(t, s, "SKYFLY_VAULT_ADDR")).Hostname())
 			require.Equal(t, env(t, vault, "VAULT_DEV_ROOT_TOKEN_ID"), env(t, s, "SKYFLY_VAULT_TOKEN"), "keys come from Vault, shared by every process")
 			require.Equal(t, "redis", u(t, env(t, s, "SKYFLY_REDIS_URL")).Hostname())
+			require.Equal(t, "kafka:9092", env(t, s, "SKYFLY_KAFKA_BROKERS"), "domain events go to the compose Kafka")
 		})
 	}
+	// Kafka advertises the address the services dial, in KRaft mode.
+	kafka := service(t, p, "kafka")
+	require.Equal(t, "PLAINTEXT://kafka:9092", env(t, kafka, "KAFKA_ADVERTISED_LISTENERS"))
+	require.Equal(t, "broker,controller", env(t, kafka, "KAFKA_PROCESS_ROLES"), "KRaft: no ZooKeeper")
 	// The browser loads the UI and calls the codec server from the same origin.
 	uiPublished := ui.Ports[0].Published
 	require.Equal(t, "http://localhost:"+uiPublished, env(t, codec, "SKYFLY_CODEC_CORS_ORIGIN"))
