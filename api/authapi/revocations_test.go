@@ -12,11 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/api/authapi"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 )
 
 func TestPollingRevocations_A4_FailsClosedWhenStaleAndForgetsExpired(t *testing.T) {
 	var mu sync.Mutex
-	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	start := testdate.At(0, 10, 0)
+	now := start
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	var sinces []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +59,7 @@ func TestPollingRevocations_A4_FailsClosedWhenStaleAndForgetsExpired(t *testing.
 	require.NoError(t, p.Poll(ctx))
 	mu.Lock()
 	require.Equal(t, "0", sinces[0])
-	require.Equal(t, time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC).Add(-5*time.Second).UnixMilli(), mustInt(t, sinces[1]), "the next poll starts at the server's time less an overlap")
+	require.Equal(t, start.Add(-5*time.Second).UnixMilli(), mustInt(t, sinces[1]), "the next poll starts at the server's time less an overlap")
 	mu.Unlock()
 	revoked, err = p.Revoked(ctx, "s1")
 	require.NoError(t, err)

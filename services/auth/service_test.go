@@ -16,6 +16,7 @@ import (
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/auth"
 	"github.com/skyfly/skyfly/services/auth/authgorm"
@@ -176,7 +177,7 @@ func TestStaffLogin_StepsAreSingleUse(t *testing.T) {
 func TestTOTP_M1_CurrentAndPreviousStepOnly(t *testing.T) {
 	key, err := auth.NewTOTPKey("a@skyfly.dev")
 	require.NoError(t, err)
-	now := time.Date(2026, 11, 26, 10, 0, 15, 0, time.UTC)
+	now := testdate.At(0, 10, 0).Add(15 * time.Second) // mid-step: 15 s into a 30 s TOTP step
 	cases := []struct {
 		name   string
 		offset time.Duration

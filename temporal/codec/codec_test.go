@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/temporal/codec"
 )
 
@@ -173,7 +174,7 @@ func TestCodec_UnencryptedPayloadsPassThrough(t *testing.T) {
 func TestCodec_KeyCacheExpires(t *testing.T) {
 	ctx := context.Background()
 	keys := newKeyring(t)
-	now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	now := testdate.At(0, 1, 0)
 	c, err := codec.New(keys, codec.WithCacheTTL(time.Minute), codec.WithClock(func() time.Time { return now }))
 	require.NoError(t, err)
 	encodeID := func() string {

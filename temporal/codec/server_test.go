@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/temporal/codec"
 )
 
@@ -225,7 +226,7 @@ func TestCodecServer_BrowserSessionForTheTemporalUI(t *testing.T) {
 	keys := newKeyring(t)
 	c, err := codec.New(keys)
 	require.NoError(t, err)
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	now := testdate.At(0, 9, 0)
 	srv, err := codec.NewServer(codec.ServerConfig{
 		Token: testToken, AllowedOrigin: testOrigin, SessionTTL: time.Hour,
 		Now: func() time.Time { return now },

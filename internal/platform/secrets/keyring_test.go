@@ -15,13 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 )
 
 // Compile-time check that Keyring implements Provider.
 var _ secrets.Provider = (*secrets.Keyring)(nil)
 
 func fixedClock() func() time.Time {
-	t := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	t := testdate.At(0, 1, 0)
 	return func() time.Time { return t }
 }
 

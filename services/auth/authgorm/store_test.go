@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/auth"
 	"github.com/skyfly/skyfly/services/auth/authgorm"
@@ -37,7 +38,7 @@ func TestStoreContract(t *testing.T) {
 	}
 }
 
-var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+var t0 = testdate.At(0, 10, 0)
 
 func newUser(t *testing.T, s auth.Store, id string) auth.User {
 	t.Helper()

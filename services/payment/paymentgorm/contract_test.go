@@ -11,6 +11,7 @@ import (
 
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/payment"
 	"github.com/skyfly/skyfly/services/payment/paymentgorm"
@@ -29,7 +30,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, db *sqldb.DB, s *paymentgorm.
 	}
 }
 
-var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+var t0 = testdate.At(0, 10, 0)
 
 func intent(id string) payment.Intent {
 	return payment.Intent{ID: id, BookingID: "bk-" + id, CustomerID: "c1", Provider: "sandbox", Status: payment.StatusRequiresPaymentMethod,
