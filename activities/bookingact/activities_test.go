@@ -14,6 +14,7 @@ import (
 	"github.com/skyfly/skyfly/activities/bookingact"
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/services/booking/bookinggorm"
@@ -26,13 +27,13 @@ func newActivities(t *testing.T) (*bookingact.Activities, *booking.Service) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, bookinggorm.Migrate(ctx, db))
-	now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	now := testdate.At(0, 1, 0)
 	svc := booking.NewService(slog.New(slog.DiscardHandler), bookinggorm.New(db), func() time.Time { return now }, booking.Options{})
 	return bookingact.New(slog.New(slog.DiscardHandler), svc), svc
 }
 
 func createInput(id string) bookingact.CreateBookingInput {
-	dep := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	dep := testdate.At(5, 9, 0)
 	return bookingact.CreateBookingInput{
 		BookingID: id, CustomerID: "cust-1",
 		Passengers: []booking.Passenger{{Type: booking.Adult, GivenName: "Ada", FamilyName: "Lovelace", DateOfBirth: "1990-05-01", Gender: "F"}},
@@ -51,7 +52,7 @@ func TestBookingActivities_T4_DuplicateExecution(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
-	exp := time.Date(2026, 11, 26, 1, 15, 0, 0, time.UTC)
+	exp := testdate.At(0, 1, 15)
 
 	run := func(fn any, in any) bookingact.BookingResult {
 		t.Helper()

@@ -4,21 +4,23 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/services/booking"
 )
 
 func intp(i int) *int { return &i }
 
 func TestValidatePassengers(t *testing.T) {
-	dep := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+	dep := testdate.At(5, 9, 30)
+	infantDOB := testdate.ISO(dep.AddDate(0, -11, 0)) // about 11 months old on the travel date
+	expired := testdate.ISO(dep.AddDate(0, 0, -1))    // the day before departure
 	domestic := []booking.Segment{{FlightID: "f1", DepartureTime: dep}}
 	intl := []booking.Segment{{FlightID: "f1", DepartureTime: dep, International: true}}
 	adult := booking.Passenger{Type: booking.Adult, GivenName: "Ada", FamilyName: "Lovelace", DateOfBirth: "1990-05-01", Gender: "F"}
-	passport := &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: "2030-01-01"}
+	passport := &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: testdate.YearsFrom(testdate.Today(), 5)}
 	withDoc := func(p booking.Passenger, d *booking.Document) booking.Passenger { p.Document = d; return p }
 	tests := []struct {
 		name      string
@@ -29,17 +31,17 @@ func TestValidatePassengers(t *testing.T) {
 		{"an adult on a domestic flight is valid", []booking.Passenger{adult}, domestic, ""},
 		{"an adult needs a passport abroad", []booking.Passenger{adult}, intl, "passengers[0].document"},
 		{"an adult with a passport abroad is valid", []booking.Passenger{withDoc(adult, passport)}, intl, ""},
-		{"an expired passport is refused", []booking.Passenger{withDoc(adult, &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: "2026-11-30"})}, intl, "passengers[0].document.expiryDate"},
-		{"a child typed as adult is refused", []booking.Passenger{adult, {Type: booking.Adult, GivenName: "Kid", FamilyName: "L", DateOfBirth: "2020-01-01", Gender: "M"}}, domestic, "passengers[1].type"},
-		{"a child aged 11 on the travel date is CHD", []booking.Passenger{adult, {Type: booking.Child, GivenName: "Kid", FamilyName: "L", DateOfBirth: "2014-12-02", Gender: "M"}}, domestic, ""},
-		{"turning 12 on the travel date makes an adult", []booking.Passenger{adult, {Type: booking.Child, GivenName: "Kid", FamilyName: "L", DateOfBirth: "2014-12-01", Gender: "M"}}, domestic, "passengers[1].type"},
-		{"an infant linked to an adult is valid", []booking.Passenger{adult, {Type: booking.Infant, GivenName: "Baby", FamilyName: "L", DateOfBirth: "2026-01-01", Gender: "F", InfantOf: intp(0)}}, domestic, ""},
-		{"an infant without an adult link is refused", []booking.Passenger{adult, {Type: booking.Infant, GivenName: "Baby", FamilyName: "L", DateOfBirth: "2026-01-01", Gender: "F"}}, domestic, "passengers[1].infantOf"},
+		{"an expired passport is refused", []booking.Passenger{withDoc(adult, &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: expired})}, intl, "passengers[0].document.expiryDate"},
+		{"a child typed as adult is refused", []booking.Passenger{adult, {Type: booking.Adult, GivenName: "Kid", FamilyName: "L", DateOfBirth: testdate.YearsFrom(dep, -6), Gender: "M"}}, domestic, "passengers[1].type"},
+		{"a child aged 11 on the travel date is CHD", []booking.Passenger{adult, {Type: booking.Child, GivenName: "Kid", FamilyName: "L", DateOfBirth: testdate.ISO(dep.AddDate(-12, 0, 1)), Gender: "M"}}, domestic, ""},
+		{"turning 12 on the travel date makes an adult", []booking.Passenger{adult, {Type: booking.Child, GivenName: "Kid", FamilyName: "L", DateOfBirth: testdate.YearsFrom(dep, -12), Gender: "M"}}, domestic, "passengers[1].type"},
+		{"an infant linked to an adult is valid", []booking.Passenger{adult, {Type: booking.Infant, GivenName: "Baby", FamilyName: "L", DateOfBirth: infantDOB, Gender: "F", InfantOf: intp(0)}}, domestic, ""},
+		{"an infant without an adult link is refused", []booking.Passenger{adult, {Type: booking.Infant, GivenName: "Baby", FamilyName: "L", DateOfBirth: infantDOB, Gender: "F"}}, domestic, "passengers[1].infantOf"},
 		{"two infants on one lap are refused", []booking.Passenger{adult,
-			{Type: booking.Infant, GivenName: "A", FamilyName: "L", DateOfBirth: "2026-01-01", Gender: "F", InfantOf: intp(0)},
-			{Type: booking.Infant, GivenName: "B", FamilyName: "L", DateOfBirth: "2026-01-01", Gender: "F", InfantOf: intp(0)}}, domestic, "passengers[2].infantOf"},
-		{"a booking without adults is refused", []booking.Passenger{{Type: booking.Child, GivenName: "Kid", FamilyName: "L", DateOfBirth: "2018-01-01", Gender: "M"}}, domestic, "passengers"},
-		{"a birth date after travel is refused", []booking.Passenger{adult, {Type: booking.Infant, GivenName: "B", FamilyName: "L", DateOfBirth: "2026-12-02", Gender: "F", InfantOf: intp(0)}}, domestic, "passengers[1].dateOfBirth"},
+			{Type: booking.Infant, GivenName: "A", FamilyName: "L", DateOfBirth: infantDOB, Gender: "F", InfantOf: intp(0)},
+			{Type: booking.Infant, GivenName: "B", FamilyName: "L", DateOfBirth: infantDOB, Gender: "F", InfantOf: intp(0)}}, domestic, "passengers[2].infantOf"},
+		{"a booking without adults is refused", []booking.Passenger{{Type: booking.Child, GivenName: "Kid", FamilyName: "L", DateOfBirth: testdate.YearsFrom(dep, -8), Gender: "M"}}, domestic, "passengers"},
+		{"a birth date after travel is refused", []booking.Passenger{adult, {Type: booking.Infant, GivenName: "B", FamilyName: "L", DateOfBirth: testdate.ISO(dep.AddDate(0, 0, 1)), Gender: "F", InfantOf: intp(0)}}, domestic, "passengers[1].dateOfBirth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

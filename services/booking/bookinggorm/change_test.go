@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/booking"
 )
@@ -22,7 +23,7 @@ func TestService_StartChange_OneChangeAtATime(t *testing.T) {
 	for dialect, dsn := range testenv.SQLDSNs(t, "sqlite", "postgres", "mysql") {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+			now := testdate.At(0, 1, 0)
 			svc := booking.NewService(slog.New(slog.DiscardHandler), openStore(t, dsn(t)), func() time.Time { return now }, booking.Options{})
 			b := sampleBooking("bk_1", now)
 			created, err := svc.Create(ctx, booking.NewBooking{ID: b.ID, CustomerID: b.CustomerID, Passengers: b.Passengers[:1],
@@ -34,7 +35,7 @@ func TestService_StartChange_OneChangeAtATime(t *testing.T) {
 			require.NoError(t, err)
 			quote := func(id string) {
 				_, err := svc.QuoteChange(ctx, booking.ChangeRequest{ChangeID: id, BookingID: created.ID, NewQuoteID: "q-" + id,
-					NewFlightIDs: []string{"SF102-20261201"}, NewFareID: "Y-STD", NewTotal: money.New(50990, "EUR"), Actor: "cust-1"})
+					NewFlightIDs: []string{"SF102-" + testdate.Compact(testdate.Day(5))}, NewFareID: "Y-STD", NewTotal: money.New(50990, "EUR"), Actor: "cust-1"})
 				require.NoError(t, err)
 			}
 			quote("ch_1")

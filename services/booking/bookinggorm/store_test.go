@@ -13,6 +13,7 @@ import (
 
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/services/booking/bookinggorm"
@@ -29,7 +30,7 @@ func openStore(t *testing.T, dsn string) *bookinggorm.Store {
 }
 
 func sampleBooking(id string, now time.Time) booking.Booking {
-	dep := time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("", -5*3600))
+	dep := testdate.At(5, 14, 30).In(time.FixedZone("", -5*3600)) // 09:30 local, five days after the fixed clock
 	inf := 0
 	return booking.Booking{
 		ID: id, PNR: "", CustomerID: "cust-1", Status: booking.StatusPending, Version: 1,
@@ -38,11 +39,11 @@ func sampleBooking(id string, now time.Time) booking.Booking {
 		Contact: booking.Contact{Email: "ada@example.com", Phone: "+447700900123"},
 		Passengers: []booking.Passenger{
 			{ID: id + "-p1", Type: booking.Adult, GivenName: "Ada", FamilyName: "Lovelace", DateOfBirth: "1990-05-01", Gender: "F",
-				Document: &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: "2030-01-01"}},
-			{ID: id + "-p2", Type: booking.Infant, GivenName: "Byron", FamilyName: "Lovelace", DateOfBirth: "2026-01-01", Gender: "M", InfantOf: &inf,
-				Document: &booking.Document{Type: "PASSPORT", Number: "Y7654321", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: "2031-01-01"}},
+				Document: &booking.Document{Type: "PASSPORT", Number: "X1234567", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: testdate.YearsFrom(testdate.Today(), 4)}},
+			{ID: id + "-p2", Type: booking.Infant, GivenName: "Byron", FamilyName: "Lovelace", DateOfBirth: testdate.ISO(dep.AddDate(0, -11, 0)), Gender: "M", InfantOf: &inf,
+				Document: &booking.Document{Type: "PASSPORT", Number: "Y7654321", IssuingCountry: "GB", Nationality: "GB", ExpiryDate: testdate.YearsFrom(testdate.Today(), 5)}},
 		},
-		Segments: []booking.Segment{{FlightID: "SF100-20261201", FlightNumber: "SF100", Origin: "JFK", Destination: "LHR",
+		Segments: []booking.Segment{{FlightID: "SF100-" + testdate.Compact(dep), FlightNumber: "SF100", Origin: "JFK", Destination: "LHR",
 			DepartureTime: dep, ArrivalTime: dep.Add(7 * time.Hour).In(time.UTC), International: true}},
 		History:   []booking.HistoryEntry{{At: now, To: booking.StatusPending, Event: "created"}},
 		CreatedAt: now, UpdatedAt: now,
@@ -61,7 +62,7 @@ func TestStoreContract(t *testing.T) {
 
 func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 	ctx := context.Background()
-	now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	now := testdate.At(0, 1, 0)
 
 	t.Run("a created booking reads back whole", func(t *testing.T) {
 		s := newStore(t)
@@ -76,7 +77,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 		require.Equal(t, b.Fare, got.Fare)
 		require.Len(t, got.Segments, 1)
 		require.True(t, b.Segments[0].DepartureTime.Equal(got.Segments[0].DepartureTime), "got %v, want %v", got.Segments[0].DepartureTime, b.Segments[0].DepartureTime)
-		require.Equal(t, "2026-12-01T09:30:00-05:00", got.Segments[0].DepartureTime.Format(time.RFC3339), "local time of departure is kept")
+		require.Equal(t, testdate.ISO(testdate.Day(5))+"T09:30:00-05:00", got.Segments[0].DepartureTime.Format(time.RFC3339), "local time of departure is kept")
 		byPNR, err := s.GetByPNR(ctx, "ABC234")
 		require.NoError(t, err)
 		require.Equal(t, "bk_1", byPNR.ID)
@@ -153,7 +154,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 			b.PNR = fmt.Sprintf("LST%03d", 234+i)[:6]
 			if i%2 == 1 {
 				b.CustomerID = "cust-2"
-				b.Segments[0].FlightID = "SF200-20261201"
+				b.Segments[0].FlightID = "SF200-" + testdate.Compact(testdate.Day(5))
 			}
 			require.NoError(t, s.Create(ctx, b))
 		}
@@ -167,7 +168,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 		require.Len(t, p2.Bookings, 1)
 		require.Equal(t, "bk_l0", p2.Bookings[0].ID)
 		require.Empty(t, p2.NextCursor)
-		byFlight, err := s.List(ctx, booking.ListFilter{FlightID: "SF200-20261201"})
+		byFlight, err := s.List(ctx, booking.ListFilter{FlightID: "SF200-" + testdate.Compact(testdate.Day(5))})
 		require.NoError(t, err)
 		require.Len(t, byFlight.Bookings, 2)
 		byPNR, err := s.List(ctx, booking.ListFilter{PNR: "LST236"})

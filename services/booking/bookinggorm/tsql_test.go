@@ -14,6 +14,7 @@ import (
 
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/services/booking/bookinggorm"
 )
@@ -43,7 +44,7 @@ func TestStore_I3_SQLServerDialect(t *testing.T) {
 	rec := &sqlRecorder{Interface: logger.Discard}
 	s := bookinggorm.NewWithGorm(dry.Session(&gorm.Session{Logger: rec}))
 	ctx := context.Background()
-	now := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	now := testdate.At(0, 1, 0)
 	b := sampleBooking("bk_dry", now)
 	b.PNR = "DRY234"
 	b.Tickets = []booking.Ticket{{Number: "9991234567890", PassengerID: "bk_dry-p1", Status: booking.TicketIssued, IssuedAt: now}}
