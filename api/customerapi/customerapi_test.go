@@ -21,6 +21,7 @@ import (
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/customerapi"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/customer"
 	"github.com/skyfly/skyfly/services/customer/customerchannel"
@@ -174,7 +175,7 @@ func TestPatchMe_MergePatchSemantics(t *testing.T) {
 		"givenName":"Ada","familyName":"Lovelace","phone":"+442071234567",
 		"preferences":{"seat":"window","meal":"VGML","language":"de","channels":["email","sms"],"optOuts":["marketing"]},
 		"travellers":[{"type":"ADT","givenName":"Charles","familyName":"Babbage","dateOfBirth":"1791-12-26",
-		  "document":{"type":"PASSPORT","number":"X1234567","issuingCountry":"GB","expiryDate":"2030-01-01"}}]}`)
+		  "document":{"type":"PASSPORT","number":"X1234567","issuingCountry":"GB","expiryDate":"`+testdate.YearsFrom(testdate.Today(), 5)+`"}}]}`)
 	require.Equal(t, http.StatusOK, r.status, r.raw)
 	prefs := r.body["preferences"].(map[string]any)
 	require.Equal(t, "de", prefs["language"])

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 )
 
 // api is a small client of the gateway for end-to-end tests.
@@ -143,7 +145,7 @@ func (a *api) reserve(quoteID string) bookingView {
 	code := a.do("POST", "/api/v1/bookings/reserve", map[string]any{
 		"quoteId": quoteID,
 		"passengers": []map[string]any{{"type": "ADT", "title": "MS", "givenName": "Ada", "familyName": "Lovelace", "dateOfBirth": "1990-12-10", "gender": "F",
-			"document": map[string]string{"type": "PASSPORT", "number": "P9988776", "issuingCountry": "GB", "nationality": "GB", "expiryDate": "2031-01-01"}}},
+			"document": map[string]string{"type": "PASSPORT", "number": "P9988776", "issuingCountry": "GB", "nationality": "GB", "expiryDate": testdate.YearsFrom(testdate.Today(), 5)}}},
 		"contact": map[string]string{"email": "ada@example.com", "phone": "+447700900123"},
 	}, &b)
 	require.Equal(a.t, http.StatusCreated, code, "%+v", b)

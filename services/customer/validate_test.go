@@ -3,21 +3,21 @@ package customer_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/services/customer"
 )
 
 func TestEditable_Validate(t *testing.T) {
-	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	now := testdate.Today()
 	valid := func() customer.Editable {
 		return customer.Editable{
 			GivenName: "José-María", FamilyName: "O'Neill", Phone: "+14155550123",
 			Preferences: customer.Preferences{Seat: "window", Meal: "VGML", Language: "de", Channels: []customer.Channel{"email", "sms"}, OptOuts: []string{"marketing", "push"}},
 			Travellers: []customer.Traveller{{Type: "ADT", Title: "MS", GivenName: "Zoë", FamilyName: "Ĳsselmeer", DateOfBirth: "1990-05-17", Gender: "F",
-				Document: &customer.TravelDocument{Type: "PASSPORT", Number: "C01X00T47", IssuingCountry: "DE", ExpiryDate: "2031-01-01"}}},
+				Document: &customer.TravelDocument{Type: "PASSPORT", Number: "C01X00T47", IssuingCountry: "DE", ExpiryDate: testdate.YearsFrom(now, 5)}}},
 		}
 	}
 	tests := []struct {
@@ -40,7 +40,7 @@ func TestEditable_Validate(t *testing.T) {
 		{"an unknown opt-out is refused", func(e *customer.Editable) { e.Preferences.OptOuts = []string{"everything"} }, []string{"preferences.optOuts[0]"}},
 		{"a traveller needs names, a type and a birth date", func(e *customer.Editable) { e.Travellers = []customer.Traveller{{}} },
 			[]string{"travellers[0].type", "travellers[0].givenName", "travellers[0].familyName", "travellers[0].dateOfBirth"}},
-		{"a traveller born tomorrow is refused", func(e *customer.Editable) { e.Travellers[0].DateOfBirth = "2026-11-27" }, []string{"travellers[0].dateOfBirth"}},
+		{"a traveller born tomorrow is refused", func(e *customer.Editable) { e.Travellers[0].DateOfBirth = testdate.ISO(testdate.Day(1)) }, []string{"travellers[0].dateOfBirth"}},
 		{"a bad document is refused", func(e *customer.Editable) {
 			e.Travellers[0].Document = &customer.TravelDocument{Type: "VISA", Number: "x", IssuingCountry: "Germany", ExpiryDate: "soon"}
 		}, []string{"travellers[0].document.type", "travellers[0].document.number", "travellers[0].document.issuingCountry", "travellers[0].document.expiryDate"}},

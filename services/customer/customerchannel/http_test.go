@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/services/customer"
 	"github.com/skyfly/skyfly/services/customer/customerchannel"
 )
@@ -53,7 +54,7 @@ func TestHTTPProvider_RejectionAndOutage(t *testing.T) {
 }
 
 func TestOutbox_NewestFirstFilteredAndBounded(t *testing.T) {
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	now := testdate.At(0, 9, 0)
 	o := customerchannel.NewOutbox(3, func() time.Time { return now })
 	for i, to := range []string{"a@x.io", "b@x.io", "a@x.io", "a@x.io"} {
 		_, err := o.Send(context.Background(), customer.Message{ID: string(rune('1' + i)), To: to})
