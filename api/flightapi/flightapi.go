@@ -71,7 +71,22 @@ func NewRouter(cfg Config) http.Handler {
 	inv.POST("/hold", a.hold)
 	inv.POST("/release", a.release)
 	inv.POST("/commit", a.commit)
+	v1.GET("/staff/analytics/routes", authn.Require(authn.StaffRoles...), a.routeSales)
 	return e
+}
+
+// routeSales answers the per-route sales counters the analytics consumer
+// keeps from booking events (staff only).
+func (a *api) routeSales(c *gin.Context) {
+	rs, err := a.svc.RouteSales(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if rs == nil {
+		rs = []flight.RouteSales{}
+	}
+	c.JSON(http.StatusOK, gin.H{"routes": rs})
 }
 
 // fail answers a domain error as problem+json.

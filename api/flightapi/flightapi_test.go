@@ -69,6 +69,7 @@ type fixture struct {
 	h     http.Handler
 	priv  ed25519.PrivateKey
 	clock *clock
+	svc   *flight.Service
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -90,7 +91,7 @@ func newFixture(t *testing.T) *fixture {
 	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience})
 	h := flightapi.NewRouter(flightapi.Config{Service: svc, Verifier: v, Idempotency: idempotency.NewGormStore(db),
 		HoldTTL: 15 * time.Minute, StaffHoldTTL: 24 * time.Hour})
-	return &fixture{h: h, priv: priv, clock: c}
+	return &fixture{h: h, priv: priv, clock: c, svc: svc}
 }
 
 func (f *fixture) token(t *testing.T, roles ...string) string {
@@ -262,6 +263,27 @@ func TestAPI_ExpiredQuoteOffersAFreshOne(t *testing.T) {
 		http.StatusConflict, problem.CodeSeatUnavailable)
 	requireProblem(t, f.do(t, "POST", "/api/v1/pricing/quote", "", map[string]any{"flightIds": []string{flightID}, "passengers": map[string]int{"adults": 1}}),
 		http.StatusBadRequest, problem.CodeInvalidRequest)
+}
+
+func TestAPI_RouteSalesAreForStaff(t *testing.T) {
+	f := newFixture(t)
+	requireProblem(t, f.do(t, "GET", "/api/v1/staff/analytics/routes", "", nil), http.StatusUnauthorized, "unauthorized")
+	requireProblem(t, f.do(t, "GET", "/api/v1/staff/analytics/routes", f.token(t, "customer"), nil), http.StatusForbidden, "forbidden")
+
+	r := f.do(t, "GET", "/api/v1/staff/analytics/routes", f.token(t, "agent"), nil)
+	require.Equal(t, http.StatusOK, r.status)
+	require.Equal(t, []any{}, r.body["routes"], "no sales yet is an empty list, not null")
+
+	_, err := f.svc.RecordSale(context.Background(), "bk-1/3", "booking.confirmed",
+		json.RawMessage(`{"origin":"JFK","destination":"LHR","seats":2,"paid":{"amount":90000,"currency":"EUR"}}`))
+	require.NoError(t, err)
+	r = f.do(t, "GET", "/api/v1/staff/analytics/routes", f.token(t, "supervisor"), nil)
+	require.Equal(t, http.StatusOK, r.status)
+	routes := r.body["routes"].([]any)
+	require.Len(t, routes, 1)
+	got := routes[0].(map[string]any)
+	require.Equal(t, map[string]any{"origin": "JFK", "destination": "LHR", "currency": "EUR", "confirmed": 1.0, "cancelled": 0.0,
+		"seatsSold": 2.0, "revenue": 90000.0, "updatedAt": got["updatedAt"]}, got)
 }
 
 func TestMain(m *testing.M) {

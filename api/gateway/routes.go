@@ -29,6 +29,7 @@ var (
 	Authenticated  = []string{}
 	staffOrService = []string{authn.RoleAgent, authn.RoleSupervisor, authn.RoleAdmin, authn.RoleService}
 	supervisors    = []string{authn.RoleSupervisor, authn.RoleAdmin}
+	staff          = authn.StaffRoles
 )
 
 // Route is one public endpoint: where it goes, who may call it and how
@@ -68,6 +69,7 @@ func Routes() []Route {
 		{"POST", "/api/v1/inventory/hold", DomainFlight, staffOrService, ClassBooking},
 		{"POST", "/api/v1/inventory/release", DomainFlight, staffOrService, ClassBooking},
 		{"POST", "/api/v1/inventory/commit", DomainFlight, staffOrService, ClassBooking},
+		{"GET", "/api/v1/staff/analytics/routes", DomainFlight, staff, ClassDefault},
 
 		// Bookings.
 		{"POST", "/api/v1/bookings/reserve", DomainBooking, Authenticated, ClassBooking},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -91,4 +92,18 @@ func (d deps) withRelay(domainName string, db *sqldb.DB, jobs ...func(ctx contex
 	r := outbox.NewRelay(outbox.RelayConfig{Log: d.log.With("component", "outbox-relay", "domain", domainName), Store: outbox.NewStore(db),
 		Publisher: d.bus, Domain: domainName, Metrics: d.metrics})
 	return append(jobs, r.Run)
+}
+
+// consumer returns the job running one idempotent consumer group on the
+// bus, or nil without a bus (the events wait in their outboxes).
+func (d deps) consumer(group string, topics []string, handle eventbus.Handler) (func(ctx context.Context) error, error) {
+	if d.bus == nil {
+		return nil, nil
+	}
+	c, err := eventbus.NewConsumer(eventbus.ConsumerConfig{Log: d.log.With("component", "consumer", "group", group),
+		Brokers: eventbus.ParseBrokers(d.cfg.KafkaBrokers), Group: group, Topics: topics, Handler: handle})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", group, err)
+	}
+	return c.Run, nil
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.temporal.io/sdk/worker"
 
 	"github.com/skyfly/skyfly/activities/flightact"
 	"github.com/skyfly/skyfly/api/flightapi"
+	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
+	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/flight"
 	"github.com/skyfly/skyfly/services/flight/flightgorm"
@@ -57,6 +60,15 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
 	})
 	acts := flightact.New(svc)
+	background := d.withRelay("flight", db, svc.RunSweeper, svc.RunReloader)
+	sales, err := d.consumer(flight.SalesConsumer, []string{outbox.Topic("booking")}, routeSalesHandler(log, svc))
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if sales != nil {
+		background = append(background, sales)
+	}
 	return &domain{
 		name:    "flight",
 		handler: handler,
@@ -64,7 +76,7 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 			queues.Flight: func(r worker.Registry) { r.RegisterActivity(acts) },
 		},
 		checks:     map[string]func(context.Context) error{"flight-db": db.Ping},
-		background: d.withRelay("flight", db, svc.RunSweeper, svc.RunReloader),
+		background: background,
 		seed: func(ctx context.Context) ([]string, error) {
 			start := d.now().UTC()
 			n, err := seeddata.Generate(start, flightSeedDays, max(1, int(d.cfg.SeedScale)))
@@ -94,4 +106,26 @@ func migrateFlight(ctx context.Context, d deps) error {
 		return err
 	}
 	return idempotency.Migrate(ctx, db)
+}
+
+// routeSalesHandler applies booking events to the flight domain's route
+// sales counters (the analytics consumer group). The store dedupes by event
+// id, so a redelivery after a crash changes nothing; a record that is not a
+// known event envelope is logged and skipped, since retrying it cannot help
+// and it must not stop its partition.
+func routeSalesHandler(log *slog.Logger, svc *flight.Service) eventbus.Handler {
+	return func(ctx context.Context, m eventbus.Delivery) error {
+		e, err := m.Event()
+		if err == nil && e.Version != outbox.SchemaVersion {
+			err = fmt.Errorf("event version %d, want %d", e.Version, outbox.SchemaVersion)
+		}
+		if err != nil {
+			log.Warn("route sales: event skipped", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "event_id", m.EventID, "err", err)
+			return nil
+		}
+		if _, err := svc.RecordSale(ctx, e.ID, e.Type, e.Data); err != nil {
+			return fmt.Errorf("route sales: event %s: %w", e.ID, err)
+		}
+		return nil
+	}
 }

@@ -13,6 +13,11 @@ import (
 // Store is what the flight service needs from its database. Implementations
 // (flightgorm) must pass the contract suite in flightgorm's tests.
 type Store interface {
+	// ApplySale adds d to its route's sales counters once per consumer and
+	// event id, reporting false for an event it applied before.
+	ApplySale(ctx context.Context, consumer, eventID string, d SaleDelta, at time.Time) (bool, error)
+	// RouteSales returns every route's sales counters, busiest first.
+	RouteSales(ctx context.Context) ([]RouteSales, error)
 	// SaveAirports inserts the airports that are missing.
 	SaveAirports(ctx context.Context, airports []Airport) error
 	// InsertFlights inserts the flights (with one seat counter per cabin at
