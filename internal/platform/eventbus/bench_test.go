@@ -11,7 +11,6 @@ import (
 
 	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
-	"github.com/skyfly/skyfly/internal/platform/testenv"
 )
 
 // BenchmarkRelay_Drain measures the relay end to end: b.N events waiting in
@@ -21,13 +20,7 @@ func BenchmarkRelay_Drain(b *testing.B) {
 	for _, batch := range []int{50, 200} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			ctx := context.Background()
-			e, err := StartEmbedded(EmbeddedConfig{})
-			require.NoError(b, err)
-			defer e.Stop()
-			db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(b)})
-			require.NoError(b, err)
-			defer db.Close()
-			require.NoError(b, outbox.Migrate(ctx, db))
+			e, db := embedded(b), openDB(b)
 			const perTx = 100
 			for i := 0; i < b.N; i += perTx {
 				evs := make([]outbox.Event, 0, perTx)
@@ -44,7 +37,6 @@ func BenchmarkRelay_Drain(b *testing.B) {
 			defer pub.Close()
 			r := outbox.NewRelay(outbox.RelayConfig{Log: slog.New(slog.DiscardHandler), Store: outbox.NewStore(db), Publisher: pub, Domain: "booking", Batch: batch})
 			b.ResetTimer()
-			start := time.Now()
 			sent := 0
 			for sent < b.N {
 				n, err := r.RunOnce(ctx)
@@ -54,7 +46,7 @@ func BenchmarkRelay_Drain(b *testing.B) {
 				}
 				sent += n
 			}
-			b.ReportMetric(float64(sent)/time.Since(start).Seconds(), "events/s")
+			b.ReportMetric(float64(sent)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
 }

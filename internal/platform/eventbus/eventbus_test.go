@@ -19,7 +19,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 )
 
-func embedded(t *testing.T) *Embedded {
+func embedded(t testing.TB) *Embedded {
 	t.Helper()
 	e, err := StartEmbedded(EmbeddedConfig{})
 	require.NoError(t, err)
@@ -27,7 +27,7 @@ func embedded(t *testing.T) *Embedded {
 	return e
 }
 
-func openDB(t *testing.T) *sqldb.DB {
+func openDB(t testing.TB) *sqldb.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
