@@ -49,6 +49,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/internal/platform/testdate"
@@ -271,20 +272,24 @@ func TestSpec_OperationsCarryIdentityTagAndRateClass(t *testing.T) {
 }
 
 // TestSpec_SecurityAndRolesMatchGatewayRoutes checks the contract side of
-// the gateway's access rules (the behaviour itself, A4/A5, is proven in
-// api/gateway and the domain APIs): public exactly when Routes() says so,
-// bearerAuth otherwise, and x-roles equal to the route's roles.
+// the access rules (the behaviour itself, A4/A5, is proven in api/gateway
+// and the domain APIs): public exactly when the policy says so, bearerAuth
+// otherwise, and x-roles equal to the roles the policy names.
 func TestSpec_SecurityAndRolesMatchGatewayRoutes(t *testing.T) {
 	_, ops := loadSpec(t)
+	rules, err := policy.Rules(context.Background())
+	require.NoError(t, err)
 	for _, key := range sortedKeys(routeOps(t)) {
 		r := routeOps(t)[key]
 		op, ok := ops[key]
 		if !ok {
 			continue
 		}
+		rule, ok := rules[r.Method+" "+r.Path]
+		require.True(t, ok, "the policy has no decision for %s %s", r.Method, r.Path)
 		t.Run(key, func(t *testing.T) {
 			require.NotNil(t, op.Security, "every operation states its security explicitly (public ones `security: []`)")
-			public := r.Roles == nil
+			public := rule.Level == policy.LevelPublic
 			if got, want := len(*op.Security) == 0, public; got != want {
 				t.Fatalf("public (security: []): got %v, want %v", got, want)
 			}
@@ -296,7 +301,7 @@ func TestSpec_SecurityAndRolesMatchGatewayRoutes(t *testing.T) {
 				}
 				requireProblemResponse(t, op, http.StatusUnauthorized)
 			}
-			if len(r.Roles) > 0 {
+			if len(rule.Roles) > 0 {
 				requireProblemResponse(t, op, http.StatusForbidden)
 			}
 
@@ -308,7 +313,7 @@ func TestSpec_SecurityAndRolesMatchGatewayRoutes(t *testing.T) {
 			for _, it := range items {
 				got = append(got, fmt.Sprint(it))
 			}
-			want := slices.Clone(r.Roles)
+			want := slices.Clone(rule.Roles)
 			sort.Strings(got)
 			sort.Strings(want)
 			if !slices.Equal(got, want) {
@@ -1072,6 +1077,11 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 		gateway.DomainAuth:    authHandler, gateway.DomainFlight: flightHandler, gateway.DomainPayment: paymentHandler,
 		gateway.DomainCustomer: customerHandler,
 	}
+	for name, h := range targets {
+		if name != gateway.DomainBooking {
+			requirePolicyDecidesEveryRoute(t, name, h)
+		}
+	}
 	g, err := gateway.New(gateway.Config{Log: log, Verifier: verifier, Targets: targets, Limits: gateway.DefaultLimits(1000),
 		Checks: map[string]gateway.Check{"flight-db": func(ctx context.Context) error { return db.Ping(ctx) }}})
 	require.NoError(t, err)
@@ -1439,6 +1449,8 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 	bookingHandler := bookingapi.NewRouter(bookingapi.Config{Log: log, Service: bookings, Temporal: tc, Verifier: verifier,
 		Idempotency: idempotency.NewGormStore(bdb), HoldTTL: 15 * time.Minute})
 
+	requirePolicyDecidesEveryRoute(t, "booking", bookingHandler)
+
 	g, err := gateway.New(gateway.Config{Log: log, Verifier: verifier, Limits: gateway.DefaultLimits(1000), Targets: map[string]http.Handler{
 		gateway.DomainAuth: notServed, gateway.DomainFlight: fd.handler, gateway.DomainPayment: pd.handler,
 		gateway.DomainCustomer: cd.handler, gateway.DomainBooking: bookingHandler,
@@ -1564,4 +1576,32 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testenv.StopTemporal()
 	os.Exit(code)
+}
+
+// requirePolicyDecidesEveryRoute: every route a domain service serves at its
+// own edge is one the gateway routes and the policy decides, so the service
+// asks the policy the same question the gateway asked (no route that only
+// one layer guards).
+func requirePolicyDecidesEveryRoute(t *testing.T, domain string, h http.Handler) {
+	t.Helper()
+	e, ok := h.(*gin.Engine)
+	require.True(t, ok, "%s: handler is %T, want *gin.Engine", domain, h)
+	rules, err := policy.Rules(context.Background())
+	require.NoError(t, err)
+	gw := map[string]string{}
+	for _, r := range gateway.Routes() {
+		gw[r.Method+" "+r.Path] = r.Domain
+	}
+	served := 0
+	for _, r := range e.Routes() {
+		key := r.Method + " " + r.Path
+		if _, ok := rules[key]; !ok {
+			t.Errorf("%s serves %s, which the policy does not decide", domain, key)
+		}
+		if gw[key] != domain {
+			t.Errorf("%s serves %s, which the gateway routes to %q", domain, key, gw[key])
+		}
+		served++
+	}
+	require.NotZero(t, served, "%s serves no route", domain)
 }

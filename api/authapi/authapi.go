@@ -16,6 +16,7 @@ import (
 
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
+	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/services/auth"
 )
 
@@ -39,6 +40,8 @@ const DevOIDCPrefix = Prefix + "/dev-oidc"
 
 // Config configures the router.
 type Config struct {
+	// Policy decides who may call each route; nil compiles the embedded one.
+	Policy *policy.Engine
 	// DevOIDC, when set, is mounted under DevOIDCPrefix. Pass it in
 	// development mode only.
 	DevOIDC http.Handler
@@ -77,20 +80,26 @@ func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Ve
 	if err := e.SetTrustedProxies(proxies); err != nil {
 		return nil, err
 	}
-	e.Use(authn.Authenticate(verifier))
+	pol := cfg.Policy
+	if pol == nil {
+		pol = policy.MustNew(log)
+	}
+	e.Use(authn.Authenticate(verifier), authn.Authorize(pol, "auth"))
 	g := e.Group(Prefix)
 	g.GET("/public/google/start", h.start)
 	g.GET("/public/google/callback", h.callback)
 	g.POST("/token/refresh", h.refresh)
-	g.POST("/logout", authn.Require(), h.logout)
+	g.POST("/logout", h.logout)
 	g.POST("/corp/login/init", h.loginInit)
 	g.POST("/corp/login/verify", h.loginVerify)
 	g.POST("/corp/mfa/challenge", h.mfaChallenge)
 	g.POST("/corp/mfa/verify", h.mfaVerify)
 	g.GET("/.well-known/jwks.json", h.jwks)
-	g.GET("/internal/revocations", authn.Require(authn.RoleService), h.revocations)
+	g.GET("/internal/revocations", h.revocations)
 	if cfg.DevOIDC != nil {
-		g.Any("/dev-oidc/*path", gin.WrapH(http.StripPrefix(DevOIDCPrefix, cfg.DevOIDC)))
+		dev := gin.WrapH(http.StripPrefix(DevOIDCPrefix, cfg.DevOIDC))
+		g.GET("/dev-oidc/*path", dev)
+		g.POST("/dev-oidc/*path", dev)
 	}
 	return e, nil
 }

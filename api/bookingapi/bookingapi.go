@@ -27,6 +27,7 @@ import (
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
+	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/temporal/queues"
 	"github.com/skyfly/skyfly/workflows/bookingsaga"
@@ -52,6 +53,8 @@ type Config struct {
 	Temporal    client.Client
 	Verifier    *authn.Verifier
 	Idempotency idempotency.Store
+	// Policy decides routes and actions; nil compiles the embedded one.
+	Policy *policy.Engine
 	// HoldTTL is a customer's hold; StaffHoldTTL a staff member's.
 	HoldTTL      time.Duration
 	StaffHoldTTL time.Duration
@@ -78,6 +81,7 @@ type api struct {
 	staffTTL time.Duration
 	timeout  time.Duration
 	stream   StreamConfig
+	policy   *policy.Engine
 }
 
 // NewRouter returns the booking domain's handler for its /api/v1 routes.
@@ -96,6 +100,10 @@ func NewRouter(cfg Config) http.Handler {
 		a.timeout = 30 * time.Second
 	}
 	a.stream = cfg.Stream
+	a.policy = cfg.Policy
+	if a.policy == nil {
+		a.policy = policy.MustNew(a.log)
+	}
 	if a.stream.Poll <= 0 {
 		a.stream.Poll = defaultStreamPoll
 	}
@@ -107,8 +115,7 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	idem := idempotency.Middleware(cfg.Idempotency, idempotency.Options{Required: true, Logger: a.log})
 	e := problem.NewEngine(a.log)
-	anyone := append([]string{authn.RoleCustomer}, authn.StaffRoles...)
-	v1 := e.Group("/api/v1/bookings", authn.Authenticate(cfg.Verifier), authn.Require(anyone...))
+	v1 := e.Group("/api/v1/bookings", authn.Authenticate(cfg.Verifier), authn.Authorize(a.policy, "booking"))
 	v1.GET("", a.list)
 	v1.GET("/:bookingId", a.get)
 	v1.GET("/:bookingId/events", a.events)
@@ -116,7 +123,7 @@ func NewRouter(cfg Config) http.Handler {
 	v1.POST("/:bookingId/confirm", idem, a.confirm)
 	v1.POST("/:bookingId/cancel", idem, a.cancel)
 	v1.POST("/:bookingId/change", idem, a.change)
-	v1.POST("/:bookingId/resolve", authn.Require(authn.RoleSupervisor, authn.RoleAdmin), idem, a.resolve)
+	v1.POST("/:bookingId/resolve", idem, a.resolve)
 	return e
 }
 
@@ -125,17 +132,19 @@ func principal(c *gin.Context) authn.Principal {
 	return p
 }
 
-// load returns a booking the caller may see; someone else's booking is
-// answered like a missing one (A5).
-func (a *api) load(c *gin.Context) (booking.Booking, bool) {
+// load returns a booking the caller may do action on, as the policy
+// decides: someone else's booking is answered like a missing one (A5).
+func (a *api) load(c *gin.Context, action string) (booking.Booking, bool) {
 	b, err := a.svc.Get(c.Request.Context(), c.Param("bookingId"))
-	p := principal(c)
-	if errors.Is(err, booking.ErrNotFound) || (err == nil && !p.IsStaff() && b.CustomerID != p.UserID) {
+	if errors.Is(err, booking.ErrNotFound) {
 		problem.Write(c, problem.New(http.StatusNotFound, problem.CodeNotFound, "no such booking"))
 		return booking.Booking{}, false
 	}
 	if err != nil {
 		problem.Error(c, a.log, err)
+		return booking.Booking{}, false
+	}
+	if !authn.Allowed(c, a.policy, "booking", action, policy.Resource{Type: "booking", Owner: b.CustomerID}) {
 		return booking.Booking{}, false
 	}
 	return b, true
@@ -144,7 +153,7 @@ func (a *api) load(c *gin.Context) (booking.Booking, bool) {
 // ---- reads
 
 func (a *api) get(c *gin.Context) {
-	b, ok := a.load(c)
+	b, ok := a.load(c, "booking.read")
 	if !ok {
 		return
 	}
@@ -162,7 +171,7 @@ func (a *api) list(c *gin.Context) {
 		}
 		f.Limit = n
 	}
-	if p.IsStaff() {
+	if authn.May(c, a.policy, "booking", "booking.list_any") {
 		f.PNR, f.FlightID, f.CustomerID = c.Query("pnr"), c.Query("flightId"), c.Query("customerId")
 	} else {
 		f.CustomerID = p.UserID
@@ -225,11 +234,15 @@ func (a *api) reserve(c *gin.Context) {
 	}
 	p := principal(c)
 	customerID, ttl := p.UserID, a.holdTTL
+	if req.CustomerID != "" && req.CustomerID != p.UserID {
+		// Booking for someone else: staff only, as the policy says.
+		if !authn.Allowed(c, a.policy, "booking", "booking.act_for_customer", policy.Resource{Type: "customer", Owner: req.CustomerID}) {
+			return
+		}
+		customerID = req.CustomerID
+	}
 	if p.IsStaff() {
 		ttl = a.staffTTL
-		if req.CustomerID != "" {
-			customerID = req.CustomerID
-		}
 	}
 	id := bookingID(p.UserID, c.GetHeader(idempotency.Header))
 	ctx, cancel := context.WithTimeout(c.Request.Context(), a.timeout)
@@ -307,7 +320,7 @@ func (a *api) confirm(c *gin.Context) {
 		problem.Write(c, problem.Validation(bad...))
 		return
 	}
-	b, ok := a.load(c)
+	b, ok := a.load(c, "booking.confirm")
 	if !ok {
 		return
 	}
@@ -356,7 +369,7 @@ func (a *api) cancel(c *gin.Context) {
 	if c.Request.ContentLength != 0 && !problem.BindJSON(c, &req) {
 		return
 	}
-	b, ok := a.load(c)
+	b, ok := a.load(c, "booking.cancel")
 	if !ok {
 		return
 	}
@@ -433,7 +446,7 @@ func (a *api) change(c *gin.Context) {
 	if !problem.BindJSON(c, &req) {
 		return
 	}
-	b, ok := a.load(c)
+	b, ok := a.load(c, "booking.change")
 	if !ok {
 		return
 	}
@@ -448,8 +461,7 @@ func (a *api) change(c *gin.Context) {
 		problem.Write(c, problem.Validation(problem.FieldError{Field: "fareId", Reason: "is required"}))
 		return
 	}
-	if req.WaivePenalty && !p.Has(authn.RoleSupervisor, authn.RoleAdmin) {
-		problem.Write(c, problem.New(http.StatusForbidden, problem.CodeForbidden, "only a supervisor can waive the change penalty"))
+	if req.WaivePenalty && !authn.Allowed(c, a.policy, "booking", "booking.waive_fee", policy.Resource{Type: "booking", Owner: b.CustomerID}) {
 		return
 	}
 	if p.IsStaff() && req.Reason == "" {
@@ -554,7 +566,7 @@ func (a *api) resolve(c *gin.Context) {
 		problem.Write(c, problem.Validation(problem.FieldError{Field: "reason", Reason: "is required"}))
 		return
 	}
-	b, ok := a.load(c)
+	b, ok := a.load(c, "booking.read")
 	if !ok {
 		return
 	}

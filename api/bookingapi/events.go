@@ -54,7 +54,7 @@ func (a *api) events(c *gin.Context) {
 		after = n
 		break
 	}
-	b, ok := a.load(c)
+	b, ok := a.load(c, "booking.read")
 	if !ok {
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
+	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/services/customer"
 	"github.com/skyfly/skyfly/services/customer/customerchannel"
 )
@@ -43,10 +44,12 @@ const maxBody = 64 << 10
 
 // Config wires the router.
 type Config struct {
-	Log         *slog.Logger
-	Service     *customer.Service
-	Notifier    *customer.Notifier
-	Verifier    *authn.Verifier
+	Log      *slog.Logger
+	Service  *customer.Service
+	Notifier *customer.Notifier
+	Verifier *authn.Verifier
+	// Policy decides who may call each route; nil compiles the embedded one.
+	Policy      *policy.Engine
 	Idempotency idempotency.Store
 	// Outbox, when set, is served at GET /api/v1/dev/outbox (development
 	// mode only; leave nil otherwise and the route does not exist).
@@ -70,15 +73,19 @@ func NewRouter(cfg Config) http.Handler {
 	a := &api{log: log, svc: cfg.Service, notifier: cfg.Notifier, outbox: cfg.Outbox}
 	idem := idempotency.Middleware(cfg.Idempotency, idempotency.Options{Logger: log, Now: cfg.Now})
 	e := problem.NewEngine(log)
-	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier))
+	pol := cfg.Policy
+	if pol == nil {
+		pol = policy.MustNew(log)
+	}
+	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier), authn.Authorize(pol, "customer"))
 
-	me := v1.Group("/users/me", authn.Require())
+	me := v1.Group("/users/me")
 	me.GET("", a.getMe)
 	me.PATCH("", a.patchMe)
 	me.POST("/mobile/verify/request", idem, a.requestVerification)
 	me.POST("/mobile/verify/confirm", idem, a.confirmVerification)
 
-	notify := v1.Group("/notifications", authn.Require(append([]string{authn.RoleService}, authn.StaffRoles...)...), idem)
+	notify := v1.Group("/notifications", idem)
 	for _, ch := range customer.Channels() {
 		notify.POST("/"+string(ch), a.sendNotification(ch))
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/money"
+	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/services/flight"
 )
 
@@ -30,9 +31,11 @@ const (
 
 // Config wires the router.
 type Config struct {
-	Log         *slog.Logger
-	Service     *flight.Service
-	Verifier    *authn.Verifier
+	Log      *slog.Logger
+	Service  *flight.Service
+	Verifier *authn.Verifier
+	// Policy decides who may call each route; nil compiles the embedded one.
+	Policy      *policy.Engine
 	Idempotency idempotency.Store
 	// HoldTTL is the hold lifetime for service callers (default: the
 	// service's HoldTTL); StaffHoldTTL for agents, supervisors and admins.
@@ -62,16 +65,20 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	idem := idempotency.Middleware(cfg.Idempotency, idempotency.Options{Logger: log})
 	e := problem.NewEngine(log)
-	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier))
+	pol := cfg.Policy
+	if pol == nil {
+		pol = policy.MustNew(log)
+	}
+	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier), authn.Authorize(pol, "flight"))
 	v1.GET("/flights/search", a.search)
 	v1.GET("/flights/:flightId", a.flight)
 	v1.GET("/flights/:flightId/availability", a.availability)
 	v1.POST("/pricing/quote", idem, a.quote)
-	inv := v1.Group("/inventory", authn.Require(append([]string{authn.RoleService}, authn.StaffRoles...)...), idem)
+	inv := v1.Group("/inventory", idem)
 	inv.POST("/hold", a.hold)
 	inv.POST("/release", a.release)
 	inv.POST("/commit", a.commit)
-	v1.GET("/staff/analytics/routes", authn.Require(authn.StaffRoles...), a.routeSales)
+	v1.GET("/staff/analytics/routes", a.routeSales)
 	return e
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/observability"
+	"github.com/skyfly/skyfly/internal/platform/policy"
 )
 
 // Check is a health check of one dependency.
@@ -69,6 +70,9 @@ type Config struct {
 	Tracing *observability.Tracing
 	// Routes defaults to Routes().
 	Routes []Route
+	// Policy decides who may call each route; nil compiles the embedded
+	// policy (a process shares one so its decision log and metric are one).
+	Policy *policy.Engine
 	// TrustedProxies may set X-Forwarded-For (a load balancer in front of
 	// the gateway); by default nobody can, so a client cannot pick the IP
 	// its rate limit is counted against.
@@ -82,6 +86,16 @@ func New(cfg Config) (*gin.Engine, error) {
 	}
 	if cfg.Routes == nil {
 		cfg.Routes = Routes()
+	}
+	if cfg.Policy == nil {
+		pe, err := policy.New(context.Background(), policy.Options{Log: cfg.Log})
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		cfg.Policy = pe
+	}
+	if err := policyCovers(cfg.Routes); err != nil {
+		return nil, err
 	}
 	if cfg.Limits == nil {
 		cfg.Limits = DefaultLimits(0)
@@ -124,13 +138,26 @@ func New(cfg Config) (*gin.Engine, error) {
 			authenticate,
 			rateLimitPrincipal(cfg.Limiter, r.Class, limit, cfg.Log),
 		}
-		if r.Roles != nil {
-			chain = append(chain, authn.Require(r.Roles...))
-		}
-		chain = append(chain, forward(target))
+		chain = append(chain, authn.Authorize(cfg.Policy, "gateway"), forward(target))
 		e.Handle(r.Method, r.Path, chain...)
 	}
 	return e, nil
+}
+
+// policyCovers refuses a route table with a route the policy does not
+// decide: such a route would answer 403 to everyone, which is a bug to find
+// at start, not in production traffic.
+func policyCovers(routes []Route) error {
+	rules, err := policy.Rules(context.Background())
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	for _, r := range routes {
+		if _, ok := rules[r.Method+" "+r.Path]; !ok {
+			return fmt.Errorf("gateway: the policy has no decision for route %s %s", r.Method, r.Path)
+		}
+	}
+	return nil
 }
 
 // forward hands the request to the domain's handler unchanged, except that

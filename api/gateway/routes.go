@@ -1,7 +1,5 @@
 package gateway
 
-import "github.com/skyfly/skyfly/api/authn"
-
 // Rate-limit classes: booking and payment are limited more tightly than
 // search; auth endpoints are tight per IP against credential stuffing.
 const (
@@ -21,25 +19,14 @@ const (
 	DomainPayment  = "payment"
 )
 
-// Access levels of a route.
-var (
-	// Public routes need no token.
-	Public []string
-	// Authenticated routes need any valid token.
-	Authenticated  = []string{}
-	staffOrService = []string{authn.RoleAgent, authn.RoleSupervisor, authn.RoleAdmin, authn.RoleService}
-	supervisors    = []string{authn.RoleSupervisor, authn.RoleAdmin}
-	staff          = authn.StaffRoles
-)
-
-// Route is one public endpoint: where it goes, who may call it and how
-// tightly it is rate limited. Roles nil means public; empty means any
-// authenticated caller.
+// Route is one public endpoint: where it goes and how tightly it is rate
+// limited. Who may call it is the policy's decision
+// (internal/platform/policy/rego/authz.rego, keyed "METHOD Path"); New
+// refuses a route the policy does not decide.
 type Route struct {
 	Method string
 	Path   string // gin syntax: /api/v1/flights/:flightId
 	Domain string
-	Roles  []string
 	Class  string
 }
 
@@ -48,57 +35,57 @@ type Route struct {
 func Routes() []Route {
 	return []Route{
 		// Auth.
-		{"GET", "/api/v1/auth/public/google/start", DomainAuth, Public, ClassAuth},
-		{"GET", "/api/v1/auth/public/google/callback", DomainAuth, Public, ClassAuth},
-		{"POST", "/api/v1/auth/token/refresh", DomainAuth, Public, ClassAuth},
-		{"POST", "/api/v1/auth/logout", DomainAuth, Authenticated, ClassAuth},
-		{"POST", "/api/v1/auth/corp/login/init", DomainAuth, Public, ClassAuth},
-		{"POST", "/api/v1/auth/corp/login/verify", DomainAuth, Public, ClassAuth},
-		{"POST", "/api/v1/auth/corp/mfa/challenge", DomainAuth, Public, ClassAuth},
-		{"POST", "/api/v1/auth/corp/mfa/verify", DomainAuth, Public, ClassAuth},
-		{"GET", "/api/v1/auth/.well-known/jwks.json", DomainAuth, Public, ClassDefault},
-		{"GET", "/api/v1/auth/internal/revocations", DomainAuth, []string{authn.RoleService}, ClassDefault},
-		{"GET", "/api/v1/auth/dev-oidc/*path", DomainAuth, Public, ClassAuth},
-		{"POST", "/api/v1/auth/dev-oidc/*path", DomainAuth, Public, ClassAuth},
+		{"GET", "/api/v1/auth/public/google/start", DomainAuth, ClassAuth},
+		{"GET", "/api/v1/auth/public/google/callback", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/token/refresh", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/logout", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/corp/login/init", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/corp/login/verify", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/corp/mfa/challenge", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/corp/mfa/verify", DomainAuth, ClassAuth},
+		{"GET", "/api/v1/auth/.well-known/jwks.json", DomainAuth, ClassDefault},
+		{"GET", "/api/v1/auth/internal/revocations", DomainAuth, ClassDefault},
+		{"GET", "/api/v1/auth/dev-oidc/*path", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/dev-oidc/*path", DomainAuth, ClassAuth},
 
 		// Flights, pricing, inventory.
-		{"GET", "/api/v1/flights/search", DomainFlight, Public, ClassSearch},
-		{"GET", "/api/v1/flights/:flightId", DomainFlight, Public, ClassSearch},
-		{"GET", "/api/v1/flights/:flightId/availability", DomainFlight, Public, ClassSearch},
-		{"POST", "/api/v1/pricing/quote", DomainFlight, Public, ClassSearch},
-		{"POST", "/api/v1/inventory/hold", DomainFlight, staffOrService, ClassBooking},
-		{"POST", "/api/v1/inventory/release", DomainFlight, staffOrService, ClassBooking},
-		{"POST", "/api/v1/inventory/commit", DomainFlight, staffOrService, ClassBooking},
-		{"GET", "/api/v1/staff/analytics/routes", DomainFlight, staff, ClassDefault},
+		{"GET", "/api/v1/flights/search", DomainFlight, ClassSearch},
+		{"GET", "/api/v1/flights/:flightId", DomainFlight, ClassSearch},
+		{"GET", "/api/v1/flights/:flightId/availability", DomainFlight, ClassSearch},
+		{"POST", "/api/v1/pricing/quote", DomainFlight, ClassSearch},
+		{"POST", "/api/v1/inventory/hold", DomainFlight, ClassBooking},
+		{"POST", "/api/v1/inventory/release", DomainFlight, ClassBooking},
+		{"POST", "/api/v1/inventory/commit", DomainFlight, ClassBooking},
+		{"GET", "/api/v1/staff/analytics/routes", DomainFlight, ClassDefault},
 
 		// Bookings.
-		{"POST", "/api/v1/bookings/reserve", DomainBooking, Authenticated, ClassBooking},
-		{"POST", "/api/v1/bookings/:bookingId/confirm", DomainBooking, Authenticated, ClassBooking},
-		{"GET", "/api/v1/bookings/:bookingId", DomainBooking, Authenticated, ClassDefault},
-		{"GET", "/api/v1/bookings/:bookingId/events", DomainBooking, Authenticated, ClassDefault},
-		{"GET", "/api/v1/bookings", DomainBooking, Authenticated, ClassDefault},
-		{"POST", "/api/v1/bookings/:bookingId/cancel", DomainBooking, Authenticated, ClassBooking},
-		{"POST", "/api/v1/bookings/:bookingId/change", DomainBooking, Authenticated, ClassBooking},
-		{"POST", "/api/v1/bookings/:bookingId/resolve", DomainBooking, supervisors, ClassBooking},
+		{"POST", "/api/v1/bookings/reserve", DomainBooking, ClassBooking},
+		{"POST", "/api/v1/bookings/:bookingId/confirm", DomainBooking, ClassBooking},
+		{"GET", "/api/v1/bookings/:bookingId", DomainBooking, ClassDefault},
+		{"GET", "/api/v1/bookings/:bookingId/events", DomainBooking, ClassDefault},
+		{"GET", "/api/v1/bookings", DomainBooking, ClassDefault},
+		{"POST", "/api/v1/bookings/:bookingId/cancel", DomainBooking, ClassBooking},
+		{"POST", "/api/v1/bookings/:bookingId/change", DomainBooking, ClassBooking},
+		{"POST", "/api/v1/bookings/:bookingId/resolve", DomainBooking, ClassBooking},
 
 		// Customer.
-		{"GET", "/api/v1/users/me", DomainCustomer, Authenticated, ClassDefault},
-		{"PATCH", "/api/v1/users/me", DomainCustomer, Authenticated, ClassDefault},
-		{"POST", "/api/v1/users/me/mobile/verify/request", DomainCustomer, Authenticated, ClassAuth},
-		{"POST", "/api/v1/users/me/mobile/verify/confirm", DomainCustomer, Authenticated, ClassAuth},
-		{"POST", "/api/v1/notifications/email", DomainCustomer, staffOrService, ClassDefault},
-		{"POST", "/api/v1/notifications/sms", DomainCustomer, staffOrService, ClassDefault},
-		{"POST", "/api/v1/notifications/push", DomainCustomer, staffOrService, ClassDefault},
-		{"GET", "/api/v1/dev/outbox", DomainCustomer, Public, ClassDefault},
+		{"GET", "/api/v1/users/me", DomainCustomer, ClassDefault},
+		{"PATCH", "/api/v1/users/me", DomainCustomer, ClassDefault},
+		{"POST", "/api/v1/users/me/mobile/verify/request", DomainCustomer, ClassAuth},
+		{"POST", "/api/v1/users/me/mobile/verify/confirm", DomainCustomer, ClassAuth},
+		{"POST", "/api/v1/notifications/email", DomainCustomer, ClassDefault},
+		{"POST", "/api/v1/notifications/sms", DomainCustomer, ClassDefault},
+		{"POST", "/api/v1/notifications/push", DomainCustomer, ClassDefault},
+		{"GET", "/api/v1/dev/outbox", DomainCustomer, ClassDefault},
 
 		// Payments.
-		{"POST", "/api/v1/payments/intent", DomainPayment, staffOrService, ClassPayment},
-		{"GET", "/api/v1/payments/:paymentId", DomainPayment, staffOrService, ClassPayment},
-		{"POST", "/api/v1/payments/:paymentId/authorize", DomainPayment, staffOrService, ClassPayment},
-		{"POST", "/api/v1/payments/:paymentId/capture", DomainPayment, staffOrService, ClassPayment},
-		{"POST", "/api/v1/payments/:paymentId/refund", DomainPayment, staffOrService, ClassPayment},
-		{"POST", "/api/v1/payments/webhooks/provider", DomainPayment, Public, ClassDefault},
-		{"GET", "/api/v1/payments/sandbox/challenge/:paymentId", DomainPayment, Public, ClassPayment},
-		{"POST", "/api/v1/payments/sandbox/challenge/:paymentId", DomainPayment, Public, ClassPayment},
+		{"POST", "/api/v1/payments/intent", DomainPayment, ClassPayment},
+		{"GET", "/api/v1/payments/:paymentId", DomainPayment, ClassPayment},
+		{"POST", "/api/v1/payments/:paymentId/authorize", DomainPayment, ClassPayment},
+		{"POST", "/api/v1/payments/:paymentId/capture", DomainPayment, ClassPayment},
+		{"POST", "/api/v1/payments/:paymentId/refund", DomainPayment, ClassPayment},
+		{"POST", "/api/v1/payments/webhooks/provider", DomainPayment, ClassDefault},
+		{"GET", "/api/v1/payments/sandbox/challenge/:paymentId", DomainPayment, ClassPayment},
+		{"POST", "/api/v1/payments/sandbox/challenge/:paymentId", DomainPayment, ClassPayment},
 	}
 }

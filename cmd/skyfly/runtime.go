@@ -24,6 +24,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/observability"
+	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/workers"
 )
@@ -37,6 +38,7 @@ type platform struct {
 	secrets secrets.Provider
 	redis   *redis.Client
 	bus     *eventbus.Publisher
+	policy  *policy.Engine
 	closers []func() error
 }
 
@@ -59,6 +61,10 @@ func newPlatform(ctx context.Context, cfg *config.Config, stderr io.Writer) (*pl
 		return nil, err
 	}
 	p := &platform{cfg: cfg, log: log, metrics: observability.NewMetrics()}
+	p.policy, err = policy.New(ctx, policy.Options{Log: log.With("component", "policy"), Registerer: p.metrics.Registry})
+	if err != nil {
+		return nil, err
+	}
 	p.tracing, err = observability.NewTracing(ctx, cfg.OTLPEndpoint, "skyfly")
 	if err != nil {
 		return nil, err
@@ -122,7 +128,7 @@ func (p *platform) close() {
 
 // deps builds the dependencies handed to every domain's wiring.
 func (p *platform) deps(tc client.Client, verifier *authn.Verifier) deps {
-	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, bus: p.bus}
+	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, bus: p.bus, policy: p.policy}
 }
 
 // migrateDomains applies the migrations of the named domains (all when

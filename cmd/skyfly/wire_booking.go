@@ -35,7 +35,7 @@ func wireBooking(ctx context.Context, d deps) (*domain, error) {
 	svc := booking.NewService(log, bookinggorm.New(db), d.now, booking.Options{})
 	acts := bookingact.New(log, svc)
 	handler := bookingapi.NewRouter(bookingapi.Config{
-		Log: log, Service: svc, Temporal: d.temporal, Verifier: d.verifier, Idempotency: idempotency.NewGormStore(db),
+		Log: log, Service: svc, Temporal: d.temporal, Verifier: d.verifier, Policy: d.policy, Idempotency: idempotency.NewGormStore(db),
 		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
 	})
 	return &domain{

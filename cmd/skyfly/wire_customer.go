@@ -94,7 +94,7 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 	})
 	svc := customer.NewService(log, store, notifier, d.secrets, customer.DefaultVerificationPolicy(), d.now)
 	handler := customerapi.NewRouter(customerapi.Config{
-		Log: log, Service: svc, Notifier: notifier, Verifier: d.verifier, Outbox: outbox, Now: d.now,
+		Log: log, Service: svc, Notifier: notifier, Verifier: d.verifier, Policy: d.policy, Outbox: outbox, Now: d.now,
 		Idempotency: customermongo.NewIdempotencyStore(client.DB, d.now),
 	})
 	acts := customeract.New(log, svc, notifier)

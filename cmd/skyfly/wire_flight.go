@@ -56,7 +56,7 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 		return nil, err
 	}
 	handler := flightapi.NewRouter(flightapi.Config{
-		Log: log, Service: svc, Verifier: d.verifier, Idempotency: idempotency.NewGormStore(db),
+		Log: log, Service: svc, Verifier: d.verifier, Policy: d.policy, Idempotency: idempotency.NewGormStore(db),
 		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
 	})
 	acts := flightact.New(svc)

@@ -70,7 +70,7 @@ func wirePayment(ctx context.Context, d deps) (*domain, error) {
 		return nil, err
 	}
 	handler, err := paymentapi.NewHandler(paymentapi.Config{
-		Log: log, Service: svc, Verifier: d.verifier, Idempotency: idempotency.NewGormStore(db), Sandbox: sb, Now: d.now,
+		Log: log, Service: svc, Verifier: d.verifier, Policy: d.policy, Idempotency: idempotency.NewGormStore(db), Sandbox: sb, Now: d.now,
 	})
 	if err != nil {
 		_ = db.Close()
