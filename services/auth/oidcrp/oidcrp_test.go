@@ -98,3 +98,28 @@ func TestRelyingParty_DevProviderClientNeedsNoNetwork(t *testing.T) {
 	_, err = p.Client().Get("http://127.0.0.2:1/elsewhere")
 	require.Error(t, err, "the in-process client serves the provider only")
 }
+
+// Issue #17: a token endpoint that throttles (429) or fails (5xx) did not
+// reject the identity; the error says the provider is unavailable.
+func TestRelyingParty_AThrottledTokenEndpointIsNotARejection(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusBadGateway} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			mux := http.NewServeMux()
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			issuer := srv.URL + "/oidc"
+			p, err := devoidc.New(devoidc.Config{Issuer: issuer, ClientID: "web", ClientSecret: "s", RedirectURIs: []string{srv.URL + "/cb"}})
+			require.NoError(t, err)
+			mux.Handle("/oidc/", http.StripPrefix("/oidc", p))
+			mux.HandleFunc("POST /oidc/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, `{"error":"slow_down"}`, status)
+			})
+			rp, err := oidcrp.New(oidcrp.Config{Issuer: issuer, ClientID: "web", ClientSecret: "s"})
+			require.NoError(t, err)
+			_, err = rp.Exchange(context.Background(), auth.ExchangeRequest{Code: "c", CodeVerifier: "v", Nonce: "n", RedirectURI: srv.URL + "/cb"})
+			require.ErrorIs(t, err, auth.ErrProviderUnavailable)
+			require.NotErrorIs(t, err, auth.ErrIdentityRejected)
+		})
+	}
+}
