@@ -104,7 +104,7 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	// The auth service verifies its own tokens with its own keys and its
 	// own database, so a revoked session is refused here at once.
 	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Revocations: svc, Now: d.now})
-	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies)})
+	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies), Refusals: d.refusals})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
