@@ -16,6 +16,7 @@ import (
 
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
+	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/services/auth"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	// client IP, so the gateway must be trusted or every caller shares its
 	// address.
 	TrustedProxies []string
+	// Refusals logs and counts every refused customer or staff login; nil
+	// does neither.
+	Refusals *observability.LoginRefusals
 }
 
 // DefaultTrustedProxies are loopback and the private networks a gateway
@@ -60,9 +64,10 @@ func DefaultTrustedProxies() []string {
 
 // Handler serves the auth API.
 type Handler struct {
-	log    *slog.Logger
-	svc    *auth.Service
-	signer *Signer
+	log      *slog.Logger
+	svc      *auth.Service
+	signer   *Signer
+	refusals *observability.LoginRefusals
 }
 
 // New returns the auth router. signer publishes the JWKS; verifier checks
@@ -71,7 +76,7 @@ func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Ve
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{log: log, svc: svc, signer: signer}
+	h := &Handler{log: log, svc: svc, signer: signer, refusals: cfg.Refusals}
 	e := problem.NewEngine(log)
 	proxies := cfg.TrustedProxies
 	if proxies == nil {
@@ -136,7 +141,7 @@ func (h *Handler) tokens(c *gin.Context, t auth.Tokens) {
 func (h *Handler) start(c *gin.Context) {
 	url, err := h.svc.BeginOIDC(c.Request.Context(), c.Query("redirectUri"), c.Query("login_hint"))
 	if err != nil {
-		h.fail(c, err)
+		h.refuse(c, observability.FlowCustomer, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -145,12 +150,14 @@ func (h *Handler) start(c *gin.Context) {
 
 func (h *Handler) callback(c *gin.Context) {
 	if e := c.Query("error"); e != "" {
+		h.refusals.Refused(c.Request.Context(), observability.Refusal{Flow: observability.FlowCustomer, Reason: observability.RefusedIdentityRejected,
+			RequestID: problem.RequestID(c), Detail: "the identity provider answered " + strconv.Quote(e) + ": " + strconv.Quote(c.Query("error_description"))})
 		problem.Write(c, problem.Newf(http.StatusUnauthorized, CodeIdentityRejected, "the identity provider answered %q", e))
 		return
 	}
 	t, err := h.svc.CompleteOIDC(c.Request.Context(), c.Query("code"), c.Query("state"), c.ClientIP())
 	if err != nil {
-		h.fail(c, err)
+		h.refuse(c, observability.FlowCustomer, err)
 		return
 	}
 	h.tokens(c, t)
@@ -198,7 +205,7 @@ func (h *Handler) loginInit(c *gin.Context) {
 	}
 	id, err := h.svc.StartStaffLogin(c.Request.Context(), req.Email)
 	if err != nil {
-		h.fail(c, err)
+		h.refuse(c, observability.FlowStaff, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -223,7 +230,7 @@ func (h *Handler) loginVerify(c *gin.Context) {
 	}
 	token, err := h.svc.VerifyStaffPassword(c.Request.Context(), req.LoginID, req.Password, c.ClientIP())
 	if err != nil {
-		h.fail(c, err)
+		h.refuse(c, observability.FlowStaff, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -247,7 +254,7 @@ func (h *Handler) mfaChallenge(c *gin.Context) {
 	}
 	id, exp, err := h.svc.StartMFAChallenge(c.Request.Context(), req.MFAToken, req.Method)
 	if err != nil {
-		h.fail(c, err)
+		h.refuse(c, observability.FlowStaff, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -266,7 +273,7 @@ func (h *Handler) mfaVerify(c *gin.Context) {
 	}
 	t, err := h.svc.VerifyMFA(c.Request.Context(), req.ChallengeID, req.Code, c.ClientIP())
 	if err != nil {
-		h.fail(c, err)
+		h.refuse(c, observability.FlowStaff, err)
 		return
 	}
 	h.tokens(c, t)
@@ -320,6 +327,44 @@ func (h *Handler) revocations(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
+// refuse logs and counts a refused login of flow (once, with the request id
+// and the reason the provider or the check gave), then answers it as fail
+// does. Errors that are not refusals (a store outage) are only answered.
+func (h *Handler) refuse(c *gin.Context, flow string, err error) {
+	if reason := refusalReason(err); reason != "" {
+		// Domain errors name the check, never the code, token or password.
+		h.refusals.Refused(c.Request.Context(), observability.Refusal{Flow: flow, Reason: reason, RequestID: problem.RequestID(c), Detail: err.Error()})
+	}
+	h.fail(c, err)
+}
+
+// refusalReason is the skyfly_login_refusals_total reason of err, or ""
+// when err does not refuse a login.
+func refusalReason(err error) string {
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		return observability.RefusedThrottled
+	case errors.Is(err, auth.ErrInvalidState):
+		return observability.RefusedInvalidState
+	case errors.Is(err, auth.ErrIdentityRejected):
+		return observability.RefusedIdentityRejected
+	case errors.Is(err, auth.ErrProviderUnavailable):
+		return observability.RefusedProviderDown
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return observability.RefusedInvalidCredentials
+	case errors.Is(err, auth.ErrInvalidLoginFlow):
+		return observability.RefusedInvalidFlow
+	case errors.Is(err, auth.ErrInvalidCode), errors.Is(err, auth.ErrCodeReused):
+		return observability.RefusedInvalidCode
+	case errors.Is(err, auth.ErrUserDisabled):
+		return observability.RefusedAccountDisabled
+	case errors.Is(err, auth.ErrLoginHintRefused):
+		return observability.RefusedLoginHint
+	}
+	return ""
+}
+
 // fail translates domain errors into problems, once.
 func (h *Handler) fail(c *gin.Context, err error) {
 	var throttled *auth.ThrottledError
@@ -347,6 +392,10 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		problem.Write(c, problem.New(http.StatusBadRequest, CodeInvalidState, "the login state is missing, unknown, used or expired; start again"))
 	case errors.Is(err, auth.ErrIdentityRejected):
 		problem.Write(c, problem.New(http.StatusUnauthorized, CodeIdentityRejected, "the identity provider's answer was rejected"))
+	case errors.Is(err, auth.ErrProviderUnavailable):
+		p := problem.New(http.StatusServiceUnavailable, problem.CodeUnavailable, "the identity provider is unavailable; retry the login")
+		p.RetryAfter = time.Second
+		problem.Write(c, p)
 	case errors.Is(err, auth.ErrInvalidRedirect):
 		problem.Write(c, problem.Validation(problem.FieldError{Field: "redirectUri", Reason: "is not an allowed redirect URI"}))
 	case errors.Is(err, auth.ErrLoginHintRefused):

@@ -22,6 +22,7 @@ import (
 
 	"github.com/skyfly/skyfly/api/authapi"
 	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
@@ -56,6 +57,8 @@ type envOptions struct {
 	notifier auth.RevocationNotifier
 	// idp replaces the relying party on the dev provider (hostile IdPs).
 	idp func(callback string) auth.IdentityProvider
+	// refusals logs and counts refused logins (nil: neither).
+	refusals *observability.LoginRefusals
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -95,7 +98,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 			Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
 	require.NoError(t, err)
 	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: issuer, Audience: audience, Revocations: svc})
-	h, err := authapi.New(nil, svc, signer, verifier, authapi.Config{DevOIDC: dev})
+	h, err := authapi.New(nil, svc, signer, verifier, authapi.Config{DevOIDC: dev, Refusals: o.refusals})
 	require.NoError(t, err)
 	var hh http.Handler = h
 	handler.Store(&hh)

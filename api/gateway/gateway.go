@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +78,9 @@ type Config struct {
 	// the gateway); by default nobody can, so a client cannot pick the IP
 	// its rate limit is counted against.
 	TrustedProxies []string
+	// Refusals logs and counts the login requests the gateway throttles
+	// (nil: neither); the auth service reports its own refusals.
+	Refusals *observability.LoginRefusals
 }
 
 // New returns the gateway's HTTP handler.
@@ -134,9 +138,9 @@ func New(cfg Config) (*gin.Engine, error) {
 		// The per-IP limit comes before token verification, so requests
 		// with forged tokens are limited too; the per-principal one after.
 		chain := []gin.HandlerFunc{
-			rateLimitIP(cfg.Limiter, r.Class, limit, cfg.Log),
+			rateLimitIP(cfg.Limiter, r.Class, limit, cfg.Log, cfg.Refusals),
 			authenticate,
-			rateLimitPrincipal(cfg.Limiter, r.Class, limit, cfg.Log),
+			rateLimitPrincipal(cfg.Limiter, r.Class, limit, cfg.Log, cfg.Refusals),
 		}
 		chain = append(chain, authn.Authorize(cfg.Policy, "gateway"), forward(target))
 		e.Handle(r.Method, r.Path, chain...)
@@ -234,9 +238,9 @@ func validRequestID(id string) bool {
 }
 
 // rateLimitIP applies the class limit per client IP (ACCEPTANCE B2).
-func rateLimitIP(l Limiter, class string, limit Limit, log *slog.Logger) gin.HandlerFunc {
+func rateLimitIP(l Limiter, class string, limit Limit, log *slog.Logger, refusals *observability.LoginRefusals) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if take(c, l, class+":ip:"+ipKey(c.ClientIP()), limit, log) {
+		if take(c, l, class+":ip:"+ipKey(c.ClientIP()), limit, log, refusals) {
 			c.Next()
 		}
 	}
@@ -258,9 +262,9 @@ func ipKey(ip string) string {
 }
 
 // rateLimitPrincipal applies the class limit per authenticated principal.
-func rateLimitPrincipal(l Limiter, class string, limit Limit, log *slog.Logger) gin.HandlerFunc {
+func rateLimitPrincipal(l Limiter, class string, limit Limit, log *slog.Logger, refusals *observability.LoginRefusals) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if p, ok := authn.PrincipalFrom(c); ok && !take(c, l, class+":sub:"+p.UserID, limit, log) {
+		if p, ok := authn.PrincipalFrom(c); ok && !take(c, l, class+":sub:"+p.UserID, limit, log, refusals) {
 			return
 		}
 		c.Next()
@@ -268,8 +272,9 @@ func rateLimitPrincipal(l Limiter, class string, limit Limit, log *slog.Logger) 
 }
 
 // take takes a token for key, answering 429 with Retry-After when none is
-// left. A limiter outage fails open: it must not take the API down.
-func take(c *gin.Context, l Limiter, key string, limit Limit, log *slog.Logger) bool {
+// left. A limiter outage fails open: it must not take the API down. A
+// throttled login is reported to refusals.
+func take(c *gin.Context, l Limiter, key string, limit Limit, log *slog.Logger, refusals *observability.LoginRefusals) bool {
 	ok, retry, err := l.Allow(c.Request.Context(), key, limit)
 	if err != nil {
 		log.WarnContext(c.Request.Context(), "rate limiter unavailable", "err", err)
@@ -278,10 +283,25 @@ func take(c *gin.Context, l Limiter, key string, limit Limit, log *slog.Logger) 
 	if !ok {
 		p := problem.New(http.StatusTooManyRequests, problem.CodeRateLimited, "too many requests; retry later")
 		p.RetryAfter = retry
+		if flow := loginFlow(c.FullPath()); flow != "" {
+			refusals.Refused(c.Request.Context(), observability.Refusal{Flow: flow, Reason: observability.RefusedThrottled,
+				RequestID: problem.RequestID(c), Detail: "gateway rate limit " + strings.SplitN(key, ":", 3)[1] + "; retry in " + retry.Round(time.Millisecond).String()})
+		}
 		problem.Write(c, p)
 		return false
 	}
 	return true
+}
+
+// loginFlow is the login flow a route belongs to, or "" for other routes.
+func loginFlow(route string) string {
+	switch {
+	case strings.HasPrefix(route, "/api/v1/auth/public/google/"), strings.HasPrefix(route, "/api/v1/auth/dev-oidc/"):
+		return observability.FlowCustomer
+	case strings.HasPrefix(route, "/api/v1/auth/corp/"):
+		return observability.FlowStaff
+	}
+	return ""
 }
 
 type checkResult struct {

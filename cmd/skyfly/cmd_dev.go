@@ -26,6 +26,7 @@ import (
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
+	"github.com/skyfly/skyfly/internal/platform/inproc"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
 	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/temporal/codec"
@@ -59,11 +60,19 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if getenv("SKYFLY_PUBLIC_URL") == "" {
 		cfg.PublicURL = gwURL
 	}
+	// The gateway reads the JWKS and polls revocations from the auth
+	// service in process, not through its own public listener: those
+	// platform calls must not share (and exhaust) a client's per-IP rate
+	// limit (issue #17). authDirect serves the auth API once it is built.
+	authDirect := &inproc.Late{}
+	var authClient *http.Client // nil: SKYFLY_AUTH_URL / SKYFLY_JWKS_URL over the network
 	if getenv("SKYFLY_AUTH_URL") == "" {
 		// Every domain is served in process behind the gateway.
 		cfg.AuthURL = gwURL
 		if getenv("SKYFLY_JWKS_URL") == "" {
 			cfg.JWKSURL = cfg.AuthURL + "/api/v1/auth/.well-known/jwks.json"
+			authClient = &http.Client{Timeout: 5 * time.Second,
+				Transport: &inproc.Transport{Handler: authDirect, Host: gwListener.Addr().String()}}
 		}
 	}
 	p, err := newPlatform(ctx, cfg, stderr)
@@ -117,7 +126,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer tc.Close()
 
-	verifier, revocations, err := newVerifier(p)
+	verifier, revocations, err := newVerifier(p, authClient)
 	if err != nil {
 		return err
 	}
@@ -126,6 +135,11 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer closeDomains()
+	for _, dom := range doms {
+		if dom.name == gateway.DomainAuth {
+			authDirect.Set(dom.handler)
+		}
+	}
 	fmt.Fprintln(stdout, "seeding demo data (first start takes longest)...")
 	seedLines, err := seedAll(ctx, doms)
 	if err != nil {
@@ -298,20 +312,22 @@ func dialTemporal(ctx context.Context, p *platform) (client.Client, error) {
 // newVerifier verifies access tokens against the auth service's JWKS and
 // refuses tokens of revoked sessions (ACCEPTANCE A4): through Redis when
 // configured, otherwise by polling the auth service's revocation list with a
-// service token. The checker's Run must be started.
-func newVerifier(p *platform) (*authn.Verifier, authapi.RevocationChecker, error) {
+// service token. The checker's Run must be started. client reaches the auth
+// service (nil: a plain HTTP client to SKYFLY_AUTH_URL / SKYFLY_JWKS_URL).
+func newVerifier(p *platform, client *http.Client) (*authn.Verifier, authapi.RevocationChecker, error) {
 	signer := authapi.NewSigner(p.secrets, p.cfg.JWTIssuer, p.cfg.JWTAudience, 15*time.Minute)
 	rev, err := authapi.NewRevocationChecker(authapi.RevocationCheckerConfig{
-		Redis: p.redis,
-		URL:   strings.TrimSuffix(p.cfg.AuthURL, "/") + "/api/v1/auth/internal/revocations",
-		Token: authapi.ServiceTokenSource(signer, "gateway", time.Now),
-		Log:   p.log.With("component", "revocations"),
+		Redis:      p.redis,
+		URL:        strings.TrimSuffix(p.cfg.AuthURL, "/") + "/api/v1/auth/internal/revocations",
+		Token:      authapi.ServiceTokenSource(signer, "gateway", time.Now),
+		HTTPClient: client,
+		Log:        p.log.With("component", "revocations"),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("revocation checker: %w", err)
 	}
 	v := authn.NewVerifier(authn.VerifierConfig{
-		Keys:        authn.NewRemoteJWKS(p.cfg.JWKSURL, nil),
+		Keys:        authn.NewRemoteJWKS(p.cfg.JWKSURL, client),
 		Issuer:      p.cfg.JWTIssuer,
 		Audience:    p.cfg.JWTAudience,
 		Revocations: rev,
@@ -332,6 +348,7 @@ func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.H
 		Policy: p.policy,
 		Log:    p.log, Verifier: verifier, Targets: targets, Limiter: limiter, TrustedProxies: config.List(p.cfg.TrustedProxies),
 		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics, Tracing: p.tracing,
+		Refusals: p.refusals,
 	})
 }
 
@@ -376,7 +393,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	if p.redis != nil {
 		checks["redis"] = func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }
 	}
-	verifier, revocations, err := newVerifier(p)
+	verifier, revocations, err := newVerifier(p, nil)
 	if err != nil {
 		return err
 	}
@@ -433,7 +450,7 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer tc.Close()
-	verifier, revocations, err := newVerifier(p)
+	verifier, revocations, err := newVerifier(p, nil)
 	if err != nil {
 		return err
 	}

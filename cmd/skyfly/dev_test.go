@@ -29,6 +29,7 @@ type devProcess struct {
 	kafka    string // the embedded Kafka's bootstrap address
 	temporal string
 	ui       string
+	dataDir  string
 	output   *lineBuffer
 	exited   chan error
 }
@@ -97,19 +98,21 @@ func buildSkyfly(t *testing.T) (bin, root string) {
 }
 
 // startDev builds the binary and runs `skyfly dev` on free ports with a
-// fresh data dir, waiting for its ready banner.
-func startDev(t *testing.T) *devProcess {
+// fresh data dir, waiting for its ready banner. env entries (KEY=value)
+// override the test defaults (e.g. SKYFLY_RATE_LIMIT_RPS= for the shipped
+// default).
+func startDev(t *testing.T, env ...string) *devProcess {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("SKIPPED: -short: no full platform")
 	}
 	bin, root := buildSkyfly(t)
 
-	d := &devProcess{temporal: freeAddr(t), ui: freeAddr(t), exited: make(chan error, 1)}
+	d := &devProcess{temporal: freeAddr(t), ui: freeAddr(t), dataDir: t.TempDir(), exited: make(chan error, 1)}
 	cmd := exec.Command(bin, "dev")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
-		"SKYFLY_DATA_DIR="+t.TempDir(),
+		"SKYFLY_DATA_DIR="+d.dataDir,
 		"SKYFLY_GATEWAY_ADDR=127.0.0.1:0", // the banner names the port it got
 		"SKYFLY_PUBLIC_URL=",
 		"SKYFLY_AUTH_URL=",
@@ -120,6 +123,7 @@ func startDev(t *testing.T) *devProcess {
 		"SKYFLY_RATE_LIMIT_RPS=1000",
 		"SKYFLY_REDIS_URL=",
 	)
+	cmd.Env = append(cmd.Env, env...) // the last value of a key wins
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = cmd.Stdout

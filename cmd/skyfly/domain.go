@@ -15,6 +15,7 @@ import (
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
+	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
@@ -32,8 +33,9 @@ type deps struct {
 	verifier *authn.Verifier
 	redis    *redis.Client // nil when SKYFLY_REDIS_URL is empty
 	metrics  prometheus.Registerer
-	bus      *eventbus.Publisher // nil when no Kafka is configured: events wait in the outbox
-	policy   *policy.Engine      // the process's one authorization policy (decision log, metric)
+	refusals *observability.LoginRefusals // logs and counts refused logins
+	bus      *eventbus.Publisher          // nil when no Kafka is configured: events wait in the outbox
+	policy   *policy.Engine               // the process's one authorization policy (decision log, metric)
 }
 
 // domain is one wired service: its HTTP API, its Temporal workers and its

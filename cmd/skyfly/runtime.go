@@ -34,12 +34,15 @@ type platform struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	metrics *observability.Metrics
-	tracing *observability.Tracing
-	secrets secrets.Provider
-	redis   *redis.Client
-	bus     *eventbus.Publisher
-	policy  *policy.Engine
-	closers []func() error
+	// refusals logs and counts refused logins; the gateway and the auth
+	// service of one process share it (one metric per registry).
+	refusals *observability.LoginRefusals
+	tracing  *observability.Tracing
+	secrets  secrets.Provider
+	redis    *redis.Client
+	bus      *eventbus.Publisher
+	policy   *policy.Engine
+	closers  []func() error
 }
 
 func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, overrides func(*config.Config)) (*config.Config, []string, error) {
@@ -61,6 +64,10 @@ func newPlatform(ctx context.Context, cfg *config.Config, stderr io.Writer) (*pl
 		return nil, err
 	}
 	p := &platform{cfg: cfg, log: log, metrics: observability.NewMetrics()}
+	p.refusals, err = observability.NewLoginRefusals(log, p.metrics.Registry)
+	if err != nil {
+		return nil, err
+	}
 	p.policy, err = policy.New(ctx, policy.Options{Log: log.With("component", "policy"), Registerer: p.metrics.Registry})
 	if err != nil {
 		return nil, err
@@ -128,7 +135,7 @@ func (p *platform) close() {
 
 // deps builds the dependencies handed to every domain's wiring.
 func (p *platform) deps(tc client.Client, verifier *authn.Verifier) deps {
-	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, bus: p.bus, policy: p.policy}
+	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, refusals: p.refusals, bus: p.bus, policy: p.policy}
 }
 
 // migrateDomains applies the migrations of the named domains (all when

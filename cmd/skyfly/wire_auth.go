@@ -67,6 +67,7 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	log := d.log.With("domain", "auth")
 	issuer, secret := d.cfg.OIDCIssuer, d.cfg.OIDCClientSecret
 	var dev http.Handler
+	var backChannel *http.Client // nil: the relying party's default client
 	if issuer == "" && d.cfg.Dev {
 		issuer = strings.TrimSuffix(d.cfg.PublicURL, "/") + authapi.DevOIDCPrefix
 		if secret == "" {
@@ -78,10 +79,13 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 			return nil, err
 		}
 		dev = p
+		// The code exchange and JWKS are served in process, not through the
+		// gateway's rate-limited public routes (issue #17).
+		backChannel = p.Client()
 	}
 	var idp auth.IdentityProvider
 	if issuer != "" {
-		rp, err := oidcrp.New(oidcrp.Config{Issuer: issuer, ClientID: d.cfg.OIDCClientID, ClientSecret: secret, Now: d.now})
+		rp, err := oidcrp.New(oidcrp.Config{Issuer: issuer, ClientID: d.cfg.OIDCClientID, ClientSecret: secret, HTTPClient: backChannel, Now: d.now})
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +104,7 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	// The auth service verifies its own tokens with its own keys and its
 	// own database, so a revoked session is refused here at once.
 	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Revocations: svc, Now: d.now})
-	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{Policy: d.policy, DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies)})
+	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{Policy: d.policy, DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies), Refusals: d.refusals})
 	if err != nil {
 		_ = db.Close()
 		return nil, err

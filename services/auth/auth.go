@@ -166,6 +166,9 @@ var (
 	ErrUserDisabled        = errors.New("auth: user disabled")
 	ErrInvalidState        = errors.New("auth: unknown, used or expired OIDC state")
 	ErrIdentityRejected    = errors.New("auth: identity provider response rejected")
+	// ErrProviderUnavailable: the identity provider throttled or failed the
+	// back-channel call; the login may be retried (not a rejection).
+	ErrProviderUnavailable = errors.New("auth: identity provider unavailable")
 	ErrInvalidRedirect     = errors.New("auth: redirect URI not allowed")
 	ErrLoginHintRefused    = errors.New("auth: login_hint is only accepted in development mode")
 	ErrUnsupportedMethod   = errors.New("auth: unsupported MFA method")

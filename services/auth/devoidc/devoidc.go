@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,8 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
+
+	"github.com/skyfly/skyfly/internal/platform/inproc"
 )
 
 // Config configures the provider.
@@ -67,6 +70,9 @@ func New(cfg Config) (*Provider, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
+	if u, err := url.Parse(cfg.Issuer); err != nil || u.Host == "" {
+		return nil, fmt.Errorf("devoidc: issuer %q is not an absolute URL", cfg.Issuer)
+	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, fmt.Errorf("devoidc: signing key: %w", err)
@@ -105,6 +111,22 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.mux.Ser
 
 // Issuer is the provider's issuer URL.
 func (p *Provider) Issuer() string { return p.cfg.Issuer }
+
+// Client returns an HTTP client for the relying party's back channel
+// (discovery, code exchange, JWKS) that serves the provider in process:
+// requests under the issuer URL never reach the network, so they neither
+// depend on the gateway being up nor count against its per-IP rate limits
+// (issue #17). Requests to any other URL fail.
+func (p *Provider) Client() *http.Client {
+	u, err := url.Parse(p.cfg.Issuer)
+	if err != nil { // New accepted the issuer; a URL that does not parse serves nothing
+		u = &url.URL{}
+	}
+	return &http.Client{
+		Timeout:   10 * time.Second,
+		Transport: &inproc.Transport{Host: u.Host, Handler: http.StripPrefix(u.Path, p)},
+	}
+}
 
 // SubjectFor is the stable subject the provider gives an email address.
 func SubjectFor(email string) string {

@@ -109,8 +109,9 @@ func (r *RelyingParty) AuthCodeURL(ctx context.Context, req auth.AuthCodeRequest
 
 // Exchange implements auth.IdentityProvider: it redeems the code with the
 // PKCE verifier and verifies the ID token. A provider refusal or a token
-// failing verification wraps auth.ErrIdentityRejected; transport failures
-// do not.
+// failing verification wraps auth.ErrIdentityRejected; a token endpoint
+// answering 429 or 5xx wraps auth.ErrProviderUnavailable; transport failures
+// wrap neither.
 func (r *RelyingParty) Exchange(ctx context.Context, req auth.ExchangeRequest) (auth.Identity, error) {
 	p, err := r.discover(ctx)
 	if err != nil {
@@ -120,6 +121,10 @@ func (r *RelyingParty) Exchange(ctx context.Context, req auth.ExchangeRequest) (
 	tok, err := r.oauth(p, req.RedirectURI).Exchange(hctx, req.Code, oauth2.VerifierOption(req.CodeVerifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == http.StatusTooManyRequests || re.Response.StatusCode >= 500) {
+			// A throttled or failing provider did not reject the identity.
+			return auth.Identity{}, fmt.Errorf("%w: token endpoint answered %s", auth.ErrProviderUnavailable, re.Response.Status)
+		}
 		if errors.As(err, &re) {
 			return auth.Identity{}, fmt.Errorf("%w: token endpoint: %s %s", auth.ErrIdentityRejected, re.ErrorCode, re.ErrorDescription)
 		}
