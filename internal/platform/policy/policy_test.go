@@ -166,3 +166,28 @@ func TestRules_ListEveryRoute(t *testing.T) {
 	require.Equal(t, policy.Rule{Level: policy.LevelAuthenticated}, rules["GET /api/v1/users/me"])
 	require.Equal(t, policy.Rule{Roles: []string{"admin", "supervisor"}}, rules["POST /api/v1/bookings/:bookingId/resolve"])
 }
+
+// BenchmarkDecide: a route decision (memoized after the first) and an
+// action decision (evaluated by OPA every time: it depends on the resource).
+func BenchmarkDecide(b *testing.B) {
+	e, err := policy.New(context.Background(), policy.Options{})
+	require.NoError(b, err)
+	ctx := context.Background()
+	who := policy.Subject{ID: "u-1", Roles: []string{"customer"}}
+	b.Run("route", func(b *testing.B) {
+		r := policy.Request{Method: "GET", Route: "/api/v1/bookings/:bookingId", Subject: who}
+		for b.Loop() {
+			if !e.Decide(ctx, r).Allow {
+				b.Fatal("denied")
+			}
+		}
+	})
+	b.Run("action", func(b *testing.B) {
+		r := policy.Request{Action: "booking.read", Subject: who, Resource: policy.Resource{Type: "booking", Owner: "u-1"}}
+		for b.Loop() {
+			if !e.Decide(ctx, r).Allow {
+				b.Fatal("denied")
+			}
+		}
+	})
+}
