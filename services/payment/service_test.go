@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -244,6 +245,14 @@ func TestService_C1_CardNumbersNeverEnter(t *testing.T) {
 				}
 				require.NoError(t, rows.Scan(ptrs...))
 				for i, v := range vals {
+					if strings.HasSuffix(cols[i], "hash") {
+						// SHA-256 hex digests (the audit chain, request
+						// fingerprints) of data scanned here itself: random hex
+						// has a 13-digit Luhn-valid run now and then, so such a
+						// column must hold a digest and nothing else.
+						require.Regexp(t, `^([0-9a-f]{64})?$`, fmt.Sprint(v), "%s.%s", table, cols[i])
+						continue
+					}
 					require.False(t, payment.LooksLikePAN(fmt.Sprint(v)), "%s.%s holds %v", table, cols[i], v)
 				}
 			}
