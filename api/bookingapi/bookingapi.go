@@ -11,9 +11,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -124,6 +127,8 @@ func NewRouter(cfg Config) http.Handler {
 	v1.POST("/:bookingId/cancel", idem, a.cancel)
 	v1.POST("/:bookingId/change", idem, a.change)
 	v1.POST("/:bookingId/resolve", idem, a.resolve)
+	// Staff booking lookup (the NEEDS_ATTENTION queue is ?status=NEEDS_ATTENTION).
+	e.Group("/api/v1/staff", authn.Authenticate(cfg.Verifier), authn.Authorize(a.policy, "booking")).GET("/bookings", a.list)
 	return e
 }
 
@@ -163,6 +168,10 @@ func (a *api) get(c *gin.Context) {
 func (a *api) list(c *gin.Context) {
 	p := principal(c)
 	f := booking.ListFilter{Status: booking.Status(c.Query("status")), Cursor: c.Query("cursor")}
+	if f.Status != "" && !slices.Contains(booking.Statuses(), f.Status) {
+		problem.Write(c, problem.Validation(problem.FieldError{Field: "status", Reason: fmt.Sprintf("must be one of %v", booking.Statuses())}))
+		return
+	}
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 100 {
@@ -173,6 +182,7 @@ func (a *api) list(c *gin.Context) {
 	}
 	if authn.May(c, a.policy, "booking", "booking.list_any") {
 		f.PNR, f.FlightID, f.CustomerID = c.Query("pnr"), c.Query("flightId"), c.Query("customerId")
+		f.FamilyName = strings.TrimSpace(c.Query("passenger"))
 	} else {
 		f.CustomerID = p.UserID
 	}

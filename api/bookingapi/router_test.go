@@ -87,6 +87,12 @@ func TestRouter_RefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 		{"resolve refuses a booking that is not parked", http.MethodPost, "/api/v1/bookings/" + b.ID + "/resolve", token("sup", authn.RoleSupervisor), "k10",
 			map[string]any{"action": "retry", "reason": "x"}, 409, CodeNotParked},
 		{"a forged cursor is 400", http.MethodGet, "/api/v1/bookings?cursor=!!", ada, "", nil, 400, "invalid_request"},
+		{"an unknown status is 400", http.MethodGet, "/api/v1/bookings?status=LOST", ada, "", nil, 400, "invalid_request"},
+		{"the staff lookup is not for customers", http.MethodGet, "/api/v1/staff/bookings?passenger=L", ada, "", nil, 403, "forbidden"},
+		{"the staff lookup is not for service tokens", http.MethodGet, "/api/v1/staff/bookings", token("svc", authn.RoleService), "", nil, 403, "forbidden"},
+		{"a customer cannot book for another customer", http.MethodPost, "/api/v1/bookings/reserve", bob, "k11",
+			map[string]any{"quoteId": "q", "customerId": "cust-ada", "passengers": []map[string]string{{"type": "ADT"}},
+				"contact": map[string]string{"email": "bob@example.com", "phone": "+447700900124"}}, 403, "forbidden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,6 +119,27 @@ func TestRouter_RefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 			require.Equal(t, tt.wantCode, p.Code, "body %s", rec.Body.String())
 		})
 	}
+	t.Run("staff look bookings up by passenger name, flight and status", func(t *testing.T) {
+		agent := token("agent-1", authn.RoleAgent)
+		find := func(query string) []string {
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/staff/bookings?"+query, nil)
+			req.Header.Set("Authorization", "Bearer "+agent)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			var l listView
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &l))
+			ids := []string{}
+			for _, v := range l.Bookings {
+				ids = append(ids, v.BookingID)
+			}
+			return ids
+		}
+		require.Equal(t, []string{b.ID}, find("passenger=l"))
+		require.Empty(t, find("passenger=Lovelace"))
+		require.Equal(t, []string{b.ID}, find("flightId=SF1&passenger=L&status="+string(b.Status)))
+		require.Empty(t, find("status=NEEDS_ATTENTION"))
+	})
 }
 
 func moneyEUR(minor int64) money.Money { return money.New(minor, "EUR") }

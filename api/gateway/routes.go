@@ -67,6 +67,7 @@ func Routes() []Route {
 		{"POST", "/api/v1/bookings/:bookingId/cancel", DomainBooking, ClassBooking},
 		{"POST", "/api/v1/bookings/:bookingId/change", DomainBooking, ClassBooking},
 		{"POST", "/api/v1/bookings/:bookingId/resolve", DomainBooking, ClassBooking},
+		{"GET", "/api/v1/staff/bookings", DomainBooking, ClassDefault},
 
 		// Customer.
 		{"GET", "/api/v1/users/me", DomainCustomer, ClassDefault},

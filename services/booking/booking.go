@@ -31,6 +31,12 @@ const (
 )
 
 // Terminal reports whether no saga will move the booking any more.
+// Statuses lists every booking status.
+func Statuses() []Status {
+	return []Status{StatusPending, StatusHeld, StatusPaymentPending, StatusConfirmed, StatusCancelling,
+		StatusCancelled, StatusChanging, StatusExpired, StatusFailed, StatusNeedsAttention}
+}
+
 func (s Status) Terminal() bool {
 	switch s {
 	case StatusCancelled, StatusExpired, StatusFailed:

@@ -41,6 +41,9 @@ type ListFilter struct {
 	PNR        string
 	FlightID   string
 	Status     Status
+	// FamilyName matches a passenger's family name, ignoring case (staff
+	// looking a booking up by a passenger's name).
+	FamilyName string
 	// Cursor is the opaque NextCursor of the previous page.
 	Cursor string
 	// Limit defaults to 20, at most 100.

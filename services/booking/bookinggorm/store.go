@@ -340,6 +340,9 @@ func (s *Store) List(ctx context.Context, f booking.ListFilter) (booking.Page, e
 	if f.FlightID != "" {
 		q = q.Where("id IN (?)", s.db.Model(&segmentRow{}).Select("booking_id").Where("flight_id = ?", f.FlightID))
 	}
+	if f.FamilyName != "" {
+		q = q.Where("id IN (?)", s.db.Model(&passengerRow{}).Select("booking_id").Where("LOWER(family_name) = ?", strings.ToLower(f.FamilyName)))
+	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {

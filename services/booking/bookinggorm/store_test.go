@@ -156,6 +156,9 @@ func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 				b.CustomerID = "cust-2"
 				b.Segments[0].FlightID = "SF200-" + testdate.Compact(testdate.Day(5))
 			}
+			if i == 3 {
+				b.Passengers[0].FamilyName = "Hopper"
+			}
 			require.NoError(t, s.Create(ctx, b))
 		}
 		p, err := s.List(ctx, booking.ListFilter{CustomerID: "cust-1", Limit: 2})
@@ -174,6 +177,13 @@ func runContract(t *testing.T, newStore func(t *testing.T) *bookinggorm.Store) {
 		byPNR, err := s.List(ctx, booking.ListFilter{PNR: "LST236"})
 		require.NoError(t, err)
 		require.Len(t, byPNR.Bookings, 1)
+		byName, err := s.List(ctx, booking.ListFilter{FamilyName: "hOPPER"})
+		require.NoError(t, err)
+		require.Len(t, byName.Bookings, 1, "a passenger's family name, any case")
+		require.Equal(t, "bk_l3", byName.Bookings[0].ID)
+		byNameAndFlight, err := s.List(ctx, booking.ListFilter{FamilyName: "Lovelace", FlightID: "SF200-" + testdate.Compact(testdate.Day(5))})
+		require.NoError(t, err)
+		require.Len(t, byNameAndFlight.Bookings, 2, "bk_l1 by its lead passenger, bk_l3 by its infant")
 		byStatus, err := s.List(ctx, booking.ListFilter{Status: booking.StatusConfirmed})
 		require.NoError(t, err)
 		require.Empty(t, byStatus.Bookings)

@@ -52,7 +52,7 @@ func TestStore_I3_SQLServerDialect(t *testing.T) {
 	require.NoError(t, s.Create(ctx, b))
 	_, _ = s.Get(ctx, "bk_dry")
 	_, _ = s.GetByPNR(ctx, "DRY234")
-	_, _ = s.List(ctx, booking.ListFilter{CustomerID: "c", PNR: "DRY234", FlightID: "f", Status: booking.StatusHeld, Limit: 10})
+	_, _ = s.List(ctx, booking.ListFilter{CustomerID: "c", PNR: "DRY234", FlightID: "f", Status: booking.StatusHeld, FamilyName: "Dry", Limit: 10})
 	_, _ = s.List(ctx, booking.ListFilter{Cursor: "MTc2NDExODgwMDAwMDAwMDAwMHxia194"})
 	_, _ = s.Update(ctx, b)
 	require.NoError(t, s.SaveCancelQuote(ctx, booking.CancelQuote{QuoteID: "cq", BookingID: "bk_dry", Refund: money.New(1, "EUR"), Penalty: money.New(0, "EUR"), ExpiresAt: now, CreatedAt: now}))

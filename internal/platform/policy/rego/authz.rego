@@ -60,6 +60,7 @@ routes := {
 	"POST /api/v1/bookings/:bookingId/cancel": customers_and_staff,
 	"POST /api/v1/bookings/:bookingId/change": customers_and_staff,
 	"POST /api/v1/bookings/:bookingId/resolve": supervisors,
+	"GET /api/v1/staff/bookings": staff,
 	# Customer.
 	"GET /api/v1/users/me": authenticated,
 	"PATCH /api/v1/users/me": authenticated,

@@ -69,6 +69,13 @@ test_resolve_is_for_supervisors_only if {
 	not route("POST", "/api/v1/bookings/:bookingId/resolve", customer).allow
 }
 
+test_staff_booking_lookup_is_for_staff if {
+	not route("GET", "/api/v1/staff/bookings", customer).allow
+	route("GET", "/api/v1/staff/bookings", customer).status == 403
+	not route("GET", "/api/v1/staff/bookings", svc).allow
+	route("GET", "/api/v1/staff/bookings", agent).allow
+}
+
 test_payments_are_not_for_customers if {
 	not route("POST", "/api/v1/payments/:paymentId/capture", customer).allow
 	route("POST", "/api/v1/payments/:paymentId/capture", svc).allow
