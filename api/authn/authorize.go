@@ -20,12 +20,7 @@ func Authorize(e *policy.Engine, layer string) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		p, _ := PrincipalFrom(c)
-		d := e.Decide(c.Request.Context(), policy.Request{
-			Layer: layer, RequestID: c.GetHeader(problem.RequestIDHeader),
-			Method: c.Request.Method, Route: c.FullPath(),
-			Subject: policy.Subject{ID: p.UserID, Roles: p.Roles},
-		})
+		d := e.Decide(c.Request.Context(), request(c, layer))
 		if !d.Allow {
 			refuse(c, d)
 			return
@@ -38,12 +33,9 @@ func Authorize(e *policy.Engine, layer string) gin.HandlerFunc {
 // resource and, when not, writes the refusal (401, 403 or 404 as the policy
 // says) and returns false.
 func Allowed(c *gin.Context, e *policy.Engine, layer, action string, resource policy.Resource) bool {
-	p, _ := PrincipalFrom(c)
-	d := e.Decide(c.Request.Context(), policy.Request{
-		Layer: layer, RequestID: c.GetHeader(problem.RequestIDHeader),
-		Method: c.Request.Method, Route: c.FullPath(), Action: action,
-		Subject: policy.Subject{ID: p.UserID, Roles: p.Roles}, Resource: resource,
-	})
+	r := request(c, layer)
+	r.Action, r.Resource = action, resource
+	d := e.Decide(c.Request.Context(), r)
 	if !d.Allow {
 		refuse(c, d)
 	}
@@ -54,12 +46,19 @@ func Allowed(c *gin.Context, e *policy.Engine, layer, action string, resource po
 // decisions that narrow what a caller sees rather than refuse it (a
 // customer's list is their own).
 func May(c *gin.Context, e *policy.Engine, layer, action string) bool {
+	r := request(c, layer)
+	r.Action, r.Quiet = action, true
+	return e.Decide(c.Request.Context(), r).Allow
+}
+
+// request is the policy question about c's route from c's principal.
+func request(c *gin.Context, layer string) policy.Request {
 	p, _ := PrincipalFrom(c)
-	return e.Decide(c.Request.Context(), policy.Request{
-		Layer: layer, RequestID: c.GetHeader(problem.RequestIDHeader), Quiet: true,
-		Method: c.Request.Method, Route: c.FullPath(), Action: action,
+	return policy.Request{
+		Layer: layer, RequestID: c.GetHeader(problem.RequestIDHeader),
+		Method: c.Request.Method, Route: c.FullPath(),
 		Subject: policy.Subject{ID: p.UserID, Roles: p.Roles},
-	}).Allow
+	}
 }
 
 func refuse(c *gin.Context, d policy.Decision) {

@@ -98,7 +98,7 @@ func New(cfg Config) (*gin.Engine, error) {
 		}
 		cfg.Policy = pe
 	}
-	if err := policyCovers(cfg.Routes); err != nil {
+	if err := policyCovers(cfg.Policy, cfg.Routes); err != nil {
 		return nil, err
 	}
 	if cfg.Limits == nil {
@@ -151,11 +151,8 @@ func New(cfg Config) (*gin.Engine, error) {
 // policyCovers refuses a route table with a route the policy does not
 // decide: such a route would answer 403 to everyone, which is a bug to find
 // at start, not in production traffic.
-func policyCovers(routes []Route) error {
-	rules, err := policy.Rules(context.Background())
-	if err != nil {
-		return fmt.Errorf("gateway: %w", err)
-	}
+func policyCovers(pe *policy.Engine, routes []Route) error {
+	rules := pe.Rules()
 	for _, r := range routes {
 		if _, ok := rules[r.Method+" "+r.Path]; !ok {
 			return fmt.Errorf("gateway: the policy has no decision for route %s %s", r.Method, r.Path)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -90,6 +91,7 @@ type Options struct {
 // memoized.
 type Engine struct {
 	query   rego.PreparedEvalQuery
+	rules   map[string]Rule
 	log     *slog.Logger
 	denials *prometheus.CounterVec
 	mu      sync.RWMutex
@@ -119,24 +121,31 @@ func Modules() (map[string]string, error) {
 	return out, nil
 }
 
-// New compiles the embedded policy.
+// New compiles the embedded policy (once: the decision query and the route
+// table are read from the same compiled modules).
 func New(ctx context.Context, opts Options) (*Engine, error) {
 	mods, err := Modules()
 	if err != nil {
 		return nil, err
 	}
-	args := []func(*rego.Rego){rego.Query(Query)}
-	for name, src := range mods {
+	for name := range mods {
 		if strings.HasSuffix(name, "_test.rego") {
-			continue
+			delete(mods, name)
 		}
-		args = append(args, rego.Module(name, src))
 	}
-	q, err := rego.New(args...).PrepareForEval(ctx)
+	compiler, err := ast.CompileModulesWithOpt(mods, ast.CompileOpts{ParserOptions: ast.ParserOptions{RegoVersion: ast.RegoV1}})
 	if err != nil {
 		return nil, fmt.Errorf("policy: compile: %w", err)
 	}
-	e := &Engine{query: q, log: opts.Log, routes: map[string]Decision{}}
+	q, err := rego.New(rego.Query(Query), rego.Compiler(compiler)).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("policy: prepare: %w", err)
+	}
+	rules, err := readRules(ctx, compiler)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{query: q, rules: rules, log: opts.Log, routes: map[string]Decision{}}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -272,18 +281,10 @@ func decode(v any) (Decision, error) {
 
 // Rules returns the policy's route table keyed "METHOD /route", so the
 // gateway's route table and the OpenAPI contract can be checked against it.
-func Rules(ctx context.Context) (map[string]Rule, error) {
-	mods, err := Modules()
-	if err != nil {
-		return nil, err
-	}
-	args := []func(*rego.Rego){rego.Query("data.skyfly.authz.routes")}
-	for name, src := range mods {
-		if !strings.HasSuffix(name, "_test.rego") {
-			args = append(args, rego.Module(name, src))
-		}
-	}
-	rs, err := rego.New(args...).Eval(ctx)
+func (e *Engine) Rules() map[string]Rule { return maps.Clone(e.rules) }
+
+func readRules(ctx context.Context, compiler *ast.Compiler) (map[string]Rule, error) {
+	rs, err := rego.New(rego.Query("data.skyfly.authz.routes"), rego.Compiler(compiler)).Eval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("policy: read routes: %w", err)
 	}
