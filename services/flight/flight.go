@@ -121,7 +121,20 @@ type Flight struct {
 	Aircraft     string
 	DistanceKm   int
 	Cabins       []CabinSeats
+	// Status is the disruption in force: "" (as scheduled), CANCELLED (it
+	// sells nothing) or RETIMED (the times above are the new ones).
+	Status FlightStatus
 }
+
+// FlightStatus is a flight's operating status.
+type FlightStatus string
+
+// Flight statuses.
+const (
+	FlightScheduled FlightStatus = ""
+	FlightCancelled FlightStatus = FlightStatus(DisruptionCancelled)
+	FlightRetimed   FlightStatus = FlightStatus(DisruptionRetimed)
+)
 
 // Duration is the block time.
 func (f Flight) Duration() time.Duration { return f.ArrivalUTC.Sub(f.DepartureUTC) }

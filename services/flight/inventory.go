@@ -70,6 +70,9 @@ func (s *Service) HoldSeats(ctx context.Context, req HoldRequest) (Hold, error) 
 		if err != nil {
 			return Hold{}, fmt.Errorf("hold %s: %w", req.HoldID, err)
 		}
+		if f.Status == FlightCancelled {
+			return Hold{}, fmt.Errorf("hold %s: flight %s: %w", req.HoldID, id, ErrFlightCancelled)
+		}
 		h.Segments = append(h.Segments, HoldSegment{FlightID: id, Cabin: class.Cabin, BookingClass: class.Code, Seats: seats, MaxSold: class.MaxSold(f.Capacity(class.Cabin))})
 	}
 	got, created, err := s.store.CreateHold(ctx, h)
@@ -116,6 +119,15 @@ func (s *Service) ReleaseHold(ctx context.Context, id, reason string) (Hold, boo
 func (s *Service) CommitHold(ctx context.Context, id string) (Hold, error) {
 	if id == "" {
 		return Hold{}, invalid("holdId", "is required")
+	}
+	// A flight cancelled while the seats were held sells nothing more: the
+	// booking that held them fails and its seats go back.
+	if cur, err := s.store.Hold(ctx, id); err == nil && cur.Status == HoldHeld {
+		for _, sg := range cur.Segments {
+			if f, ok := s.Network().Flight(sg.FlightID); ok && f.Status == FlightCancelled {
+				return Hold{}, fmt.Errorf("commit hold %s: flight %s: %w", id, sg.FlightID, ErrFlightCancelled)
+			}
+		}
 	}
 	h, err := s.store.CommitHold(ctx, id, s.now().UTC())
 	if err != nil {

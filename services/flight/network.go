@@ -76,6 +76,9 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 			return nil, fmt.Errorf("network: flight %s: unknown destination %s", f.ID, f.Destination)
 		}
 		n.flights[f.ID] = f
+		if f.Status == FlightCancelled {
+			continue // known by id, never offered
+		}
 		dk := dateKey(f.Origin, f.DepartureUTC.In(loc).Format(time.DateOnly))
 		n.byOriginDate[dk] = append(n.byOriginDate[dk], f)
 		rk := routeKey(f.Origin, f.Destination)
@@ -176,6 +179,9 @@ func (n *Network) Connects(ids []string) ([]*Flight, error) {
 		f, ok := n.flights[id]
 		if !ok {
 			return nil, fmt.Errorf("flight %s: %w", id, ErrFlightNotFound)
+		}
+		if f.Status == FlightCancelled {
+			return nil, fmt.Errorf("flight %s: %w", id, ErrFlightCancelled)
 		}
 		fs[i] = f
 	}

@@ -64,6 +64,14 @@ type Store interface {
 	CommitHold(ctx context.Context, id string, now time.Time) (Hold, error)
 	// ExpiredHolds lists up to limit HELD holds that expired by now.
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error)
+
+	// RecordDisruption records d as its flight's next disruption (Seq =
+	// latest + 1) with its flight.disrupted event in one transaction,
+	// unless the latest one is the Same: then it returns that one and
+	// created=false. ErrFlightCancelled when the flight was cancelled.
+	RecordDisruption(ctx context.Context, d Disruption) (got Disruption, created bool, err error)
+	// Disruptions returns the disruption in force of every disrupted flight.
+	Disruptions(ctx context.Context) (map[string]Disruption, error)
 }
 
 // Config tunes the service. Zero values take the defaults noted.
@@ -165,6 +173,11 @@ func (s *Service) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload network: %w", err)
 	}
+	disruptions, err := s.store.Disruptions(ctx)
+	if err != nil {
+		return fmt.Errorf("reload network: %w", err)
+	}
+	applyDisruptions(flights, disruptions)
 	n, err := NewNetwork(airports, flights)
 	if err != nil {
 		return fmt.Errorf("reload network: %w", err)

@@ -32,19 +32,24 @@ func TestStore_I3_SQLServerQueriesAreValidTSQL(t *testing.T) {
 	var holds []holdRow
 	var segs []holdSegmentRow
 	var stamps []stampRow
+	var count int64
+	var disruptions []disruptionRow
 	queries := map[string]func(db *gorm.DB) *gorm.DB{
-		"airport codes":   func(db *gorm.DB) *gorm.DB { return qAirportCodes(db, []string{"JFK", "LHR"}, &strs) },
-		"airports":        func(db *gorm.DB) *gorm.DB { return qAirports(db, &airports) },
-		"flight ids":      func(db *gorm.DB) *gorm.DB { return qFlightIDs(db, []string{"a", "b"}, &strs) },
-		"flights from":    func(db *gorm.DB) *gorm.DB { return qFlightsFrom(db, now, &flights) },
-		"capacities from": func(db *gorm.DB) *gorm.DB { return qCapacitiesFrom(db, now, &inv) },
-		"flight":          func(db *gorm.DB) *gorm.DB { return qFlight(db, "a", &flights) },
-		"schedule stamp":  func(db *gorm.DB) *gorm.DB { return qScheduleStamp(db, &stamps) },
-		"inventory":       func(db *gorm.DB) *gorm.DB { return qInventory(db, []string{"a"}, &inv) },
-		"quote":           func(db *gorm.DB) *gorm.DB { return qQuote(db, "q", &quotes) },
-		"hold":            func(db *gorm.DB) *gorm.DB { return qHold(db, "h", &holds) },
-		"hold segments":   func(db *gorm.DB) *gorm.DB { return qHoldSegments(db, "h", &segs) },
-		"take seats":      func(db *gorm.DB) *gorm.DB { return qTakeSeats(db, seg) },
+		"airport codes":      func(db *gorm.DB) *gorm.DB { return qAirportCodes(db, []string{"JFK", "LHR"}, &strs) },
+		"airports":           func(db *gorm.DB) *gorm.DB { return qAirports(db, &airports) },
+		"flight ids":         func(db *gorm.DB) *gorm.DB { return qFlightIDs(db, []string{"a", "b"}, &strs) },
+		"flights from":       func(db *gorm.DB) *gorm.DB { return qFlightsFrom(db, now, &flights) },
+		"capacities from":    func(db *gorm.DB) *gorm.DB { return qCapacitiesFrom(db, now, &inv) },
+		"flight":             func(db *gorm.DB) *gorm.DB { return qFlight(db, "a", &flights) },
+		"schedule stamp":     func(db *gorm.DB) *gorm.DB { return qScheduleStamp(db, &stamps) },
+		"disruption count":   func(db *gorm.DB) *gorm.DB { return qDisruptionCount(db, &count) },
+		"flight disruptions": func(db *gorm.DB) *gorm.DB { return qFlightDisruptions(db, "a", &disruptions) },
+		"all disruptions":    func(db *gorm.DB) *gorm.DB { return qAllDisruptions(db, &disruptions) },
+		"inventory":          func(db *gorm.DB) *gorm.DB { return qInventory(db, []string{"a"}, &inv) },
+		"quote":              func(db *gorm.DB) *gorm.DB { return qQuote(db, "q", &quotes) },
+		"hold":               func(db *gorm.DB) *gorm.DB { return qHold(db, "h", &holds) },
+		"hold segments":      func(db *gorm.DB) *gorm.DB { return qHoldSegments(db, "h", &segs) },
+		"take seats":         func(db *gorm.DB) *gorm.DB { return qTakeSeats(db, seg) },
 		"return seats": func(db *gorm.DB) *gorm.DB {
 			return qReturnSeats(db, holdSegmentRow{HoldID: "h", FlightID: "a", Cabin: "Y", Seats: 2})
 		},

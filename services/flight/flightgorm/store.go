@@ -434,7 +434,12 @@ func (s *Store) ScheduleStamp(ctx context.Context) (string, error) {
 	if len(rows) == 0 || rows[0].MaxID == nil {
 		return "0", nil
 	}
-	return fmt.Sprintf("%d/%s", rows[0].Flights, *rows[0].MaxID), nil
+	// Disruptions change the schedule too (cancelled or retimed flights).
+	var disruptions int64
+	if err := qDisruptionCount(s.db.WithContext(ctx), &disruptions).Error; err != nil {
+		return "", fmt.Errorf("flightgorm: schedule stamp: %w", err)
+	}
+	return fmt.Sprintf("%d/%s/%d", rows[0].Flights, *rows[0].MaxID, disruptions), nil
 }
 
 // Flight returns one flight with its cabins.

@@ -97,7 +97,7 @@ func TestStore_Contract(t *testing.T) {
 		t.Run("the schedule stamp counts the flights", func(t *testing.T) {
 			stamp, err := s.ScheduleStamp(ctx)
 			require.NoError(t, err)
-			require.Equal(t, "2/"+fid("SF2"), stamp)
+			require.Equal(t, "2/"+fid("SF2")+"/0", stamp)
 		})
 
 		t.Run("seeding again inserts nothing", func(t *testing.T) {
@@ -289,6 +289,60 @@ func TestStore_Contract(t *testing.T) {
 			require.False(t, created)
 			require.Equal(t, flight.HoldReleased, got.Status)
 			require.Equal(t, 8, seatsLeft(t, s, f1.ID, flight.CabinEconomy))
+		})
+
+		t.Run("disruptions are numbered per flight, recorded once, and end with a cancellation", func(t *testing.T) {
+			retime := flight.Disruption{FlightID: f2.ID, Kind: flight.DisruptionRetimed, NewDepartureUTC: t0.Add(10 * time.Hour),
+				NewArrivalUTC: t0.Add(11*time.Hour + 30*time.Minute), Reason: "crew", Actor: "sup", CreatedAt: t0}
+			d1, created, err := s.RecordDisruption(ctx, retime)
+			require.NoError(t, err)
+			require.True(t, created)
+			require.Equal(t, 1, d1.Seq)
+			require.True(t, d1.NewDepartureUTC.Equal(retime.NewDepartureUTC))
+			again, created, err := s.RecordDisruption(ctx, retime)
+			require.NoError(t, err)
+			require.False(t, created, "the same disruption twice is one")
+			require.Equal(t, 1, again.Seq)
+			stamp, err := s.ScheduleStamp(ctx)
+			require.NoError(t, err)
+			require.Equal(t, "2/"+fid("SF2")+"/1", stamp, "a disruption changes the schedule stamp")
+
+			d2, created, err := s.RecordDisruption(ctx, flight.Disruption{FlightID: f2.ID, Kind: flight.DisruptionCancelled, Reason: "weather", Actor: "sup", CreatedAt: t0})
+			require.NoError(t, err)
+			require.True(t, created)
+			require.Equal(t, 2, d2.Seq)
+			_, _, err = s.RecordDisruption(ctx, retime)
+			require.ErrorIs(t, err, flight.ErrFlightCancelled)
+
+			all, err := s.Disruptions(ctx)
+			require.NoError(t, err)
+			require.Len(t, all, 1)
+			require.Equal(t, flight.DisruptionCancelled, all[f2.ID].Kind, "the latest one is in force")
+			var events int64
+			require.NoError(t, db.Table("outbox_events").Where("event_type = ? AND aggregate_id = ?", flight.EventFlightDisrupted, f2.ID).Count(&events).Error)
+			require.Equal(t, int64(2), events, "one event per recorded disruption")
+		})
+
+		t.Run("concurrent identical disruptions record one", func(t *testing.T) {
+			var wg sync.WaitGroup
+			results := make([]bool, 8)
+			errs := make([]error, 8)
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, results[i], errs[i] = s.RecordDisruption(ctx, flight.Disruption{FlightID: f1.ID, Kind: flight.DisruptionCancelled, Reason: "r", Actor: "a", CreatedAt: t0})
+				}()
+			}
+			wg.Wait()
+			created := 0
+			for i := range results {
+				require.NoError(t, errs[i])
+				if results[i] {
+					created++
+				}
+			}
+			require.Equal(t, 1, created)
 		})
 	})
 }
