@@ -50,7 +50,9 @@ var transitions = map[Status][]Status{
 	StatusPending:        {StatusHeld, StatusFailed, StatusNeedsAttention},
 	StatusHeld:           {StatusPaymentPending, StatusConfirmed, StatusExpired, StatusFailed, StatusNeedsAttention},
 	StatusPaymentPending: {StatusHeld, StatusConfirmed, StatusExpired, StatusFailed, StatusNeedsAttention},
-	StatusConfirmed:      {StatusCancelling, StatusChanging},
+	// A confirmed booking on a cancelled flight with no alternative waits
+	// for an agent in NEEDS_ATTENTION.
+	StatusConfirmed:      {StatusCancelling, StatusChanging, StatusNeedsAttention},
 	StatusCancelling:     {StatusCancelled, StatusConfirmed, StatusNeedsAttention},
 	StatusChanging:       {StatusConfirmed, StatusNeedsAttention},
 	StatusNeedsAttention: {StatusFailed, StatusExpired, StatusCancelled, StatusConfirmed, StatusHeld},
@@ -188,6 +190,26 @@ func (b Booking) FlightIDs() []string {
 	return out
 }
 
+// History events of a disruption: the booking was moved by the airline
+// (EventRebooked) or waits for an agent because nothing could take it
+// (EventDisrupted).
+const (
+	EventRebooked  = "rebooked"
+	EventDisrupted = "disrupted"
+)
+
+// Disrupted reports whether the airline disrupted the booking's flights:
+// it was rebooked under protection or waited for an agent. Cancelling a
+// disrupted booking refunds in full.
+func (b Booking) Disrupted() bool {
+	for _, h := range b.History {
+		if h.Event == EventRebooked || h.Event == EventDisrupted {
+			return true
+		}
+	}
+	return false
+}
+
 // Seats is the number of seats the passengers occupy (infants on laps).
 func (b Booking) Seats() int {
 	n := 0
@@ -235,6 +257,9 @@ type Change struct {
 	Due    money.Money `json:"due"`
 	Actor  string      `json:"actor"`
 	Reason string      `json:"reason,omitempty"`
+	// Protected marks an airline-initiated rebooking after a disruption:
+	// free for the customer, whatever the fare's rules.
+	Protected bool `json:"protected,omitempty"`
 	// PaymentID is the intent that charged Due (when Due was positive).
 	PaymentID string    `json:"paymentId,omitempty"`
 	ExpiresAt time.Time `json:"expiresAt"`

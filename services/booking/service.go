@@ -282,6 +282,9 @@ func (s *Service) QuoteCancellation(ctx context.Context, id string) (CancelQuote
 	if b.Fare.Refundable {
 		penalty = min(b.Fare.RefundPenalty.Amount, paid)
 	}
+	if b.Disrupted() {
+		penalty = 0 // the airline moved the customer: cancelling refunds in full
+	}
 	qid, err := NewID("cq")
 	if err != nil {
 		return CancelQuote{}, err
@@ -345,6 +348,9 @@ type ChangeRequest struct {
 	Waive bool
 	// Staff requires a reason.
 	Staff bool
+	// Protected is the airline's rebooking of a disrupted itinerary: no
+	// fare difference, no penalty, allowed on any fare; a reason is required.
+	Protected bool
 }
 
 // QuoteChange prices changing a confirmed, changeable booking to a new
@@ -359,10 +365,10 @@ func (s *Service) QuoteChange(ctx context.Context, r ChangeRequest) (Change, err
 	if b.Status != StatusConfirmed {
 		return Change{}, fmt.Errorf("quote change %s: status %s: %w", r.BookingID, b.Status, ErrNotChangeable)
 	}
-	if !b.Fare.Changeable && !r.Waive {
+	if !b.Fare.Changeable && !r.Waive && !r.Protected {
 		return Change{}, fmt.Errorf("quote change %s: fare %s does not allow changes: %w", r.BookingID, b.Fare.Family, ErrNotChangeable)
 	}
-	if r.Staff && r.Reason == "" {
+	if (r.Staff || r.Protected) && r.Reason == "" {
 		return Change{}, &ValidationError{Fields: []FieldError{{Field: "reason", Reason: "is required for staff changes"}}}
 	}
 	if r.NewTotal.Currency != b.Total.Currency {
@@ -373,12 +379,16 @@ func (s *Service) QuoteChange(ctx context.Context, r ChangeRequest) (Change, err
 	if r.Waive {
 		penalty = 0
 	}
+	if r.Protected {
+		// The customer keeps the itinerary's price: nothing due either way.
+		diff, penalty, r.NewTotal = 0, 0, b.Total
+	}
 	now := s.now().UTC()
 	c := Change{
 		ID: r.ChangeID, BookingID: r.BookingID, Status: ChangeQuoted,
 		NewQuoteID: r.NewQuoteID, NewFlightIDs: r.NewFlightIDs, NewFareID: r.NewFareID, NewTotal: r.NewTotal,
-		FareDifference: money.New(diff, b.Total.Currency), Penalty: money.New(penalty, b.Total.Currency), Waived: r.Waive,
-		Due: money.New(diff+penalty, b.Total.Currency), Actor: r.Actor, Reason: r.Reason,
+		FareDifference: money.New(diff, b.Total.Currency), Penalty: money.New(penalty, b.Total.Currency), Waived: r.Waive || r.Protected,
+		Due: money.New(diff+penalty, b.Total.Currency), Actor: r.Actor, Reason: r.Reason, Protected: r.Protected,
 		ExpiresAt: now.Add(s.opts.ChangeQuoteTTL), CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.store.SaveChange(ctx, c); err != nil {
@@ -494,7 +504,11 @@ func (s *Service) ApplyChange(ctx context.Context, changeID string, it NewItiner
 		if err := s.issueTickets(b); err != nil {
 			return false, err
 		}
-		b.History = append(b.History, HistoryEntry{At: s.now().UTC(), From: b.Status, To: StatusConfirmed, Event: "changed", Actor: actor, Reason: c.Reason})
+		event := "changed"
+		if c.Protected {
+			event = EventRebooked
+		}
+		b.History = append(b.History, HistoryEntry{At: s.now().UTC(), From: b.Status, To: StatusConfirmed, Event: event, Actor: actor, Reason: c.Reason})
 		b.Status = StatusConfirmed
 		return true, nil
 	})

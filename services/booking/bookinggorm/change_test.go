@@ -79,3 +79,59 @@ func TestService_StartChange_OneChangeAtATime(t *testing.T) {
 		})
 	}
 }
+
+// TestService_ProtectedChange_IsFreeAndCancelsInFull checks that the
+// airline's rebooking of a disrupted booking costs nothing on any fare,
+// keeps the price paid, is marked in the history, and that cancelling the
+// rebooked booking afterwards refunds everything paid.
+func TestService_ProtectedChange_IsFreeAndCancelsInFull(t *testing.T) {
+	for dialect, dsn := range testenv.SQLDSNs(t, "sqlite", "postgres", "mysql") {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			now := testdate.At(0, 1, 0)
+			svc := booking.NewService(slog.New(slog.DiscardHandler), openStore(t, dsn(t)), func() time.Time { return now }, booking.Options{})
+			b := sampleBooking("bk_p", now)
+			b.Fare.Changeable, b.Fare.Refundable = false, false // a LIGHT fare: no changes, no refund
+			created, err := svc.Create(ctx, booking.NewBooking{ID: b.ID, CustomerID: b.CustomerID, Passengers: b.Passengers[:1],
+				Contact: b.Contact, Segments: b.Segments, Fare: b.Fare, Total: b.Total})
+			require.NoError(t, err)
+			_, err = svc.Hold(ctx, created.ID, "hold_0", now.Add(time.Hour), "")
+			require.NoError(t, err)
+			_, err = svc.Confirm(ctx, created.ID, "pay_0", b.Total, "")
+			require.NoError(t, err)
+			q, err := svc.QuoteCancellation(ctx, created.ID)
+			require.NoError(t, err)
+			require.Zero(t, q.Refund.Amount, "before the disruption the fare refunds nothing")
+
+			req := booking.ChangeRequest{ChangeID: "dsr_1", BookingID: created.ID, NewQuoteID: "q-p", NewFlightIDs: []string{"SF103-" + testdate.Compact(testdate.Day(5))},
+				NewFareID: "Y-Y", NewTotal: money.New(b.Total.Amount*3, "EUR"), Actor: "disruption", Protected: true}
+			_, err = svc.QuoteChange(ctx, req)
+			var verr *booking.ValidationError
+			require.ErrorAs(t, err, &verr, "a protected change needs a reason")
+			req.Reason = "SF101 cancelled: aircraft on ground"
+			c, err := svc.QuoteChange(ctx, req)
+			require.NoError(t, err, "a protected change is allowed on a fare without changes")
+			require.True(t, c.Protected)
+			require.Zero(t, c.Due.Amount, "nothing due")
+			require.Zero(t, c.Penalty.Amount)
+			require.Equal(t, b.Total, c.NewTotal, "the customer keeps the price paid")
+			stored, err := svc.GetChange(ctx, "dsr_1")
+			require.NoError(t, err)
+			require.True(t, stored.Protected, "the mark is stored")
+
+			_, err = svc.StartChange(ctx, "dsr_1", "hold_0", booking.Event{Name: "change_started", Actor: "disruption"})
+			require.NoError(t, err)
+			got, err := svc.ApplyChange(ctx, "dsr_1", booking.NewItinerary{Segments: b.Segments, Fare: b.Fare, Total: c.NewTotal, HoldID: "hold_1",
+				Paid: money.New(0, "EUR")}, "disruption")
+			require.NoError(t, err)
+			require.Equal(t, booking.EventRebooked, got.History[len(got.History)-1].Event)
+			require.True(t, got.Disrupted())
+			require.Equal(t, b.Total, got.Paid)
+
+			q, err = svc.QuoteCancellation(ctx, created.ID)
+			require.NoError(t, err)
+			require.Equal(t, b.Total.Amount, q.Refund.Amount, "a disrupted booking cancels with a full refund")
+			require.Zero(t, q.Penalty.Amount)
+		})
+	}
+}
