@@ -18,6 +18,7 @@ import (
 	"github.com/skyfly/skyfly/workflows/bookingsaga"
 	"github.com/skyfly/skyfly/workflows/cancelsaga"
 	"github.com/skyfly/skyfly/workflows/changesaga"
+	"github.com/skyfly/skyfly/workflows/disruption"
 )
 
 // Options tune a worker; zero values keep the SDK's defaults.
@@ -55,6 +56,7 @@ func RegisterBookingSaga(r worker.Registry, acts *bookingact.Activities) {
 	r.RegisterWorkflowWithOptions(bookingsaga.BookingWorkflow, workflow.RegisterOptions{Name: bookingsaga.WorkflowName})
 	r.RegisterWorkflowWithOptions(cancelsaga.CancelBookingWorkflow, workflow.RegisterOptions{Name: cancelsaga.WorkflowName})
 	r.RegisterWorkflowWithOptions(changesaga.ChangeBookingWorkflow, workflow.RegisterOptions{Name: changesaga.WorkflowName})
+	r.RegisterWorkflowWithOptions(disruption.DisruptionWorkflow, workflow.RegisterOptions{Name: disruption.WorkflowName})
 	RegisterBooking(r, acts)
 }
 
@@ -68,4 +70,5 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(bookingsaga.BookingWorkflow, workflow.RegisterOptions{Name: bookingsaga.WorkflowName})
 	r.RegisterWorkflowWithOptions(cancelsaga.CancelBookingWorkflow, workflow.RegisterOptions{Name: cancelsaga.WorkflowName})
 	r.RegisterWorkflowWithOptions(changesaga.ChangeBookingWorkflow, workflow.RegisterOptions{Name: changesaga.WorkflowName})
+	r.RegisterWorkflowWithOptions(disruption.DisruptionWorkflow, workflow.RegisterOptions{Name: disruption.WorkflowName})
 }

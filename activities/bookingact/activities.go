@@ -77,6 +77,7 @@ func (a *Activities) SaveChangeQuote(ctx context.Context, in SaveChangeQuoteInpu
 	c, err := a.svc.QuoteChange(ctx, booking.ChangeRequest{
 		ChangeID: in.ChangeID, BookingID: in.BookingID, NewQuoteID: in.NewQuoteID, NewFlightIDs: in.NewFlightIDs,
 		NewFareID: in.NewFareID, NewTotal: in.NewTotal, Actor: in.Actor, Reason: in.Reason, Waive: in.Waive, Staff: in.Staff,
+		Protected: in.Protected,
 	})
 	if err != nil {
 		return ChangeResult{}, translate(err)
@@ -125,6 +126,43 @@ func (a *Activities) ApplyChange(ctx context.Context, in ApplyChangeInput) (Book
 		return BookingResult{}, translate(err)
 	}
 	return result(b), nil
+}
+
+// ListFlightBookings pages the bookings that include a flight.
+func (a *Activities) ListFlightBookings(ctx context.Context, in ListFlightBookingsInput) (ListFlightBookingsResult, error) {
+	if in.FlightID == "" {
+		return ListFlightBookingsResult{}, temporal.NewNonRetryableApplicationError("list flight bookings: flightId is required", ErrTypeInvalidBooking, nil)
+	}
+	p, err := a.svc.List(ctx, booking.ListFilter{FlightID: in.FlightID, Cursor: in.Cursor, Limit: in.Limit})
+	if err != nil {
+		return ListFlightBookingsResult{}, translate(err)
+	}
+	out := ListFlightBookingsResult{NextCursor: p.NextCursor, Bookings: make([]FlightBooking, len(p.Bookings))}
+	for i, b := range p.Bookings {
+		out.Bookings[i] = FlightBooking{BookingID: b.ID, Status: b.Status}
+	}
+	return out, nil
+}
+
+// GetBooking returns what a change of the booking starts from.
+func (a *Activities) GetBooking(ctx context.Context, in GetBookingInput) (BookingSnapshot, error) {
+	b, err := a.svc.Get(ctx, in.BookingID)
+	if err != nil {
+		return BookingSnapshot{}, translate(err)
+	}
+	s := BookingSnapshot{BookingID: b.ID, CustomerID: b.CustomerID, PNR: b.PNR, Status: b.Status, HoldID: b.HoldID, PaymentID: b.PaymentID,
+		FlightIDs: b.FlightIDs(), Cabin: b.Fare.Cabin, Contact: b.Contact}
+	for _, p := range b.Passengers {
+		switch p.Type {
+		case booking.Child:
+			s.Children++
+		case booking.Infant:
+			s.Infants++
+		default:
+			s.Adults++
+		}
+	}
+	return s, nil
 }
 
 func result(b booking.Booking) BookingResult {

@@ -84,6 +84,8 @@ type SaveChangeQuoteInput struct {
 	Reason       string      `json:"reason,omitempty"`
 	Waive        bool        `json:"waive,omitempty"`
 	Staff        bool        `json:"staff,omitempty"`
+	// Protected is the airline's free rebooking after a disruption.
+	Protected bool `json:"protected,omitempty"`
 }
 
 // ChangeResult is a change record.
@@ -127,4 +129,45 @@ type ApplyChangeInput struct {
 	// PaymentID is the intent that charged a positive Paid.
 	PaymentID string `json:"paymentId,omitempty"`
 	Actor     string `json:"actor,omitempty"`
+}
+
+// ListFlightBookingsInput pages the bookings on a flight, oldest first
+// (a keyset cursor: bookings that leave the flight meanwhile shift nothing).
+type ListFlightBookingsInput struct {
+	FlightID string `json:"flightId"`
+	Cursor   string `json:"cursor,omitempty"`
+	Limit    int    `json:"limit,omitempty"`
+}
+
+// FlightBooking is one booking on a flight: ids and status only, no PII.
+type FlightBooking struct {
+	BookingID string         `json:"bookingId"`
+	Status    booking.Status `json:"status"`
+}
+
+// ListFlightBookingsResult is one page.
+type ListFlightBookingsResult struct {
+	Bookings   []FlightBooking `json:"bookings"`
+	NextCursor string          `json:"nextCursor,omitempty"`
+}
+
+// GetBookingInput names a booking.
+type GetBookingInput struct {
+	BookingID string `json:"bookingId"`
+}
+
+// BookingSnapshot is what a change of a booking starts from.
+type BookingSnapshot struct {
+	BookingID  string          `json:"bookingId"`
+	CustomerID string          `json:"customerId"`
+	PNR        string          `json:"pnr"`
+	Status     booking.Status  `json:"status"`
+	HoldID     string          `json:"holdId"`
+	PaymentID  string          `json:"paymentId"`
+	FlightIDs  []string        `json:"flightIds"`
+	Cabin      string          `json:"cabin"`
+	Adults     int             `json:"adults"`
+	Children   int             `json:"children"`
+	Infants    int             `json:"infants"`
+	Contact    booking.Contact `json:"contact"`
 }

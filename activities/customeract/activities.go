@@ -55,6 +55,12 @@ func templateFor(event string) (string, bool) {
 		return customer.TemplateBookingChanged, true
 	case EventFailed:
 		return customer.TemplateBookingFailed, true
+	case EventRebooked:
+		return customer.TemplateBookingRebooked, true
+	case EventDisrupted:
+		return customer.TemplateBookingDisrupted, true
+	case EventRetimed:
+		return customer.TemplateBookingRetimed, true
 	}
 	return "", false
 }

@@ -14,6 +14,11 @@ const (
 	EventRefunded      = "booking.refunded"
 	EventChanged       = "booking.changed"
 	EventFailed        = "booking.failed"
+	// Disruption: rebooked under protection, waiting for an agent (no
+	// alternative), or retimed with the itinerary still connecting.
+	EventRebooked  = "booking.rebooked"
+	EventDisrupted = "booking.disrupted"
+	EventRetimed   = "booking.retimed"
 )
 
 // SendBookingNotificationInput tells a customer what happened to a booking.

@@ -110,6 +110,22 @@ func (a *Activities) CommitHold(ctx context.Context, in CommitHoldInput) (Commit
 	return CommitHoldResult{Status: string(h.Status)}, nil
 }
 
+// ProtectItinerary finds and holds the best alternative for a disrupted
+// itinerary (flight.Service.Protect), idempotent on HoldID. Refusals:
+// NoAlternative, QuoteInvalid.
+func (a *Activities) ProtectItinerary(ctx context.Context, in ProtectItineraryInput) (ProtectItineraryResult, error) {
+	p, err := a.svc.Protect(ctx, flight.ProtectRequest{HoldID: in.HoldID, FlightIDs: in.FlightIDs, Cabin: flight.Cabin(in.Cabin),
+		Passengers: toPassengers(in.Passengers), TTL: in.TTL})
+	if err != nil {
+		return ProtectItineraryResult{}, a.refused(ctx, "protect "+in.HoldID, err)
+	}
+	if !p.Affected {
+		return ProtectItineraryResult{Affected: false}, nil
+	}
+	a.logger(ctx).InfoContext(ctx, "disrupted itinerary protected", "hold_id", p.Hold.ID, "flights", p.Quote.FlightIDs, "fare", p.Quote.FareID)
+	return ProtectItineraryResult{Affected: true, Quote: toQuote(p.Quote), HoldID: p.Hold.ID}, nil
+}
+
 // refusal translates domain errors into non-retryable application errors
 // with the contract's types; anything else stays retryable.
 func refusal(op string, err error) error {
@@ -123,6 +139,10 @@ func refusal(op string, err error) error {
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypeQuoteExpired, err)
 	case errors.Is(err, flight.ErrSeatUnavailable):
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypeSeatUnavailable, err)
+	case errors.Is(err, flight.ErrFlightCancelled):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeFlightCancelled, err)
+	case errors.Is(err, flight.ErrNoAlternative):
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeNoAlternative, err)
 	case errors.Is(err, flight.ErrQuoteExpired):
 		return temporal.NewNonRetryableApplicationError(msg, ErrTypeQuoteExpired, err)
 	case errors.Is(err, flight.ErrHoldExpired):

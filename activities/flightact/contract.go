@@ -17,6 +17,10 @@ const (
 	ErrTypeQuoteInvalid    = "QuoteInvalid"
 	ErrTypeHoldNotFound    = "HoldNotFound"
 	ErrTypeHoldExpired     = "HoldExpired"
+	// ErrTypeFlightCancelled: the flight was cancelled; it sells nothing.
+	ErrTypeFlightCancelled = "FlightCancelled"
+	// ErrTypeNoAlternative: no itinerary has room for a disrupted booking.
+	ErrTypeNoAlternative = "NoAlternative"
 )
 
 // PassengerCounts are the passengers a quote prices.
@@ -132,4 +136,23 @@ type CommitHoldInput struct {
 // CommitHoldResult tells the hold's status after the call.
 type CommitHoldResult struct {
 	Status string `json:"status"` // COMMITTED
+}
+
+// ProtectItineraryInput asks for protected rebooking of a disrupted
+// itinerary: the best alternative in the same cabin or better, its seats
+// held under HoldID (the idempotency key).
+type ProtectItineraryInput struct {
+	HoldID     string          `json:"holdId"`
+	FlightIDs  []string        `json:"flightIds"`
+	Cabin      string          `json:"cabin"`
+	Passengers PassengerCounts `json:"passengers"`
+	TTL        time.Duration   `json:"ttl"`
+}
+
+// ProtectItineraryResult is the alternative held, or Affected false when
+// the booked itinerary still flies (a retime that keeps its connections).
+type ProtectItineraryResult struct {
+	Affected bool   `json:"affected"`
+	Quote    Quote  `json:"quote"`
+	HoldID   string `json:"holdId,omitempty"`
 }

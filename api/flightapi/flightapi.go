@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
 
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
@@ -41,11 +42,15 @@ type Config struct {
 	// service's HoldTTL); StaffHoldTTL for agents, supervisors and admins.
 	HoldTTL      time.Duration
 	StaffHoldTTL time.Duration
+	// Temporal starts and queries DisruptionWorkflows; nil answers the
+	// disruption routes 503.
+	Temporal client.Client
 }
 
 type api struct {
 	log          *slog.Logger
 	svc          *flight.Service
+	temporal     client.Client
 	holdTTL      time.Duration
 	staffHoldTTL time.Duration
 }
@@ -56,7 +61,7 @@ func NewRouter(cfg Config) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{log: log, svc: cfg.Service, holdTTL: cfg.HoldTTL, staffHoldTTL: cfg.StaffHoldTTL}
+	a := &api{log: log, svc: cfg.Service, temporal: cfg.Temporal, holdTTL: cfg.HoldTTL, staffHoldTTL: cfg.StaffHoldTTL}
 	if a.holdTTL <= 0 {
 		a.holdTTL = cfg.Service.Config().HoldTTL
 	}
@@ -79,6 +84,8 @@ func NewRouter(cfg Config) http.Handler {
 	inv.POST("/release", a.release)
 	inv.POST("/commit", a.commit)
 	v1.GET("/staff/analytics/routes", a.routeSales)
+	v1.POST("/staff/flights/:flightId/disruption", idem, a.disrupt)
+	v1.GET("/staff/flights/:flightId/disruption", a.disruptionStatus)
 	return e
 }
 
@@ -111,6 +118,8 @@ func (a *api) fail(c *gin.Context, err error) {
 		problem.Write(c, p)
 	case errors.Is(err, flight.ErrSeatUnavailable):
 		problem.Write(c, problem.New(http.StatusConflict, problem.CodeSeatUnavailable, "the fare has no seats left for these passengers"))
+	case errors.Is(err, flight.ErrFlightCancelled):
+		problem.Write(c, problem.New(http.StatusConflict, CodeFlightCancelled, "the flight is cancelled; it sells no seats and takes no further change"))
 	case errors.Is(err, flight.ErrQuoteExpired):
 		problem.Write(c, problem.New(http.StatusGone, problem.CodeQuoteExpired, "the quote's price guarantee has expired; request a fresh quote"))
 	case errors.Is(err, flight.ErrQuoteNotFound):

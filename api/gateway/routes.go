@@ -57,6 +57,8 @@ func Routes() []Route {
 		{"POST", "/api/v1/inventory/release", DomainFlight, ClassBooking},
 		{"POST", "/api/v1/inventory/commit", DomainFlight, ClassBooking},
 		{"GET", "/api/v1/staff/analytics/routes", DomainFlight, ClassDefault},
+		{"POST", "/api/v1/staff/flights/:flightId/disruption", DomainFlight, ClassBooking},
+		{"GET", "/api/v1/staff/flights/:flightId/disruption", DomainFlight, ClassDefault},
 
 		// Bookings.
 		{"POST", "/api/v1/bookings/reserve", DomainBooking, ClassBooking},

@@ -57,7 +57,7 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 	}
 	handler := flightapi.NewRouter(flightapi.Config{
 		Log: log, Service: svc, Verifier: d.verifier, Policy: d.policy, Idempotency: idempotency.NewGormStore(db),
-		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
+		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL, Temporal: d.temporal,
 	})
 	acts := flightact.New(svc)
 	background := d.withRelay("flight", db, svc.RunSweeper, svc.RunReloader)

@@ -11,6 +11,9 @@ const (
 	TemplateBookingRefunded      = "booking_refunded"
 	TemplateBookingChanged       = "booking_changed"
 	TemplateBookingFailed        = "booking_failed"
+	TemplateBookingRebooked      = "booking_rebooked"
+	TemplateBookingDisrupted     = "booking_disrupted"
+	TemplateBookingRetimed       = "booking_retimed"
 	TemplatePhoneVerification    = "phone_verification"
 	TemplateMarketingOffer       = "marketing_offer"
 )
@@ -164,6 +167,45 @@ func Catalog() []TemplateDef {
 				Text:    `Ihre Buchung {{.pnr}} wurde geändert{{with index . "reason"}} ({{.}}){{end}}. Ihr neuer Reiseplan steht unten.{{with index . "total"}} Verrechneter Betrag: {{.}}.{{end}}`,
 				HTML:    `<p>Ihre Buchung <strong>{{.pnr}}</strong> wurde geändert{{with index . "reason"}} ({{.}}){{end}}. Ihr neuer Reiseplan steht unten.{{with index . "total"}} Verrechneter Betrag: {{.}}.{{end}}</p>`,
 				Short:   `SkyFly: Buchung {{.pnr}} wurde geändert. Den neuen Reiseplan finden Sie in Ihrer E-Mail.`,
+			}),
+		booking(TemplateBookingRebooked,
+			TemplateText{
+				Subject: `Your flight changed: booking {{.pnr}} is rebooked`,
+				Text:    `Your flight was {{with index . "disruption"}}{{.}}{{else}}disrupted{{end}}{{with index . "reason"}} ({{.}}){{end}}, so we moved booking {{.pnr}} to the itinerary below at no cost. Nothing to do if it suits you; otherwise choose another flight free of charge or cancel for a full refund.`,
+				HTML:    `<p>Your flight was {{with index . "disruption"}}{{.}}{{else}}disrupted{{end}}{{with index . "reason"}} ({{.}}){{end}}, so we moved booking <strong>{{.pnr}}</strong> to the itinerary below at no cost.</p><p>Nothing to do if it suits you; otherwise choose another flight free of charge or cancel for a full refund.</p>`,
+				Short:   `SkyFly: your flight changed; booking {{.pnr}} is rebooked at no cost. Check your email.`,
+			},
+			TemplateText{
+				Subject: `Ihr Flug hat sich geändert: Buchung {{.pnr}} umgebucht`,
+				Text:    `Ihr Flug wurde {{with index . "disruption"}}{{.}}{{else}}geändert{{end}}{{with index . "reason"}} ({{.}}){{end}}; wir haben die Buchung {{.pnr}} kostenlos auf den folgenden Reiseplan umgebucht. Passt er nicht, wählen Sie kostenlos einen anderen Flug oder stornieren Sie mit voller Erstattung.`,
+				HTML:    `<p>Ihr Flug wurde {{with index . "disruption"}}{{.}}{{else}}geändert{{end}}{{with index . "reason"}} ({{.}}){{end}}; wir haben die Buchung <strong>{{.pnr}}</strong> kostenlos auf den folgenden Reiseplan umgebucht.</p><p>Passt er nicht, wählen Sie kostenlos einen anderen Flug oder stornieren Sie mit voller Erstattung.</p>`,
+				Short:   `SkyFly: Ihr Flug hat sich geändert; Buchung {{.pnr}} kostenlos umgebucht. Details per E-Mail.`,
+			}),
+		booking(TemplateBookingDisrupted,
+			TemplateText{
+				Subject: `Your flight is cancelled: booking {{.pnr}}`,
+				Text:    `Your flight was cancelled{{with index . "reason"}} ({{.}}){{end}} and no other flight has room for booking {{.pnr}} yet. An agent is working on it and will contact you; you can also cancel for a full refund.`,
+				HTML:    `<p>Your flight was cancelled{{with index . "reason"}} ({{.}}){{end}} and no other flight has room for booking <strong>{{.pnr}}</strong> yet.</p><p>An agent is working on it and will contact you; you can also cancel for a full refund.</p>`,
+				Short:   `SkyFly: your flight for booking {{.pnr}} is cancelled. An agent will contact you.`,
+			},
+			TemplateText{
+				Subject: `Ihr Flug ist annulliert: Buchung {{.pnr}}`,
+				Text:    `Ihr Flug wurde annulliert{{with index . "reason"}} ({{.}}){{end}}, und noch hat kein anderer Flug Platz für die Buchung {{.pnr}}. Ein Mitarbeiter kümmert sich darum und meldet sich; Sie können auch mit voller Erstattung stornieren.`,
+				HTML:    `<p>Ihr Flug wurde annulliert{{with index . "reason"}} ({{.}}){{end}}, und noch hat kein anderer Flug Platz für die Buchung <strong>{{.pnr}}</strong>.</p><p>Ein Mitarbeiter kümmert sich darum und meldet sich; Sie können auch mit voller Erstattung stornieren.</p>`,
+				Short:   `SkyFly: Ihr Flug für Buchung {{.pnr}} ist annulliert. Wir melden uns.`,
+			}),
+		booking(TemplateBookingRetimed,
+			TemplateText{
+				Subject: `New flight times for booking {{.pnr}}`,
+				Text:    `A flight of booking {{.pnr}} was retimed{{with index . "reason"}} ({{.}}){{end}}; your itinerary still connects. The new times are below.`,
+				HTML:    `<p>A flight of booking <strong>{{.pnr}}</strong> was retimed{{with index . "reason"}} ({{.}}){{end}}; your itinerary still connects. The new times are below.</p>`,
+				Short:   `SkyFly: new flight times for booking {{.pnr}}. Check your email.`,
+			},
+			TemplateText{
+				Subject: `Neue Flugzeiten für Buchung {{.pnr}}`,
+				Text:    `Ein Flug der Buchung {{.pnr}} hat neue Zeiten{{with index . "reason"}} ({{.}}){{end}}; Ihre Verbindung bleibt erreichbar. Die neuen Zeiten stehen unten.`,
+				HTML:    `<p>Ein Flug der Buchung <strong>{{.pnr}}</strong> hat neue Zeiten{{with index . "reason"}} ({{.}}){{end}}; Ihre Verbindung bleibt erreichbar. Die neuen Zeiten stehen unten.</p>`,
+				Short:   `SkyFly: neue Flugzeiten für Buchung {{.pnr}}. Details per E-Mail.`,
 			}),
 		booking(TemplateBookingFailed,
 			TemplateText{

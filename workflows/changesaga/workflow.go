@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -65,6 +66,11 @@ type Input struct {
 	Language     string                    `json:"language,omitempty"`
 	// HoldTTL is how long the new seats are held while money settles.
 	HoldTTL time.Duration `json:"holdTtl"`
+	// Protect, when set, makes this the airline's protected rebooking of a
+	// disrupted booking (a DisruptionWorkflow's child): the workflow loads
+	// the booking itself, finds and holds the best alternative, and applies
+	// it at no cost without quote or accept updates (protect.go).
+	Protect *Protection `json:"protect,omitempty"`
 }
 
 // QuoteRequest asks for the price of a change.
@@ -121,6 +127,9 @@ func ChangeBookingWorkflow(ctx workflow.Context, in Input) (State, error) {
 	w.saga = saga.New(ctx, saga.Hooks{Park: w.park, Unpark: w.unpark})
 	if err := w.register(ctx); err != nil {
 		return w.st, err
+	}
+	if in.Protect != nil {
+		return w.finish(ctx, w.protect(ctx))
 	}
 	if err := workflow.Await(ctx, func() bool { return w.quoted }); err != nil {
 		return w.finish(ctx, err)
@@ -243,15 +252,14 @@ func (w *wf) run(ctx workflow.Context) error {
 	w.st.Status = StatusChanging
 	w.started = true
 
-	newHold := w.in.BookingID + "/" + w.in.ChangeID
-	w.saga.Add("release-new-seats", func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(saga.Undo(ctx, queues.Flight), w.fa.ReleaseHold,
-			flightact.ReleaseHoldInput{HoldID: newHold, Reason: "change failed"}).Get(ctx, nil)
-	})
-	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
-		HoldID: newHold, QuoteID: c.NewQuoteID, TTL: w.in.HoldTTL,
-	}).Get(ctx, nil); err != nil {
-		return w.abort(ctx, fmt.Errorf("hold new seats: %w", err))
+	newHold := w.newHold()
+	if w.in.Protect == nil { // a protected rebooking held its seats already
+		w.addReleaseNewSeats(newHold)
+		if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
+			HoldID: newHold, QuoteID: c.NewQuoteID, TTL: w.in.HoldTTL,
+		}).Get(ctx, nil); err != nil {
+			return w.abort(ctx, fmt.Errorf("hold new seats: %w", err))
+		}
 	}
 
 	charged := money.New(0, c.Due.Currency)
@@ -314,8 +322,21 @@ func (w *wf) run(ctx workflow.Context) error {
 	}
 	w.st.Status, w.st.Tickets = StatusCompleted, applied.Tickets
 	w.publish(ctx, booking.StatusConfirmed)
+	if w.in.Protect != nil {
+		w.notifyProtected(ctx, customeract.EventRebooked)
+		return nil
+	}
 	w.notify(ctx, customeract.EventChanged)
 	return nil
+}
+
+func (w *wf) newHold() string { return w.in.BookingID + "/" + w.in.ChangeID }
+
+func (w *wf) addReleaseNewSeats(hold string) {
+	w.saga.Add("release-new-seats", func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(saga.Undo(ctx, queues.Flight), w.fa.ReleaseHold,
+			flightact.ReleaseHoldInput{HoldID: hold, Reason: "change failed"}).Get(ctx, nil)
+	})
 }
 
 // charge takes the fare difference on a new intent.
@@ -415,7 +436,12 @@ func (w *wf) park(ctx workflow.Context, step string, err error) {
 		// The booking belongs to another change: not this saga's to mark.
 		return
 	}
-	if serr := w.setBooking(ctx, booking.StatusNeedsAttention, "needs_attention", step+" failed"); serr != nil {
+	event, reason := "needs_attention", step+" failed"
+	if w.in.Protect != nil && step == stepFindAlternative {
+		event, reason = booking.EventDisrupted, "no alternative after "+w.in.Protect.FlightID+" "+strings.ToLower(w.in.Protect.Kind)+": "+err.Error()
+		w.report(ctx, OutcomeNeedsAttention, err.Error())
+	}
+	if serr := w.setBooking(ctx, booking.StatusNeedsAttention, event, reason); serr != nil {
 		workflow.GetLogger(ctx).Error("cannot record NEEDS_ATTENTION", "error", serr)
 	}
 }

@@ -51,6 +51,10 @@ routes := {
 	"POST /api/v1/inventory/release": staff_or_service,
 	"POST /api/v1/inventory/commit": staff_or_service,
 	"GET /api/v1/staff/analytics/routes": staff,
+	# Disruption: cancelling or retiming a flight is for supervisors; any
+	# staff member may follow its progress.
+	"POST /api/v1/staff/flights/:flightId/disruption": supervisors,
+	"GET /api/v1/staff/flights/:flightId/disruption": staff,
 	# Bookings: customers their own (the action rules below), staff any.
 	"POST /api/v1/bookings/reserve": customers_and_staff,
 	"POST /api/v1/bookings/:bookingId/confirm": customers_and_staff,

@@ -69,6 +69,17 @@ test_resolve_is_for_supervisors_only if {
 	not route("POST", "/api/v1/bookings/:bookingId/resolve", customer).allow
 }
 
+test_disruption_is_for_supervisors_only if {
+	every who in [customer, agent, svc] {
+		not route("POST", "/api/v1/staff/flights/:flightId/disruption", who).allow
+		route("POST", "/api/v1/staff/flights/:flightId/disruption", who).status == 403
+	}
+	route("POST", "/api/v1/staff/flights/:flightId/disruption", supervisor).allow
+	route("POST", "/api/v1/staff/flights/:flightId/disruption", admin).allow
+	route("GET", "/api/v1/staff/flights/:flightId/disruption", agent).allow
+	not route("GET", "/api/v1/staff/flights/:flightId/disruption", customer).allow
+}
+
 test_staff_booking_lookup_is_for_staff if {
 	not route("GET", "/api/v1/staff/bookings", customer).allow
 	route("GET", "/api/v1/staff/bookings", customer).status == 403
