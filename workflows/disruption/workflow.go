@@ -42,7 +42,7 @@ const (
 const (
 	DefaultConcurrency   = 20
 	DefaultContinueAfter = 250
-	pageSize             = 100
+	DefaultPageSize      = 100
 	// maxListed caps the booking ids listed in the progress.
 	maxListed = 500
 )
@@ -67,6 +67,8 @@ type Input struct {
 	// ContinueAfter is how many bookings one run handles before it
 	// continues as new.
 	ContinueAfter int `json:"continueAfter,omitempty"`
+	// PageSize is how many bookings one listing returns (at most 100).
+	PageSize int `json:"pageSize,omitempty"`
 	// Cursor and Progress carry a continued run on.
 	Cursor   string    `json:"cursor,omitempty"`
 	Progress *Progress `json:"progress,omitempty"`
@@ -114,6 +116,9 @@ func DisruptionWorkflow(ctx workflow.Context, in Input) (Progress, error) {
 	if in.ContinueAfter <= 0 {
 		in.ContinueAfter = DefaultContinueAfter
 	}
+	if in.PageSize <= 0 || in.PageSize > DefaultPageSize {
+		in.PageSize = DefaultPageSize
+	}
 	w := &wf{in: in, p: in.Progress, outcome: map[string]string{}}
 	if w.p == nil {
 		w.p = &Progress{DisruptionID: WorkflowID(in.FlightID, in.Seq), FlightID: in.FlightID, Kind: in.Kind, Status: StatusRunning}
@@ -137,7 +142,7 @@ func DisruptionWorkflow(ctx workflow.Context, in Input) (Progress, error) {
 	for {
 		var page bookingact.ListFlightBookingsResult
 		if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Booking), w.ba.ListFlightBookings, bookingact.ListFlightBookingsInput{
-			FlightID: in.FlightID, Cursor: cursor, Limit: pageSize,
+			FlightID: in.FlightID, Cursor: cursor, Limit: in.PageSize,
 		}).Get(ctx, &page); err != nil {
 			return *w.p, fmt.Errorf("list bookings on %s: %w", in.FlightID, err)
 		}
