@@ -372,6 +372,9 @@ func (a *api) confirm(c *gin.Context) {
 type cancelRequest struct {
 	QuoteID string `json:"quoteId,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// WaivePenalty asks for a refund without the fare's penalty
+	// (supervisors; the policy decides).
+	WaivePenalty bool `json:"waivePenalty,omitempty"`
 }
 
 func (a *api) cancel(c *gin.Context) {
@@ -384,13 +387,21 @@ func (a *api) cancel(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	p := principal(c)
 	if req.QuoteID == "" {
-		q, err := a.svc.QuoteCancellation(ctx, b.ID)
+		if req.WaivePenalty && !authn.Allowed(c, a.policy, "booking", "booking.waive_fee", policy.Resource{Type: "booking", Owner: b.CustomerID}) {
+			return
+		}
+		q, err := a.svc.QuoteCancellationFor(ctx, b.ID, booking.CancelTerms{WaivePenalty: req.WaivePenalty})
 		if err != nil {
 			a.fail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, cancelQuoteView{QuoteID: q.QuoteID, Refund: q.Refund, Penalty: q.Penalty, RefundTo: b.PaymentID, ExpiresAt: q.ExpiresAt})
+		c.JSON(http.StatusOK, cancelQuoteView{QuoteID: q.QuoteID, Refund: q.Refund, Penalty: q.Penalty, PenaltyWaived: q.Waived, RefundTo: b.PaymentID, ExpiresAt: q.ExpiresAt})
+		return
+	}
+	if p.IsStaff() && req.Reason == "" {
+		problem.Write(c, problem.Validation(problem.FieldError{Field: "reason", Reason: "is required for staff cancellations"}))
 		return
 	}
 	q, err := a.svc.CancelQuote(ctx, b.ID, req.QuoteID)
@@ -407,7 +418,6 @@ func (a *api) cancel(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	p := principal(c)
 	uctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
 	start := a.tc.NewWithStartWorkflowOperation(client.StartWorkflowOptions{

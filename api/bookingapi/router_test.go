@@ -79,6 +79,14 @@ func TestRouter_RefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 			map[string]any{"fareId": "Y-M", "waivePenalty": true}, 403, "forbidden"},
 		{"staff changes need a reason", http.MethodPost, "/api/v1/bookings/" + b.ID + "/change", token("agent-1", authn.RoleAgent), "k6",
 			map[string]any{"fareId": "Y-M"}, 400, "invalid_request"},
+		{"a customer cannot waive the cancellation penalty", http.MethodPost, "/api/v1/bookings/" + b.ID + "/cancel", ada, "k12",
+			map[string]any{"waivePenalty": true}, 403, "forbidden"},
+		{"an agent cannot waive the cancellation penalty", http.MethodPost, "/api/v1/bookings/" + b.ID + "/cancel", token("agent-1", authn.RoleAgent), "k13",
+			map[string]any{"waivePenalty": true}, 403, "forbidden"},
+		{"a supervisor's waiver passes the policy (the pending booking is still not cancellable)", http.MethodPost, "/api/v1/bookings/" + b.ID + "/cancel",
+			token("sup", authn.RoleSupervisor), "k14", map[string]any{"waivePenalty": true}, 409, CodeBookingNotCancellable},
+		{"staff cancellations need a reason", http.MethodPost, "/api/v1/bookings/" + b.ID + "/cancel", token("agent-1", authn.RoleAgent), "k15",
+			map[string]any{"quoteId": "cq_x"}, 400, "invalid_request"},
 		{"a pending booking cannot be cancelled", http.MethodPost, "/api/v1/bookings/" + b.ID + "/cancel", ada, "k7", map[string]any{}, 409, CodeBookingNotCancellable},
 		{"resolve is for supervisors", http.MethodPost, "/api/v1/bookings/" + b.ID + "/resolve", token("agent-1", authn.RoleAgent), "k8",
 			map[string]any{"action": "retry", "reason": "x"}, 403, "forbidden"},
@@ -119,6 +127,39 @@ func TestRouter_RefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 			require.Equal(t, tt.wantCode, p.Code, "body %s", rec.Body.String())
 		})
 	}
+	t.Run("a supervisor waives the penalty of a non-refundable fare", func(t *testing.T) {
+		other := seg
+		other.FlightID = "SF9"
+		nb, err := svc.Create(ctx, booking.NewBooking{ID: "bk_nr", CustomerID: "cust-emmy",
+			Passengers: []booking.Passenger{{Type: booking.Adult, GivenName: "Emmy", FamilyName: "Noether", DateOfBirth: "1990-01-01", Gender: "F"}},
+			Contact:    booking.Contact{Email: "emmy@example.com", Phone: "+447700900125"}, Segments: []booking.Segment{other}, Total: moneyEUR(100),
+			Fare: booking.Fare{FareID: "Y-O", Cabin: "Y", Family: "LIGHT"}})
+		require.NoError(t, err)
+		_, err = svc.Hold(ctx, nb.ID, "h_nr", time.Now().Add(time.Hour), "")
+		require.NoError(t, err)
+		_, err = svc.Confirm(ctx, nb.ID, "pay_nr", moneyEUR(100), "")
+		require.NoError(t, err)
+		quote := func(tok, key string, body any) (int, map[string]any) {
+			raw, _ := json.Marshal(body)
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/bookings/"+nb.ID+"/cancel", bytes.NewReader(raw))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set(idempotency.Header, key)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var out map[string]any
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+			return rec.Code, out
+		}
+		code, q := quote(token("cust-emmy", authn.RoleCustomer), "w1", map[string]any{})
+		require.Equal(t, http.StatusOK, code, "%v", q)
+		require.EqualValues(t, 0, q["refund"].(map[string]any)["amount"], "the LIGHT fare refunds nothing")
+		code, q = quote(token("sup", authn.RoleSupervisor), "w2", map[string]any{"waivePenalty": true})
+		require.Equal(t, http.StatusOK, code, "%v", q)
+		require.EqualValues(t, 100, q["refund"].(map[string]any)["amount"], "waived: everything paid comes back")
+		require.EqualValues(t, 0, q["penalty"].(map[string]any)["amount"])
+		require.Equal(t, true, q["penaltyWaived"])
+	})
 	t.Run("staff look bookings up by passenger name, flight and status", func(t *testing.T) {
 		agent := token("agent-1", authn.RoleAgent)
 		find := func(query string) []string {

@@ -46,11 +46,12 @@ type listView struct {
 }
 
 type cancelQuoteView struct {
-	QuoteID   string      `json:"quoteId"`
-	Refund    money.Money `json:"refund"`
-	Penalty   money.Money `json:"penalty"`
-	RefundTo  string      `json:"refundTo,omitempty"` // the payment refunded
-	ExpiresAt time.Time   `json:"expiresAt"`
+	QuoteID       string      `json:"quoteId"`
+	Refund        money.Money `json:"refund"`
+	Penalty       money.Money `json:"penalty"`
+	PenaltyWaived bool        `json:"penaltyWaived,omitempty"`
+	RefundTo      string      `json:"refundTo,omitempty"` // the payment refunded
+	ExpiresAt     time.Time   `json:"expiresAt"`
 }
 
 type changeQuoteView struct {

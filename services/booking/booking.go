@@ -227,8 +227,10 @@ type CancelQuote struct {
 	BookingID string      `json:"bookingId"`
 	Refund    money.Money `json:"refund"`
 	Penalty   money.Money `json:"penalty"`
-	ExpiresAt time.Time   `json:"expiresAt"`
-	CreatedAt time.Time   `json:"createdAt"`
+	// Waived reports a penalty waived by a supervisor (Penalty is then 0).
+	Waived    bool      `json:"waived,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // Change statuses.

@@ -265,11 +265,23 @@ func (s *Service) issueTickets(b *Booking) error {
 	return nil
 }
 
+// CancelTerms adjust a cancellation quote.
+type CancelTerms struct {
+	// WaivePenalty refunds what was paid without the refund penalty, on
+	// any fare (supervisors only: the API checks).
+	WaivePenalty bool
+}
+
 // QuoteCancellation prices cancelling a confirmed booking by its fare
 // conditions: a refundable fare returns what was paid minus the refund
-// penalty; a non-refundable one returns nothing. Errors: ErrNotFound,
-// ErrNotCancellable.
+// penalty; a non-refundable one returns nothing; a disrupted booking
+// returns everything. Errors: ErrNotFound, ErrNotCancellable.
 func (s *Service) QuoteCancellation(ctx context.Context, id string) (CancelQuote, error) {
+	return s.QuoteCancellationFor(ctx, id, CancelTerms{})
+}
+
+// QuoteCancellationFor is QuoteCancellation with terms (a waived penalty).
+func (s *Service) QuoteCancellationFor(ctx context.Context, id string, terms CancelTerms) (CancelQuote, error) {
 	b, err := s.Get(ctx, id)
 	if err != nil {
 		return CancelQuote{}, err
@@ -282,8 +294,8 @@ func (s *Service) QuoteCancellation(ctx context.Context, id string) (CancelQuote
 	if b.Fare.Refundable {
 		penalty = min(b.Fare.RefundPenalty.Amount, paid)
 	}
-	if b.Disrupted() {
-		penalty = 0 // the airline moved the customer: cancelling refunds in full
+	if b.Disrupted() || terms.WaivePenalty {
+		penalty = 0 // the airline moved the customer, or a supervisor waived it
 	}
 	qid, err := NewID("cq")
 	if err != nil {
@@ -292,8 +304,8 @@ func (s *Service) QuoteCancellation(ctx context.Context, id string) (CancelQuote
 	now := s.now().UTC()
 	q := CancelQuote{
 		QuoteID: qid, BookingID: id,
-		Refund:    money.New(paid-penalty, b.Total.Currency),
-		Penalty:   money.New(penalty, b.Total.Currency),
+		Refund:  money.New(paid-penalty, b.Total.Currency),
+		Penalty: money.New(penalty, b.Total.Currency), Waived: terms.WaivePenalty,
 		ExpiresAt: now.Add(s.opts.CancelQuoteTTL), CreatedAt: now,
 	}
 	if err := s.store.SaveCancelQuote(ctx, q); err != nil {
