@@ -280,6 +280,9 @@ type flightJSON struct {
 	Aircraft         string      `json:"aircraft"`
 	DistanceKm       int         `json:"distanceKm"`
 	Cabins           []cabinJSON `json:"cabins"`
+	// Status is SCHEDULED, CANCELLED or RETIMED (the times above are then
+	// the new ones).
+	Status string `json:"status"`
 }
 
 func toAirport(a flight.Airport) airportJSON {
@@ -298,7 +301,10 @@ func (a *api) flight(c *gin.Context) {
 	out := flightJSON{FlightID: f.ID, FlightNumber: f.Number, Origin: toAirport(org), Destination: toAirport(dst),
 		DepartureTime: f.DepartureUTC.In(n.Location(f.Origin)), ArrivalTime: f.ArrivalUTC.In(n.Location(f.Destination)),
 		DepartureTimeUTC: f.DepartureUTC, ArrivalTimeUTC: f.ArrivalUTC, DurationMinutes: int(f.Duration() / time.Minute),
-		Aircraft: f.Aircraft, DistanceKm: f.DistanceKm}
+		Aircraft: f.Aircraft, DistanceKm: f.DistanceKm, Status: string(f.Status)}
+	if f.Status == flight.FlightScheduled {
+		out.Status = "SCHEDULED"
+	}
 	for _, cs := range f.Cabins {
 		out.Cabins = append(out.Cabins, cabinJSON{Cabin: string(cs.Cabin), Capacity: cs.Seats})
 	}
