@@ -437,12 +437,16 @@ func (w *wf) park(ctx workflow.Context, step string, err error) {
 		return
 	}
 	event, reason := "needs_attention", step+" failed"
-	if w.in.Protect != nil && step == stepFindAlternative {
+	disrupted := w.in.Protect != nil && step == stepFindAlternative
+	if disrupted {
 		event, reason = booking.EventDisrupted, "no alternative after "+w.in.Protect.FlightID+" "+strings.ToLower(w.in.Protect.Kind)+": "+err.Error()
-		w.report(ctx, OutcomeNeedsAttention, err.Error())
 	}
 	if serr := w.setBooking(ctx, booking.StatusNeedsAttention, event, reason); serr != nil {
 		workflow.GetLogger(ctx).Error("cannot record NEEDS_ATTENTION", "error", serr)
+	}
+	if disrupted {
+		// Reported once the booking is in the queue an agent works.
+		w.report(ctx, OutcomeNeedsAttention, err.Error())
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/skyfly/skyfly/activities/bookingact"
@@ -71,7 +72,7 @@ func (a *airline) ProtectItinerary(ctx context.Context, in flightact.ProtectItin
 	return flightact.ProtectItineraryResult{Affected: true, Quote: q, HoldID: in.HoldID}, nil
 }
 
-func (a *airline) register(env *testsuite.TestWorkflowEnvironment) {
+func (a *airline) register(env worker.Registry) {
 	env.RegisterWorkflowWithOptions(disruption.DisruptionWorkflow, workflow.RegisterOptions{Name: disruption.WorkflowName})
 	env.RegisterWorkflowWithOptions(changesaga.ChangeBookingWorkflow, workflow.RegisterOptions{Name: changesaga.WorkflowName})
 	a.Register(env)

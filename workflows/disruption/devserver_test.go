@@ -1,0 +1,126 @@
+package disruption_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/skyfly/skyfly/internal/platform/testenv"
+	"github.com/skyfly/skyfly/services/booking"
+	"github.com/skyfly/skyfly/temporal/queues"
+	"github.com/skyfly/skyfly/workflows/disruption"
+	"github.com/skyfly/skyfly/workflows/saga"
+)
+
+// envRecord re-records the replay histories of workflows/testdata.
+const envRecord = "SKYFLY_RECORD_HISTORIES"
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopTemporal()
+	os.Exit(code)
+}
+
+// TestDevServer_DisruptionWithAnAgentInTheLoop runs a disruption on a real
+// Temporal dev server: two of four bookings fit on the alternative, the
+// other two wait for an agent, who resolves one and, after adding seats,
+// retries the other. With SKYFLY_RECORD_HISTORIES=1 it writes the
+// histories the replay test (ACCEPTANCE T1) checks.
+func TestDevServer_DisruptionWithAnAgentInTheLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SKIPPED: -short: no Temporal dev server")
+	}
+	srv := testenv.TemporalServer(t)
+	ctx := context.Background()
+	tc, err := client.DialContext(ctx, client.Options{HostPort: srv.Address, Namespace: srv.Namespace,
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	require.NoError(t, err)
+	t.Cleanup(tc.Close)
+
+	a := newAirline(t, 2)
+	flightID := a.FlightID("SF100") // the world's bookings are on it
+	var ids []string
+	for i := range 4 {
+		ids = append(ids, a.ConfirmedBooking(t, fmt.Sprintf("bk_d%d_%d", i, time.Now().UnixNano())).ID)
+	}
+	for _, q := range []string{queues.BookingSaga, queues.Booking, queues.Flight, queues.Customer} {
+		w := worker.New(tc, q, worker.Options{})
+		a.register(w)
+		require.NoError(t, w.Start())
+		t.Cleanup(w.Stop)
+	}
+	seq := int(time.Now().UnixNano() % 1_000_000) // a fresh workflow id on a shared server
+	id := disruption.WorkflowID(flightID, seq)
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queues.BookingSaga},
+		disruption.WorkflowName, disruption.Input{FlightID: flightID, Seq: seq, Kind: "CANCELLED", Reason: "aircraft on ground", Actor: "sup-1", HoldTTL: time.Hour})
+	require.NoError(t, err)
+	var p disruption.Progress
+	require.NoError(t, run.Get(ctx, &p))
+	require.Equal(t, 2, p.Rebooked)
+	require.Equal(t, 2, p.NeedsAttention)
+	require.Len(t, p.Attention, 2)
+
+	child := func(bookingID string) string {
+		return "change/" + bookingID + "/" + disruption.ChangeID(bookingID, flightID, seq)
+	}
+	resolved, retried := p.Attention[0], p.Attention[1]
+	for _, b := range p.Attention {
+		require.Equal(t, booking.StatusNeedsAttention, a.status(t, b).Status)
+	}
+	require.NoError(t, tc.SignalWorkflow(ctx, child(resolved), "", saga.SignalResolve, saga.Resolution{Operator: "agent-1", Reason: "rebooked by phone"}))
+	a.mu.Lock()
+	a.alt = 1
+	a.mu.Unlock()
+	require.NoError(t, tc.SignalWorkflow(ctx, child(retried), "", saga.SignalRetry, nil))
+	for _, b := range []string{resolved, retried} {
+		require.NoError(t, tc.GetWorkflow(ctx, child(b), "").Get(ctx, nil))
+	}
+	require.Equal(t, booking.StatusConfirmed, a.status(t, resolved).Status)
+	got := a.status(t, retried)
+	require.Equal(t, booking.StatusConfirmed, got.Status)
+	require.Equal(t, a.FlightID("SF102"), got.Segments[0].FlightID, "the retry found the seat added")
+
+	if os.Getenv(envRecord) != "1" {
+		return
+	}
+	var rebooked string
+	for _, b := range ids {
+		if b != resolved && b != retried {
+			rebooked = b
+		}
+	}
+	for name, wid := range map[string]string{
+		"disruption_two_rebooked_two_queued": id,
+		"change_protected_rebooked":          child(rebooked),
+		"change_protected_resolved":          child(resolved),
+		"change_protected_retried":           child(retried),
+	} {
+		writeHistory(t, tc, name, wid)
+	}
+}
+
+func writeHistory(t *testing.T, tc client.Client, name, id string) {
+	t.Helper()
+	it := tc.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		h.Events = append(h.Events, ev)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join("..", "testdata", name+".json"), b, 0o644))
+}
