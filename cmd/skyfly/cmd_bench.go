@@ -550,12 +550,20 @@ func (b *bench) checkDatabases(ctx context.Context) error {
 		confirmedSeats += v.Seats
 		bookingNet += v.Net
 		confirmedTotals += v.Totals
+		// A booking's seats are its current hold: a change or a disruption's
+		// protected rebooking moved it to a new one and released the old.
+		var holds []string
+		if err := bdb.WithContext(ctx).Raw(`SELECT hold_id FROM bookings WHERE id IN ? AND hold_id IS NOT NULL AND hold_id <> ''`, chunk).Scan(&holds).Error; err != nil {
+			return fmt.Errorf("booking holds: %w", err)
+		}
 		var f struct{ Committed, Held int64 }
-		if err := fdb.WithContext(ctx).Raw(`SELECT
+		if len(holds) > 0 {
+			if err := fdb.WithContext(ctx).Raw(`SELECT
 			COALESCE(SUM(CASE WHEN status = 'COMMITTED' THEN seats ELSE 0 END), 0) AS committed,
 			COALESCE(SUM(CASE WHEN status = 'HELD' THEN seats ELSE 0 END), 0) AS held
-			FROM flight_holds WHERE id IN ?`, chunk).Scan(&f).Error; err != nil {
-			return fmt.Errorf("flight holds: %w", err)
+			FROM flight_holds WHERE id IN ?`, holds).Scan(&f).Error; err != nil {
+				return fmt.Errorf("flight holds: %w", err)
+			}
 		}
 		committedSeats += f.Committed
 		heldSeats += f.Held
