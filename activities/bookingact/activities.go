@@ -42,9 +42,12 @@ func (a *Activities) SetBookingStatus(ctx context.Context, in SetBookingStatusIn
 		b   booking.Booking
 		err error
 	)
-	if in.Status == booking.StatusHeld && in.HoldExpiresAt != nil {
+	switch {
+	case in.From != "":
+		b, err = a.svc.TransitionFrom(ctx, in.BookingID, in.From, in.Status, ev)
+	case in.Status == booking.StatusHeld && in.HoldExpiresAt != nil:
 		b, err = a.svc.Hold(ctx, in.BookingID, in.HoldID, *in.HoldExpiresAt, in.Actor)
-	} else {
+	default:
 		b, err = a.svc.Transition(ctx, in.BookingID, in.Status, ev, nil)
 	}
 	if err != nil {
@@ -179,7 +182,10 @@ func result(b booking.Booking) BookingResult {
 // anything else (database down) stays retryable.
 func translate(err error) error {
 	var ve *booking.ValidationError
+	var conflict *booking.StatusConflictError
 	switch {
+	case errors.As(err, &conflict):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeStatusConflict, err, conflict.Actual)
 	case errors.As(err, &ve):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidBooking, err, ve.Fields)
 	case errors.Is(err, booking.ErrInvalidBooking), errors.Is(err, booking.ErrNotChangeable), errors.Is(err, booking.ErrQuoteExpired):

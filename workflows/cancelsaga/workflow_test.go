@@ -143,3 +143,22 @@ func TestCancel_T8_AmbiguousReleaseGoesForward(t *testing.T) {
 	_, _, refunded := w.Intent("pay_orig")
 	require.Equal(t, int64(40990), refunded)
 }
+
+// TestCancel_RacingAChange_LeavesTheChangesStatus: the cancellation was
+// quoted on a CONFIRMED booking, but a change moved it to CHANGING before
+// the cancel saga ran. The saga must refuse without touching seats or
+// money, and its compensation must not put the booking "back" to CONFIRMED
+// under the running change (the status moves by compare-and-set).
+func TestCancel_RacingAChange_LeavesTheChangesStatus(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	_, err := w.Service().Transition(context.Background(), in.BookingID, booking.StatusChanging, booking.Event{Name: "change_started"}, nil)
+	require.NoError(t, err)
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.Error(t, env.GetWorkflowError(), "the cancellation is refused")
+	got := status(t, w, in.BookingID)
+	require.Equal(t, booking.StatusChanging, got, "got %s, want the change's CHANGING left alone", got)
+	require.Equal(t, 8, w.Seats(), "no seat released")
+	_, _, refunded := w.Intent("pay_orig")
+	require.Zero(t, refunded)
+}

@@ -238,7 +238,7 @@ var nonRetryable = []string{
 	flightact.ErrTypeHoldNotFound, flightact.ErrTypeHoldExpired,
 	paymentact.ErrTypePaymentDeclined, paymentact.ErrTypeInvalidTransition, paymentact.ErrTypePaymentNotFound,
 	bookingact.ErrTypeInvalidBooking, bookingact.ErrTypeInvalidTransition, bookingact.ErrTypeNotFound,
-	bookingact.ErrTypeNotChangeable,
+	bookingact.ErrTypeNotChangeable, bookingact.ErrTypeStatusConflict,
 }
 
 // Step returns the options of a forward saga step on another domain's

@@ -446,6 +446,65 @@ func (s *Store) Update(ctx context.Context, b booking.Booking) (booking.Booking,
 	return b, nil
 }
 
+// TransitionFrom moves a booking between statuses in one compare-and-set:
+// the header update names the expected status (UPDATE … WHERE id = ? AND
+// status = ?) and bumps the version, and the history entry and its outbox
+// event are written in the same transaction. No row matched: the booking
+// is missing or in another status, which it reports.
+func (s *Store) TransitionFrom(ctx context.Context, id string, from, to booking.Status, entry booking.HistoryEntry) (booking.Booking, error) {
+	entry.From, entry.To, entry.At = from, to, entry.At.UTC()
+	var saved booking.Booking
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		set := map[string]any{"status": string(to), "version": gorm.Expr("version + 1"), "updated_at": entry.At}
+		if to == booking.StatusConfirmed {
+			set["change_id"] = "" // no change holds a confirmed booking
+		}
+		res := tx.Model(&bookingRow{}).Where("id = ? AND status = ?", id, string(from)).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 && !tx.DryRun {
+			var current []string
+			if err := tx.Model(&bookingRow{}).Where("id = ?", id).Pluck("status", &current).Error; err != nil {
+				return err
+			}
+			if len(current) == 0 {
+				return booking.ErrNotFound
+			}
+			return &booking.StatusConflictError{BookingID: id, Expected: from, Actual: booking.Status(current[0])}
+		}
+		var rows []bookingRow
+		if err := tx.Where("id = ?", id).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			if !tx.DryRun {
+				return booking.ErrNotFound
+			}
+			rows = append(rows, bookingRow{ID: id, FareJSON: "{}"})
+		}
+		bs, err := s.load(tx, rows)
+		if err != nil {
+			return err
+		}
+		b := bs[0]
+		seq := len(b.History)
+		if err := insertHistory(tx, id, seq, []booking.HistoryEntry{entry}); err != nil {
+			return err
+		}
+		b.History = append(b.History, entry)
+		if err := appendEvents(tx, b, seq); err != nil {
+			return err
+		}
+		saved = b
+		return nil
+	})
+	if err != nil {
+		return booking.Booking{}, fmt.Errorf("transition booking %s %s → %s: %w", id, from, to, err)
+	}
+	return saved, nil
+}
+
 // SaveCancelQuote stores a cancellation quote.
 func (s *Store) SaveCancelQuote(ctx context.Context, q booking.CancelQuote) error {
 	row := cancelQuoteRow{QuoteID: q.QuoteID, BookingID: q.BookingID, Currency: q.Refund.Currency, RefundAmount: q.Refund.Amount,
