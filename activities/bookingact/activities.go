@@ -168,6 +168,20 @@ func (a *Activities) GetBooking(ctx context.Context, in GetBookingInput) (Bookin
 	return s, nil
 }
 
+// BookingPaymentIDs lists the intents holding a booking's money, newest
+// first (a refund walks them in this order). Read-only.
+func (a *Activities) BookingPaymentIDs(ctx context.Context, in BookingPaymentIDsInput) (BookingPaymentIDsResult, error) {
+	b, err := a.svc.Get(ctx, in.BookingID)
+	if err != nil {
+		return BookingPaymentIDsResult{}, translate(err)
+	}
+	ids, err := a.svc.PaymentIDs(ctx, b)
+	if err != nil {
+		return BookingPaymentIDsResult{}, translate(err)
+	}
+	return BookingPaymentIDsResult{PaymentIDs: ids}, nil
+}
+
 func result(b booking.Booking) BookingResult {
 	var issued []booking.Ticket
 	for _, t := range b.Tickets {

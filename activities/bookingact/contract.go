@@ -179,3 +179,16 @@ type BookingSnapshot struct {
 	Infants    int             `json:"infants"`
 	Contact    booking.Contact `json:"contact"`
 }
+
+// BookingPaymentIDsInput names the booking whose payment intents a refund
+// draws from.
+type BookingPaymentIDsInput struct {
+	BookingID string `json:"bookingId"`
+}
+
+// BookingPaymentIDsResult lists the intents holding a booking's money,
+// newest first: the charges of completed changes, then the original
+// payment.
+type BookingPaymentIDsResult struct {
+	PaymentIDs []string `json:"paymentIds"`
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/skyfly/skyfly/activities/bookingact"
 	"github.com/skyfly/skyfly/activities/customeract"
 	"github.com/skyfly/skyfly/activities/flightact"
-	"github.com/skyfly/skyfly/activities/paymentact"
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/temporal/queues"
@@ -79,9 +78,8 @@ type wf struct {
 	// (VersionGuardedStatus).
 	guarded bool
 	// plan is the refund's split over the intents, fixed once computed.
-	plan []refundShare
+	plan []saga.RefundShare
 	fa   *flightact.Activities
-	pa   *paymentact.Activities
 	ca   *customeract.Activities
 	ba   *bookingact.Activities
 }
@@ -168,48 +166,20 @@ func (w *wf) run(ctx workflow.Context) error {
 	return nil
 }
 
-// refundShare is the part of the refund one intent pays back.
-type refundShare struct {
-	PaymentID string
-	Amount    int64
-}
-
 // refund returns the quoted amount, taking it from the newest intent
-// first. The split is planned once, from the intents as they were before
-// any refund, so a retry (even after an ambiguous failure) repeats the
-// same refunds with the same idempotency keys and amounts.
+// first, by a plan made once (saga.PlanRefund).
 func (w *wf) refund(ctx workflow.Context) error {
 	uctx := saga.Undo(ctx, queues.Payment)
 	if w.plan == nil {
-		var plan []refundShare
-		remaining := w.in.Refund.Amount
-		for _, pid := range w.in.PaymentIDs {
-			if remaining <= 0 {
-				break
-			}
-			var p paymentact.PaymentResult
-			if err := workflow.ExecuteActivity(uctx, w.pa.GetPayment, paymentact.GetPaymentInput{PaymentID: pid}).Get(ctx, &p); err != nil {
-				return fmt.Errorf("read payment %s: %w", pid, err)
-			}
-			if share := min(remaining, p.Captured.Amount-p.Refunded.Amount); share > 0 {
-				plan = append(plan, refundShare{PaymentID: pid, Amount: share})
-				remaining -= share
-			}
-		}
-		if remaining > 0 {
-			return fmt.Errorf("refund: %d %s left that no payment of the booking can cover", remaining, w.in.Refund.Currency)
+		plan, err := saga.PlanRefund(uctx, w.in.PaymentIDs, w.in.Refund)
+		if err != nil {
+			return err
 		}
 		w.plan = plan
 	}
-	refunded := int64(0)
-	for _, sh := range w.plan {
-		amount := money.New(sh.Amount, w.in.Refund.Currency)
-		if err := workflow.ExecuteActivity(uctx, w.pa.RefundPayment, paymentact.RefundPaymentInput{
-			IdempotencyKey: "cancel/" + w.in.BookingID + "/refund/" + sh.PaymentID, PaymentID: sh.PaymentID, Amount: &amount, Reason: "cancellation",
-		}).Get(ctx, nil); err != nil {
-			return fmt.Errorf("refund %s: %w", sh.PaymentID, err)
-		}
-		refunded += sh.Amount
+	refunded, err := saga.Refund(uctx, w.plan, w.in.Refund.Currency, "cancel/"+w.in.BookingID+"/refund/", "cancellation")
+	if err != nil {
+		return err
 	}
 	w.st.Refunded = money.New(refunded, w.in.Refund.Currency)
 	return nil
