@@ -96,6 +96,35 @@ func TestStore_TransitionFrom_CompareAndSet(t *testing.T) {
 				require.Equal(t, booking.StatusCancelling, got.Status)
 			})
 
+			t.Run("a move racing optimistic updates lands once and loses none of them", func(t *testing.T) {
+				svc, s := confirmed(t, "bk_cas5")
+				before, err := s.Get(ctx, "bk_cas5")
+				require.NoError(t, err)
+				const notes = 6
+				errs := make([]error, notes+1)
+				var wg sync.WaitGroup
+				for i := range notes + 1 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						if i == notes/2 {
+							_, errs[i] = svc.TransitionFrom(ctx, "bk_cas5", booking.StatusConfirmed, booking.StatusCancelling, booking.Event{Name: "cancellation_started"})
+							return
+						}
+						_, errs[i] = svc.Note(ctx, "bk_cas5", booking.Event{Name: "note"})
+					}()
+				}
+				wg.Wait()
+				for i, err := range errs {
+					require.NoError(t, err, "writer %d", i)
+				}
+				after, err := s.Get(ctx, "bk_cas5")
+				require.NoError(t, err)
+				require.Equal(t, booking.StatusCancelling, after.Status)
+				require.Len(t, after.History, len(before.History)+notes+1, "every write recorded once")
+				require.Equal(t, before.Version+notes+1, after.Version)
+			})
+
 			t.Run("of concurrent movers from one status exactly one wins", func(t *testing.T) {
 				_, s := confirmed(t, "bk_cas3")
 				before, err := s.Get(ctx, "bk_cas3")
