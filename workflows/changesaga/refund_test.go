@@ -4,8 +4,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/skyfly/skyfly/services/booking"
+	"github.com/skyfly/skyfly/workflows/changesaga"
 	"github.com/skyfly/skyfly/workflows/sagatest"
 )
 
@@ -49,4 +52,21 @@ func TestChange_CheaperAfterAPricierChange_RefundsAcrossIntents(t *testing.T) {
 	require.Equal(t, booking.StatusConfirmed, b.Status)
 	require.Equal(t, int64(990), b.Total.Amount)
 	require.Equal(t, -due, b.Refunded.Amount)
+}
+
+// TestChange_CheaperChange_BeforeTheVersion_RefundsTheOriginalIntent: a
+// change that reached its refund before GetVersion
+// change-refund-across-intents keeps its recorded behaviour (one refund of
+// the original payment, its old idempotency key), so its history replays.
+func TestChange_CheaperChange_BeforeTheVersion_RefundsTheOriginalIntent(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	w.SetChangeTotal(40990)
+	r := runChange(t, w, w.ConfirmedBooking(t, "bk_ch"), "ch_1", "tok_visa", func(env *testsuite.TestWorkflowEnvironment) {
+		env.OnGetVersion(changesaga.VersionRefundAcrossIntents, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	})
+	require.NoError(t, r.env.GetWorkflowError())
+	require.Equal(t, int64(40990-45990+3000), r.quote.Change.Due.Amount)
+	_, _, refunded := w.Intent("pay_orig")
+	require.Equal(t, int64(2000), refunded)
+	require.Zero(t, w.Count("GetPayment"), "no plan over the intents")
 }
