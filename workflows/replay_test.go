@@ -1,7 +1,10 @@
 // Package workflows_test replays the recorded histories of every saga
 // branch against the current workflow code (ACCEPTANCE T1). Re-record them
 // with `SKYFLY_RECORD_HISTORIES=1 go test -run TestAPI_EndToEnd
-// ./api/bookingapi/` after an intended, versioned change.
+// ./api/bookingapi/` after an intended, versioned change; keep the
+// histories of the old version beside the new ones (e.g.
+// cancel_refunded.json before GetVersion "cancel-guarded-status",
+// cancel_refunded_guarded.json after it), so both paths keep replaying.
 package workflows_test
 
 import (

@@ -42,9 +42,12 @@ func (a *Activities) SetBookingStatus(ctx context.Context, in SetBookingStatusIn
 		b   booking.Booking
 		err error
 	)
-	if in.Status == booking.StatusHeld && in.HoldExpiresAt != nil {
+	switch {
+	case in.From != "":
+		b, err = a.svc.TransitionFrom(ctx, in.BookingID, in.From, in.Status, ev)
+	case in.Status == booking.StatusHeld && in.HoldExpiresAt != nil:
 		b, err = a.svc.Hold(ctx, in.BookingID, in.HoldID, *in.HoldExpiresAt, in.Actor)
-	} else {
+	default:
 		b, err = a.svc.Transition(ctx, in.BookingID, in.Status, ev, nil)
 	}
 	if err != nil {
@@ -165,6 +168,20 @@ func (a *Activities) GetBooking(ctx context.Context, in GetBookingInput) (Bookin
 	return s, nil
 }
 
+// BookingPaymentIDs lists the intents holding a booking's money, newest
+// first (a refund walks them in this order). Read-only.
+func (a *Activities) BookingPaymentIDs(ctx context.Context, in BookingPaymentIDsInput) (BookingPaymentIDsResult, error) {
+	b, err := a.svc.Get(ctx, in.BookingID)
+	if err != nil {
+		return BookingPaymentIDsResult{}, translate(err)
+	}
+	ids, err := a.svc.PaymentIDs(ctx, b)
+	if err != nil {
+		return BookingPaymentIDsResult{}, translate(err)
+	}
+	return BookingPaymentIDsResult{PaymentIDs: ids}, nil
+}
+
 func result(b booking.Booking) BookingResult {
 	var issued []booking.Ticket
 	for _, t := range b.Tickets {
@@ -179,7 +196,10 @@ func result(b booking.Booking) BookingResult {
 // anything else (database down) stays retryable.
 func translate(err error) error {
 	var ve *booking.ValidationError
+	var conflict *booking.StatusConflictError
 	switch {
+	case errors.As(err, &conflict):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeStatusConflict, err, conflict.Actual)
 	case errors.As(err, &ve):
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidBooking, err, ve.Fields)
 	case errors.Is(err, booking.ErrInvalidBooking), errors.Is(err, booking.ErrNotChangeable), errors.Is(err, booking.ErrQuoteExpired):

@@ -21,6 +21,10 @@ const (
 	// ErrTypeNotChangeable: the booking is not (or no longer) what a change
 	// was quoted on, or another change holds it (StartChange).
 	ErrTypeNotChangeable = "BookingNotChangeable"
+	// ErrTypeStatusConflict: a compare-and-set move (SetBookingStatusInput
+	// with From) found the booking in another status; the details carry
+	// the status found.
+	ErrTypeStatusConflict = "BookingStatusConflict"
 )
 
 // CreateBookingInput creates a PENDING booking; idempotent on BookingID.
@@ -52,6 +56,10 @@ type SetBookingStatusInput struct {
 	Event     string         `json:"event"`
 	Actor     string         `json:"actor,omitempty"`
 	Reason    string         `json:"reason,omitempty"`
+	// From, when set, makes the move a compare-and-set: it lands only while
+	// the booking is still From (a booking already in Status is left as it
+	// is); otherwise it fails with ErrTypeStatusConflict.
+	From booking.Status `json:"from,omitempty"`
 	// HoldID and HoldExpiresAt are recorded when moving to HELD.
 	HoldID        string     `json:"holdId,omitempty"`
 	HoldExpiresAt *time.Time `json:"holdExpiresAt,omitempty"`
@@ -170,4 +178,17 @@ type BookingSnapshot struct {
 	Children   int             `json:"children"`
 	Infants    int             `json:"infants"`
 	Contact    booking.Contact `json:"contact"`
+}
+
+// BookingPaymentIDsInput names the booking whose payment intents a refund
+// draws from.
+type BookingPaymentIDsInput struct {
+	BookingID string `json:"bookingId"`
+}
+
+// BookingPaymentIDsResult lists the intents holding a booking's money,
+// newest first: the charges of completed changes, then the original
+// payment.
+type BookingPaymentIDsResult struct {
+	PaymentIDs []string `json:"paymentIds"`
 }

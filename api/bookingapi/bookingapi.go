@@ -286,8 +286,10 @@ func (a *api) reserve(c *gin.Context) {
 		return h.Get(ctx, &st)
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		// The workflow of this key already finished: answer what it left.
+	closed := errors.As(err, &started)
+	if closed {
+		// The workflow of this key already finished (its idempotency
+		// record was abandoned after a 5xx, or expired): answer what it left.
 		err = nil
 	}
 	if err != nil {
@@ -295,6 +297,15 @@ func (a *api) reserve(c *gin.Context) {
 		return
 	}
 	b, err := a.svc.Get(c.Request.Context(), id)
+	if closed && errors.Is(err, booking.ErrNotFound) {
+		// It ended before it created the booking (quote or seats refused,
+		// no reserve arrived): the caller asked for this booking, so not 404.
+		a.log.InfoContext(c.Request.Context(), "reserve after its workflow closed without a booking", "bookingId", id)
+		problem.Write(c, problem.New(http.StatusConflict, CodeBookingFailed,
+			"the booking saga of this Idempotency-Key already ended without a booking; reserve again with a new Idempotency-Key").
+			With("bookingId", id).With("workflowId", queues.BookingWorkflowID(id)))
+		return
+	}
 	if err != nil {
 		a.fail(c, err)
 		return

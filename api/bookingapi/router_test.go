@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
@@ -29,28 +30,11 @@ import (
 // Temporal (the router has no client here).
 func TestRouter_RefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	require.NoError(t, bookinggorm.Migrate(ctx, db))
-	require.NoError(t, idempotency.Migrate(ctx, db))
-	svc := booking.NewService(slog.New(slog.DiscardHandler), bookinggorm.New(db), time.Now, booking.Options{})
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	require.NoError(t, err)
-	h := NewRouter(Config{Service: svc, Idempotency: idempotency.NewGormStore(db),
-		Verifier: authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience})})
-	token := func(user string, roles ...string) string {
-		tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience},
-			Subject: user, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))}, SessionID: "s", Roles: roles})
-		require.NoError(t, err)
-		return tok
-	}
+	h, svc, token := newTestRouter(t, nil)
 	// A confirmed booking of cust-ada, for ownership and change rules.
-	seg := booking.Segment{FlightID: "SF1", FlightNumber: "SF1", Origin: "AMS", Destination: "CDG", DepartureTime: time.Now().Add(48 * time.Hour), ArrivalTime: time.Now().Add(49 * time.Hour)}
-	b, err := svc.Create(ctx, booking.NewBooking{ID: "bk_r", CustomerID: "cust-ada",
-		Passengers: []booking.Passenger{{Type: booking.Adult, GivenName: "Ada", FamilyName: "L", DateOfBirth: "1990-01-01", Gender: "F"}},
-		Contact:    booking.Contact{Email: "ada@example.com", Phone: "+447700900123"}, Segments: []booking.Segment{seg}, Total: moneyEUR(100)})
-	require.NoError(t, err)
+	b := createAdaBooking(t, svc, "bk_r")
+	seg := b.Segments[0]
+	var err error
 
 	ada, bob := token("cust-ada", authn.RoleCustomer), token("cust-bob", authn.RoleCustomer)
 	tests := []struct {
@@ -184,3 +168,38 @@ func TestRouter_RefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 }
 
 func moneyEUR(minor int64) money.Money { return money.New(minor, "EUR") }
+
+// newTestRouter is the booking router over SQLite with tc (may be nil) as
+// its Temporal client, and a function minting tokens it accepts.
+func newTestRouter(t *testing.T, tc client.Client) (http.Handler, *booking.Service, func(user string, roles ...string) string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, bookinggorm.Migrate(ctx, db))
+	require.NoError(t, idempotency.Migrate(ctx, db))
+	svc := booking.NewService(slog.New(slog.DiscardHandler), bookinggorm.New(db), time.Now, booking.Options{})
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	h := NewRouter(Config{Service: svc, Temporal: tc, Idempotency: idempotency.NewGormStore(db),
+		Verifier: authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience})})
+	token := func(user string, roles ...string) string {
+		tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience},
+			Subject: user, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))}, SessionID: "s", Roles: roles})
+		require.NoError(t, err)
+		return tok
+	}
+	return h, svc, token
+}
+
+// createAdaBooking stores a PENDING booking of cust-ada.
+func createAdaBooking(t *testing.T, svc *booking.Service, id string) booking.Booking {
+	t.Helper()
+	seg := booking.Segment{FlightID: "SF1", FlightNumber: "SF1", Origin: "AMS", Destination: "CDG", DepartureTime: time.Now().Add(48 * time.Hour), ArrivalTime: time.Now().Add(49 * time.Hour)}
+	b, err := svc.Create(context.Background(), booking.NewBooking{ID: id, CustomerID: "cust-ada",
+		Passengers: []booking.Passenger{{Type: booking.Adult, GivenName: "Ada", FamilyName: "L", DateOfBirth: "1990-01-01", Gender: "F"}},
+		Contact:    booking.Contact{Email: "ada@example.com", Phone: "+447700900123"}, Segments: []booking.Segment{seg}, Total: moneyEUR(100)})
+	require.NoError(t, err)
+	return b
+}

@@ -281,4 +281,22 @@ var (
 	ErrNotCancellable    = errors.New("booking: not cancellable")
 	ErrNotChangeable     = errors.New("booking: not changeable")
 	ErrInvalidCursor     = errors.New("booking: invalid cursor")
+	// ErrStatusConflict: a compare-and-set transition found the booking
+	// in another status than the one it expected (it moved on).
+	ErrStatusConflict = errors.New("booking: status changed concurrently")
 )
+
+// StatusConflictError is the ErrStatusConflict of one booking: the status
+// a transition expected and the one it found.
+type StatusConflictError struct {
+	BookingID string
+	Expected  Status
+	Actual    Status
+}
+
+func (e *StatusConflictError) Error() string {
+	return "booking " + e.BookingID + " is " + string(e.Actual) + ", not " + string(e.Expected) + ": " + ErrStatusConflict.Error()
+}
+
+// Unwrap makes errors.Is(err, ErrStatusConflict) hold.
+func (e *StatusConflictError) Unwrap() error { return ErrStatusConflict }

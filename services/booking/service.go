@@ -178,6 +178,27 @@ func (s *Service) Transition(ctx context.Context, id string, to Status, ev Event
 	})
 }
 
+// TransitionFrom moves a booking from status from to status to in one
+// compare-and-set, so a saga never overwrites a status another saga set
+// meanwhile (a cancellation racing a change). A booking already in to is
+// left as it is (a retried step). Errors: ErrNotFound,
+// ErrInvalidTransition, *StatusConflictError (ErrStatusConflict) when the
+// booking is in neither status.
+func (s *Service) TransitionFrom(ctx context.Context, id string, from, to Status, ev Event) (Booking, error) {
+	if !CanTransition(from, to) {
+		return Booking{}, fmt.Errorf("transition booking %s: %s → %s: %w", id, from, to, ErrInvalidTransition)
+	}
+	b, err := s.store.TransitionFrom(ctx, id, from, to, HistoryEntry{At: s.now().UTC(), Event: ev.Name, Actor: ev.Actor, Reason: ev.Reason})
+	var conflict *StatusConflictError
+	if errors.As(err, &conflict) && conflict.Actual == to {
+		return s.Get(ctx, id)
+	}
+	if err != nil {
+		return Booking{}, fmt.Errorf("transition booking %s: %w", id, err)
+	}
+	return b, nil
+}
+
 // Note appends a history entry without a state change (e.g. a declined
 // card).
 func (s *Service) Note(ctx context.Context, id string, ev Event) (Booking, error) {

@@ -23,6 +23,14 @@ type Store interface {
 	// ErrVersionConflict when someone else saved first, ErrNotFound when
 	// there is no such booking.
 	Update(ctx context.Context, b Booking) (Booking, error)
+	// TransitionFrom moves a booking from status from to status to and
+	// appends entry to its history, atomically and only while the stored
+	// status is still from (compare-and-set: UPDATE … WHERE status = from).
+	// The version moves on, so an optimistic Update racing it loses; moving
+	// to CONFIRMED releases the change that held the booking. It returns
+	// the booking as saved. Errors: ErrNotFound, *StatusConflictError
+	// (ErrStatusConflict) when the booking is no longer in from.
+	TransitionFrom(ctx context.Context, id string, from, to Status, entry HistoryEntry) (Booking, error)
 	// SaveCancelQuote stores a cancellation quote.
 	SaveCancelQuote(ctx context.Context, q CancelQuote) error
 	// GetCancelQuote returns a cancellation quote, or ErrNotFound.

@@ -17,7 +17,6 @@ import (
 	"github.com/skyfly/skyfly/activities/bookingact"
 	"github.com/skyfly/skyfly/activities/customeract"
 	"github.com/skyfly/skyfly/activities/flightact"
-	"github.com/skyfly/skyfly/activities/paymentact"
 	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/temporal/queues"
@@ -31,6 +30,14 @@ const (
 	UpdateStarted = "started"
 	QueryState    = "state"
 )
+
+// VersionGuardedStatus is the workflow.GetVersion change id under which
+// the saga moves the booking by compare-and-set (version 1): CONFIRMED →
+// CANCELLING, and back or on to NEEDS_ATTENTION only from the status it
+// set itself. A booking that moved on meanwhile (a change started after
+// the cancellation was quoted) is refused and left as it is, never put
+// "back" to CONFIRMED under the change.
+const VersionGuardedStatus = "cancel-guarded-status"
 
 // Input starts a cancellation from an accepted quote.
 type Input struct {
@@ -67,10 +74,12 @@ type wf struct {
 	st      State
 	saga    *saga.Saga
 	started bool
+	// guarded: the booking's status moves by compare-and-set
+	// (VersionGuardedStatus).
+	guarded bool
 	// plan is the refund's split over the intents, fixed once computed.
-	plan []refundShare
+	plan []saga.RefundShare
 	fa   *flightact.Activities
-	pa   *paymentact.Activities
 	ca   *customeract.Activities
 	ba   *bookingact.Activities
 }
@@ -94,6 +103,7 @@ func CancelBookingWorkflow(ctx workflow.Context, in Input) (State, error) {
 		return w.st, fmt.Errorf("register update: %w", err)
 	}
 	w.publish(ctx)
+	w.guarded = workflow.GetVersion(ctx, VersionGuardedStatus, workflow.DefaultVersion, 1) >= 1
 	err := w.run(ctx)
 	w.started = true
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -103,10 +113,8 @@ func CancelBookingWorkflow(ctx workflow.Context, in Input) (State, error) {
 }
 
 func (w *wf) run(ctx workflow.Context) error {
-	w.saga.Add("restore-confirmed", func(ctx workflow.Context) error {
-		return w.setStatus(ctx, booking.StatusConfirmed, "cancellation_failed", w.st.Failure)
-	})
-	if err := w.setStatus(ctx, booking.StatusCancelling, "cancellation_started", w.in.Reason); err != nil {
+	w.saga.Add("restore-confirmed", w.restoreConfirmed)
+	if err := w.setStatus(ctx, booking.StatusConfirmed, booking.StatusCancelling, "cancellation_started", w.in.Reason); err != nil {
 		return w.abort(ctx, err)
 	}
 	w.started = true
@@ -158,51 +166,44 @@ func (w *wf) run(ctx workflow.Context) error {
 	return nil
 }
 
-// refundShare is the part of the refund one intent pays back.
-type refundShare struct {
-	PaymentID string
-	Amount    int64
-}
-
 // refund returns the quoted amount, taking it from the newest intent
-// first. The split is planned once, from the intents as they were before
-// any refund, so a retry (even after an ambiguous failure) repeats the
-// same refunds with the same idempotency keys and amounts.
+// first, by a plan made once (saga.PlanRefund).
 func (w *wf) refund(ctx workflow.Context) error {
 	uctx := saga.Undo(ctx, queues.Payment)
 	if w.plan == nil {
-		var plan []refundShare
-		remaining := w.in.Refund.Amount
-		for _, pid := range w.in.PaymentIDs {
-			if remaining <= 0 {
-				break
-			}
-			var p paymentact.PaymentResult
-			if err := workflow.ExecuteActivity(uctx, w.pa.GetPayment, paymentact.GetPaymentInput{PaymentID: pid}).Get(ctx, &p); err != nil {
-				return fmt.Errorf("read payment %s: %w", pid, err)
-			}
-			if share := min(remaining, p.Captured.Amount-p.Refunded.Amount); share > 0 {
-				plan = append(plan, refundShare{PaymentID: pid, Amount: share})
-				remaining -= share
-			}
-		}
-		if remaining > 0 {
-			return fmt.Errorf("refund: %d %s left that no payment of the booking can cover", remaining, w.in.Refund.Currency)
+		plan, err := saga.PlanRefund(uctx, w.in.PaymentIDs, w.in.Refund)
+		if err != nil {
+			return err
 		}
 		w.plan = plan
 	}
-	refunded := int64(0)
-	for _, sh := range w.plan {
-		amount := money.New(sh.Amount, w.in.Refund.Currency)
-		if err := workflow.ExecuteActivity(uctx, w.pa.RefundPayment, paymentact.RefundPaymentInput{
-			IdempotencyKey: "cancel/" + w.in.BookingID + "/refund/" + sh.PaymentID, PaymentID: sh.PaymentID, Amount: &amount, Reason: "cancellation",
-		}).Get(ctx, nil); err != nil {
-			return fmt.Errorf("refund %s: %w", sh.PaymentID, err)
-		}
-		refunded += sh.Amount
+	refunded, err := saga.Refund(uctx, w.plan, w.in.Refund.Currency, "cancel/"+w.in.BookingID+"/refund/", "cancellation")
+	if err != nil {
+		return err
 	}
 	w.st.Refunded = money.New(refunded, w.in.Refund.Currency)
 	return nil
+}
+
+// restoreConfirmed undoes CANCELLING. Guarded, it moves the booking back
+// only from the status this saga set (CANCELLING, or NEEDS_ATTENTION when
+// it parked); a booking found in another status was never this saga's to
+// restore (a change holds it) and is left alone.
+func (w *wf) restoreConfirmed(ctx workflow.Context) error {
+	if !w.guarded {
+		return w.setStatus(ctx, "", booking.StatusConfirmed, "cancellation_failed", w.st.Failure)
+	}
+	from := w.st.Status
+	if from == booking.StatusConfirmed {
+		// The move to CANCELLING failed, perhaps after it landed.
+		from = booking.StatusCancelling
+	}
+	err := w.setStatus(ctx, from, booking.StatusConfirmed, "cancellation_failed", w.st.Failure)
+	if isType(err, bookingact.ErrTypeStatusConflict) {
+		workflow.GetLogger(ctx).Warn("the booking moved on; not restoring it to CONFIRMED", "bookingId", w.in.BookingID, "error", err)
+		return nil
+	}
+	return err
 }
 
 // abort restores the confirmed booking when the seats are still held.
@@ -215,10 +216,14 @@ func (w *wf) abort(ctx workflow.Context, cause error) error {
 	return temporal.NewNonRetryableApplicationError("cancellation failed; the booking stays confirmed", "CancellationFailed", cause)
 }
 
-func (w *wf) setStatus(ctx workflow.Context, s booking.Status, event, reason string) error {
-	if err := workflow.ExecuteLocalActivity(saga.Local(ctx), w.ba.SetBookingStatus, bookingact.SetBookingStatusInput{
-		BookingID: w.in.BookingID, Status: s, Event: event, Actor: w.in.Actor, Reason: reason,
-	}).Get(ctx, nil); err != nil {
+// setStatus moves the booking to s; guarded, only from status from (a
+// compare-and-set).
+func (w *wf) setStatus(ctx workflow.Context, from, s booking.Status, event, reason string) error {
+	in := bookingact.SetBookingStatusInput{BookingID: w.in.BookingID, Status: s, Event: event, Actor: w.in.Actor, Reason: reason}
+	if w.guarded {
+		in.From = from
+	}
+	if err := workflow.ExecuteLocalActivity(saga.Local(ctx), w.ba.SetBookingStatus, in).Get(ctx, nil); err != nil {
 		return fmt.Errorf("mark booking %s: %w", s, err)
 	}
 	w.st.Status = s
@@ -228,8 +233,12 @@ func (w *wf) setStatus(ctx workflow.Context, s booking.Status, event, reason str
 
 func (w *wf) park(ctx workflow.Context, step string, err error) {
 	w.st.StuckStep, w.st.Failure = step, err.Error()
-	if serr := w.setStatus(ctx, booking.StatusNeedsAttention, "needs_attention", step+" failed"); serr != nil {
-		workflow.GetLogger(ctx).Error("cannot record NEEDS_ATTENTION", "error", serr)
+	// Guarded, a booking parked before (and never moved since) shows it
+	// already: NEEDS_ATTENTION → NEEDS_ATTENTION is no move.
+	if !w.guarded || w.st.Status != booking.StatusNeedsAttention {
+		if serr := w.setStatus(ctx, w.st.Status, booking.StatusNeedsAttention, "needs_attention", step+" failed"); serr != nil {
+			workflow.GetLogger(ctx).Error("cannot record NEEDS_ATTENTION", "error", serr)
+		}
 	}
 	w.st.Status = booking.StatusNeedsAttention
 	w.publish(ctx)
@@ -268,6 +277,12 @@ func (w *wf) notify(ctx workflow.Context, event string) {
 	if err := workflow.ExecuteActivity(saga.Notify(ctx, queues.Customer), w.ca.SendBookingNotification, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("notification failed", "event", event, "error", err)
 	}
+}
+
+// isType reports whether err carries an application error of type t.
+func isType(err error, t string) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == t
 }
 
 // isRefusal reports a business refusal (the step certainly did not

@@ -143,3 +143,49 @@ func TestCancel_T8_AmbiguousReleaseGoesForward(t *testing.T) {
 	_, _, refunded := w.Intent("pay_orig")
 	require.Equal(t, int64(40990), refunded)
 }
+
+// TestCancel_RacingAChange_LeavesTheChangesStatus: the cancellation was
+// quoted on a CONFIRMED booking, but a change moved it to CHANGING before
+// the cancel saga ran. The saga must refuse without touching seats or
+// money, and its compensation must not put the booking "back" to CONFIRMED
+// under the running change (the status moves by compare-and-set).
+func TestCancel_RacingAChange_LeavesTheChangesStatus(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	_, err := w.Service().Transition(context.Background(), in.BookingID, booking.StatusChanging, booking.Event{Name: "change_started"}, nil)
+	require.NoError(t, err)
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.Error(t, env.GetWorkflowError(), "the cancellation is refused")
+	got := status(t, w, in.BookingID)
+	require.Equal(t, booking.StatusChanging, got, "got %s, want the change's CHANGING left alone", got)
+	require.Equal(t, 8, w.Seats(), "no seat released")
+	_, _, refunded := w.Intent("pay_orig")
+	require.Zero(t, refunded)
+}
+
+// TestCancel_StaleResolve_DoesNotSkipTheRefund: a resolve sent from the
+// Temporal UI while the refund was still retrying (nothing parked yet) must
+// not resolve the park that follows: the saga waits in NEEDS_ATTENTION and
+// the retry sent then refunds the customer.
+func TestCancel_StaleResolve_DoesNotSkipTheRefund(t *testing.T) {
+	w := sagatest.NewWorld(t, 9)
+	env, in := start(t, w)
+	w.SetFault("RefundPayment", sagatest.Fault{})
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(saga.SignalResolve, saga.Resolution{Operator: "ops@skyfly", Reason: "clicked on the wrong booking"})
+	}, time.Second)
+	var parked booking.Status
+	env.RegisterDelayedCallback(func() {
+		parked = status(t, w, in.BookingID)
+		w.ClearFault("RefundPayment")
+		env.SignalWorkflow(saga.SignalRetry, saga.Resolution{Operator: "ops@skyfly", Reason: "provider back"})
+	}, time.Hour)
+	env.ExecuteWorkflow(cancelsaga.CancelBookingWorkflow, in)
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, booking.StatusNeedsAttention, parked, "got %s an hour later, want the stale resolve ignored", parked)
+	var st cancelsaga.State
+	require.NoError(t, env.GetWorkflowResult(&st))
+	require.Equal(t, booking.StatusCancelled, st.Status)
+	_, _, refunded := w.Intent("pay_orig")
+	require.Equal(t, int64(40990), refunded, "the customer got the refund")
+}

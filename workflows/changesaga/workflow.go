@@ -298,12 +298,7 @@ func (w *wf) run(ctx workflow.Context) error {
 	paid := charged
 	if c.Due.Amount < 0 {
 		refund := money.New(-c.Due.Amount, c.Due.Currency)
-		res, err := w.saga.Persist(ctx, "refund-difference", func(ctx workflow.Context) error {
-			return workflow.ExecuteActivity(saga.Undo(ctx, queues.Payment), w.pa.RefundPayment, paymentact.RefundPaymentInput{
-				IdempotencyKey: "change/" + w.in.BookingID + "/" + w.in.ChangeID + "/refund", PaymentID: w.in.PaymentID,
-				Amount: &refund, Reason: "cheaper itinerary",
-			}).Get(ctx, nil)
-		})
+		res, err := w.saga.Persist(ctx, "refund-difference", w.refundDifference(refund))
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,12 @@ const (
 	SignalResolve = "resolve"
 )
 
+// VersionDrainStaleSignals is the workflow.GetVersion change id under
+// which a saga that parks drops the operator signals sent while nothing was
+// parked (version 1). Histories without its marker keep the old
+// behaviour: a buffered signal acts on the next park.
+const VersionDrainStaleSignals = "saga-drain-stale-operator-signals"
+
 // Resolution is the payload of SignalResolve.
 type Resolution struct {
 	Operator string `json:"operator"`
@@ -119,12 +125,7 @@ func (s *Saga) Compensate(ctx workflow.Context, checkpoint int) (*Resolution, er
 			continue
 		}
 		log.Error("compensation failed; parking for an operator", "step", st.name, "error", err)
-		if !s.parked {
-			s.parked = true
-			if s.hooks.Park != nil {
-				s.hooks.Park(dctx, st.name, err)
-			}
-		}
+		s.park(dctx, st.name, err)
 		res, err := s.waitOperator(dctx)
 		if err != nil {
 			return nil, err
@@ -160,12 +161,7 @@ func (s *Saga) Persist(ctx workflow.Context, name string, step func(ctx workflow
 			return nil, nil
 		}
 		workflow.GetLogger(ctx).Error("step failed; parking for an operator", "step", name, "error", err)
-		if !s.parked {
-			s.parked = true
-			if s.hooks.Park != nil {
-				s.hooks.Park(dctx, name, err)
-			}
-		}
+		s.park(dctx, name, err)
 		res, werr := s.waitOperator(dctx)
 		if werr != nil {
 			return nil, werr
@@ -177,6 +173,43 @@ func (s *Saga) Persist(ctx workflow.Context, name string, step func(ctx workflow
 			}
 			return res, nil
 		}
+	}
+}
+
+// park moves the saga into NEEDS_ATTENTION unless it is there already.
+// Operator signals buffered at that moment were sent while nothing was
+// parked (from the Temporal UI or CLI, which the API's 409 does not
+// guard): they are dropped, so a stale resolve cannot skip the undo steps
+// of this park, nor a stale retry re-run the step unasked.
+func (s *Saga) park(ctx workflow.Context, step string, err error) {
+	if s.parked {
+		return
+	}
+	if workflow.GetVersion(ctx, VersionDrainStaleSignals, workflow.DefaultVersion, 1) >= 1 {
+		s.drainStale(ctx)
+	}
+	s.parked = true
+	if s.hooks.Park != nil {
+		s.hooks.Park(ctx, step, err)
+	}
+}
+
+// drainStale drops the retry and resolve signals received so far.
+func (s *Saga) drainStale(ctx workflow.Context) {
+	log := workflow.GetLogger(ctx)
+	for {
+		var ignored any
+		if !s.retry.ReceiveAsync(&ignored) {
+			break
+		}
+		log.Warn("ignoring a retry signal sent while nothing was parked")
+	}
+	for {
+		var r Resolution
+		if !s.resolve.ReceiveAsync(&r) {
+			break
+		}
+		log.Warn("ignoring a resolve signal sent while nothing was parked", "operator", r.Operator, "reason", r.Reason)
 	}
 }
 
@@ -205,7 +238,7 @@ var nonRetryable = []string{
 	flightact.ErrTypeHoldNotFound, flightact.ErrTypeHoldExpired,
 	paymentact.ErrTypePaymentDeclined, paymentact.ErrTypeInvalidTransition, paymentact.ErrTypePaymentNotFound,
 	bookingact.ErrTypeInvalidBooking, bookingact.ErrTypeInvalidTransition, bookingact.ErrTypeNotFound,
-	bookingact.ErrTypeNotChangeable,
+	bookingact.ErrTypeNotChangeable, bookingact.ErrTypeStatusConflict,
 }
 
 // Step returns the options of a forward saga step on another domain's

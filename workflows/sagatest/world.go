@@ -59,6 +59,10 @@ type World struct {
 	svc  *booking.Service
 	acts *bookingact.Activities
 
+	// changeTotal is what PriceItinerary asks for a change's new
+	// itinerary, in minor units of EUR (SetChangeTotal; default 50990).
+	changeTotal int64
+
 	// departure is when the world's flights leave: a week from the day the
 	// test runs, fixed once so every quote of one test agrees.
 	departure time.Time
@@ -149,7 +153,7 @@ func NewWorld(t testing.TB, seats int) *World {
 		intents: map[string]*fakeIntent{}, intentByKey: map[string]string{}, calls: map[string]int{},
 		notified: map[string]bool{}, faults: map[string]Fault{},
 		svc: svc, acts: bookingact.New(slog.New(slog.DiscardHandler), svc),
-		departure: testdate.At(7, 9, 0),
+		departure: testdate.At(7, 9, 0), changeTotal: 50990,
 	}
 }
 
@@ -208,6 +212,7 @@ func (w *World) Register(r worker.Registry) {
 	reg(w.acts.ApplyChange, "ApplyChange")
 	reg(w.acts.StartChange, "StartChange")
 	reg(w.acts.AbortChange, "AbortChange")
+	reg(w.acts.BookingPaymentIDs, "BookingPaymentIDs")
 	reg(w.PriceItinerary, "PriceItinerary")
 }
 
@@ -243,8 +248,18 @@ func (w *World) PriceItinerary(_ context.Context, in flightact.PriceItineraryInp
 	q := w.Quote("q-change")
 	q.FlightIDs = in.FlightIDs
 	q.Segments[0].FlightID = in.FlightIDs[0]
-	q.Total = money.New(50990, "EUR")
+	w.mu.Lock()
+	q.Total = money.New(w.changeTotal, "EUR")
+	w.mu.Unlock()
 	return flightact.PriceItineraryResult{Quote: q}, nil
+}
+
+// SetChangeTotal sets what a change's new itinerary costs (minor units of
+// EUR), e.g. less than the booking for a change that gives money back.
+func (w *World) SetChangeTotal(amount int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.changeTotal = amount
 }
 
 func (w *World) HoldSeats(ctx context.Context, in flightact.HoldSeatsInput) (flightact.HoldSeatsResult, error) {

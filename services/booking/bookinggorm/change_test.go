@@ -25,14 +25,7 @@ func TestService_StartChange_OneChangeAtATime(t *testing.T) {
 			ctx := context.Background()
 			now := testdate.At(0, 1, 0)
 			svc := booking.NewService(slog.New(slog.DiscardHandler), openStore(t, dsn(t)), func() time.Time { return now }, booking.Options{})
-			b := sampleBooking("bk_1", now)
-			created, err := svc.Create(ctx, booking.NewBooking{ID: b.ID, CustomerID: b.CustomerID, Passengers: b.Passengers[:1],
-				Contact: b.Contact, Segments: b.Segments, Fare: b.Fare, Total: b.Total})
-			require.NoError(t, err)
-			_, err = svc.Hold(ctx, created.ID, "hold_0", now.Add(time.Hour), "")
-			require.NoError(t, err)
-			_, err = svc.Confirm(ctx, created.ID, "pay_0", b.Total, "")
-			require.NoError(t, err)
+			created := confirmedBooking(t, svc, "bk_1", "hold_0", "pay_0", now)
 			quote := func(id string) {
 				_, err := svc.QuoteChange(ctx, booking.ChangeRequest{ChangeID: id, BookingID: created.ID, NewQuoteID: "q-" + id,
 					NewFlightIDs: []string{"SF102-" + testdate.Compact(testdate.Day(5))}, NewFareID: "Y-STD", NewTotal: money.New(50990, "EUR"), Actor: "cust-1"})
@@ -56,7 +49,7 @@ func TestService_StartChange_OneChangeAtATime(t *testing.T) {
 			require.Equal(t, booking.StatusChanging, got.Status, "aborting the refused change leaves the other alone")
 			require.Equal(t, "ch_1", got.ChangeID)
 
-			got, err = svc.ApplyChange(ctx, "ch_1", booking.NewItinerary{Segments: b.Segments, Fare: b.Fare, Total: money.New(50990, "EUR"),
+			got, err = svc.ApplyChange(ctx, "ch_1", booking.NewItinerary{Segments: created.Segments, Fare: created.Fare, Total: money.New(50990, "EUR"),
 				HoldID: "hold_1", Paid: money.New(8000, "EUR"), PaymentID: "pay_1"}, "cust-1")
 			require.NoError(t, err)
 			require.Equal(t, booking.StatusConfirmed, got.Status)

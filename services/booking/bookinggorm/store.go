@@ -446,6 +446,82 @@ func (s *Store) Update(ctx context.Context, b booking.Booking) (booking.Booking,
 	return b, nil
 }
 
+// TransitionFrom moves a booking between statuses in one compare-and-set:
+// the header update names the expected status (UPDATE … WHERE id = ? AND
+// status = ?) and bumps the version; the history entry and its outbox
+// event are written in the same transaction. Like Update, it writes the
+// history first and the header last, so the two never wait on each other
+// in opposite orders (no deadlock); a writer that appended the same history
+// sequence first makes it start over. No row matched: the booking is
+// missing or in another status, which it reports.
+func (s *Store) TransitionFrom(ctx context.Context, id string, from, to booking.Status, entry booking.HistoryEntry) (booking.Booking, error) {
+	entry.From, entry.To, entry.At = from, to, entry.At.UTC()
+	for attempt := 0; ; attempt++ {
+		b, err := s.transitionFrom(ctx, id, from, to, entry)
+		if isDuplicate(err) && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			return booking.Booking{}, fmt.Errorf("transition booking %s %s → %s: %w", id, from, to, err)
+		}
+		return b, nil
+	}
+}
+
+func (s *Store) transitionFrom(ctx context.Context, id string, from, to booking.Status, entry booking.HistoryEntry) (booking.Booking, error) {
+	var saved booking.Booking
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		var rows []bookingRow
+		if err := tx.Where("id = ?", id).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			if !tx.DryRun {
+				return booking.ErrNotFound
+			}
+			rows = append(rows, bookingRow{ID: id, FareJSON: "{}"})
+		}
+		if booking.Status(rows[0].Status) != from && !tx.DryRun {
+			return &booking.StatusConflictError{BookingID: id, Expected: from, Actual: booking.Status(rows[0].Status)}
+		}
+		bs, err := s.load(tx, rows)
+		if err != nil {
+			return err
+		}
+		b := bs[0]
+		seq := len(b.History)
+		if err := insertHistory(tx, id, seq, []booking.HistoryEntry{entry}); err != nil {
+			return err
+		}
+		b.History = append(b.History, entry)
+		b.Status, b.Version, b.UpdatedAt = to, b.Version+1, entry.At
+		if to == booking.StatusConfirmed {
+			b.ChangeID = "" // no change holds a confirmed booking
+		}
+		if err := appendEvents(tx, b, seq); err != nil {
+			return err
+		}
+		res := tx.Model(&bookingRow{}).Where("id = ? AND status = ?", id, string(from)).
+			Updates(map[string]any{"status": string(to), "version": gorm.Expr("version + 1"), "change_id": b.ChangeID, "updated_at": entry.At})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 && !tx.DryRun {
+			var current []string
+			if err := tx.Model(&bookingRow{}).Where("id = ?", id).Pluck("status", &current).Error; err != nil {
+				return err
+			}
+			if len(current) == 0 {
+				return booking.ErrNotFound
+			}
+			return &booking.StatusConflictError{BookingID: id, Expected: from, Actual: booking.Status(current[0])}
+		}
+		saved = b
+		return nil
+	})
+	return saved, err
+}
+
 // SaveCancelQuote stores a cancellation quote.
 func (s *Store) SaveCancelQuote(ctx context.Context, q booking.CancelQuote) error {
 	row := cancelQuoteRow{QuoteID: q.QuoteID, BookingID: q.BookingID, Currency: q.Refund.Currency, RefundAmount: q.Refund.Amount,

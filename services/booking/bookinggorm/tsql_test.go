@@ -55,6 +55,7 @@ func TestStore_I3_SQLServerDialect(t *testing.T) {
 	_, _ = s.List(ctx, booking.ListFilter{CustomerID: "c", PNR: "DRY234", FlightID: "f", Status: booking.StatusHeld, FamilyName: "Dry", Limit: 10})
 	_, _ = s.List(ctx, booking.ListFilter{Cursor: "MTc2NDExODgwMDAwMDAwMDAwMHxia194"})
 	_, _ = s.Update(ctx, b)
+	_, _ = s.TransitionFrom(ctx, "bk_dry", booking.StatusCancelling, booking.StatusConfirmed, booking.HistoryEntry{At: now, Event: "cancellation_failed"})
 	require.NoError(t, s.SaveCancelQuote(ctx, booking.CancelQuote{QuoteID: "cq", BookingID: "bk_dry", Refund: money.New(1, "EUR"), Penalty: money.New(0, "EUR"), ExpiresAt: now, CreatedAt: now}))
 	_, _ = s.GetCancelQuote(ctx, "cq")
 	require.NoError(t, s.SaveChange(ctx, booking.Change{ID: "ch", BookingID: "bk_dry", Status: booking.ChangeQuoted, CreatedAt: now, UpdatedAt: now}))
