@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -123,4 +124,41 @@ func writeHistory(t *testing.T, tc client.Client, name, id string) {
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join("..", "testdata", name+".json"), b, 0o644))
+}
+
+// TestDevServer_DisruptionScale measures a disruption of
+// SKYFLY_DISRUPTION_SIZE confirmed bookings on a real dev server, the
+// domains being the saga test world (the orchestration's own cost:
+// docs/BENCHMARKS.md). It is skipped unless the size is set.
+func TestDevServer_DisruptionScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("SKYFLY_DISRUPTION_SIZE"))
+	if n <= 0 || testing.Short() {
+		t.Skip("SKIPPED: set SKYFLY_DISRUPTION_SIZE to measure")
+	}
+	srv := testenv.TemporalServer(t)
+	ctx := context.Background()
+	tc, err := client.DialContext(ctx, client.Options{HostPort: srv.Address, Namespace: srv.Namespace,
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	require.NoError(t, err)
+	t.Cleanup(tc.Close)
+	a := newAirline(t, n)
+	for i := range n {
+		a.ConfirmedBooking(t, fmt.Sprintf("bk_s%05d", i))
+	}
+	for _, q := range []string{queues.BookingSaga, queues.Booking, queues.Flight, queues.Customer} {
+		w := worker.New(tc, q, worker.Options{})
+		a.register(w)
+		require.NoError(t, w.Start())
+		t.Cleanup(w.Stop)
+	}
+	flightID, seq := a.FlightID("SF100"), int(time.Now().UnixNano()%1_000_000)
+	start := time.Now()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: disruption.WorkflowID(flightID, seq), TaskQueue: queues.BookingSaga},
+		disruption.WorkflowName, disruption.Input{FlightID: flightID, Seq: seq, Kind: "CANCELLED", Reason: "scale", Actor: "sup-1", HoldTTL: time.Hour})
+	require.NoError(t, err)
+	var p disruption.Progress
+	require.NoError(t, run.Get(ctx, &p))
+	took := time.Since(start)
+	require.Equal(t, n, p.Rebooked, "%+v", p)
+	t.Logf("disruption of %d bookings: %s (%.1f rebookings/s), %d runs (continue-as-new)", n, took.Round(time.Millisecond), float64(n)/took.Seconds(), p.Runs)
 }

@@ -42,8 +42,12 @@ type airline struct {
 	unaffected bool
 }
 
+// worldSeats is the world's own seat counter: the booked flight and the
+// holds the rebookings make (the alternative's seats are alt).
+const worldSeats = 100_000
+
 func newAirline(t *testing.T, alt int) *airline {
-	w := sagatest.NewWorld(t, 100)
+	w := sagatest.NewWorld(t, worldSeats)
 	return &airline{World: w, acts: bookingact.New(slog.New(slog.DiscardHandler), w.Service()), alt: alt, held: map[string]bool{}}
 }
 
@@ -170,7 +174,7 @@ func TestDisruption_RebooksWhatFitsAndQueuesTheRestForAnAgent(t *testing.T) {
 	}
 	require.Equal(t, 3, rebooked)
 	require.Equal(t, 2, waiting)
-	require.Equal(t, 100-6, a.Seats(), "three new seats taken, three old ones released, once each")
+	require.Equal(t, worldSeats-6, a.Seats(), "three new seats taken, three old ones released, once each")
 	events := map[string]int{}
 	for _, e := range a.Events() {
 		events[e]++
@@ -196,7 +200,7 @@ func TestDisruption_ContinuesAsNewWithItsCounters(t *testing.T) {
 	require.Equal(t, disruption.StatusCompleted, p.Status)
 	require.Equal(t, 5, p.Found)
 	require.Equal(t, 5, p.Rebooked, "no booking lost or rebooked twice across runs")
-	require.Equal(t, 100-5, a.Seats(), "every old seat released once")
+	require.Equal(t, worldSeats-5, a.Seats(), "every old seat released once")
 }
 
 // protectOne runs one protected rebooking on its own (no parent).
