@@ -19,7 +19,7 @@ export SKYFLY_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export SKYFLY_TEMPORAL_BIN ?= $(BIN)/temporal
 export SKYFLY_WORKFLOWCHECK_BIN ?= $(BIN)/workflowcheck
 
-.PHONY: dev build test vet lint unit race clean tools
+.PHONY: dev build test vet lint unit race fuzz clean tools
 
 dev: $(BIN)/temporal build
 	$(BIN)/skyfly dev
@@ -57,7 +57,22 @@ RACE_PKGS := ./internal/... ./api/gateway ./services/... ./temporal/...
 race: $(BIN)/temporal
 	CGO_ENABLED=1 $(GO) test -race -count=1 -p 2 -timeout 12m $(RACE_PKGS)
 
-test: tools vet lint unit race
+# Native fuzz targets (issue #14): each runs for FUZZTIME on top of its
+# checked-in corpus (testdata/fuzz), which `go test` replays every run.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := \
+	./temporal/codec:FuzzCodec_RoundTripAndTampering \
+	./temporal/codec:FuzzCodec_DecodeArbitraryPayloads \
+	./services/payment:FuzzVerifySignature \
+	./services/booking:FuzzValidatePassengers \
+	./api/authn:FuzzVerify \
+	./api/flightapi:FuzzSearchParameters \
+	./api/flightapi:FuzzQuoteBody
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$name ($$pkg, $(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; done
+
+test: tools vet lint unit race fuzz
 
 clean:
 	rm -rf $(BIN)/skyfly .skyfly

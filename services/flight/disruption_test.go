@@ -78,7 +78,7 @@ func TestDisruption_CancelledFlightStopsSelling(t *testing.T) {
 			_, _, err := f.svc.Disrupt(ctx, req)
 			require.ErrorIs(t, err, flight.ErrInvalid, "%+v", req)
 		}
-		_, _, err := f.svc.Disrupt(ctx, flight.DisruptRequest{FlightID: "SF999-20990101", Kind: flight.DisruptionCancelled, Reason: "x"})
+		_, _, err := f.svc.Disrupt(ctx, flight.DisruptRequest{FlightID: "SF999-NOSUCHDAY", Kind: flight.DisruptionCancelled, Reason: "x"})
 		require.ErrorIs(t, err, flight.ErrFlightNotFound)
 	})
 	t.Run("another process sees the cancellation after its reload", func(t *testing.T) {
