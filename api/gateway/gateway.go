@@ -81,6 +81,8 @@ type Config struct {
 	// Refusals logs and counts the login requests the gateway throttles
 	// (nil: neither); the auth service reports its own refusals.
 	Refusals *observability.LoginRefusals
+	// Edge bounds request bodies and each domain's requests in flight.
+	Edge EdgeConfig
 }
 
 // New returns the gateway's HTTP handler.
@@ -126,6 +128,8 @@ func New(cfg Config) (*gin.Engine, error) {
 	e.GET("/metrics", gin.WrapH(cfg.Metrics.Handler()))
 
 	authenticate := authn.Authenticate(cfg.Verifier)
+	edge := cfg.Edge.withDefaults()
+	inflight := newGates(edge, cfg.Log, time.Now)
 	for _, r := range cfg.Routes {
 		target, ok := cfg.Targets[r.Domain]
 		if !ok {
@@ -139,10 +143,11 @@ func New(cfg Config) (*gin.Engine, error) {
 		// with forged tokens are limited too; the per-principal one after.
 		chain := []gin.HandlerFunc{
 			rateLimitIP(cfg.Limiter, r.Class, limit, cfg.Log, cfg.Refusals),
+			bodyCheck(edge, r),
 			authenticate,
 			rateLimitPrincipal(cfg.Limiter, r.Class, limit, cfg.Log, cfg.Refusals),
 		}
-		chain = append(chain, authn.Authorize(cfg.Policy, "gateway"), forward(target))
+		chain = append(chain, authn.Authorize(cfg.Policy, "gateway"), inflight.concurrency(r), forward(target))
 		e.Handle(r.Method, r.Path, chain...)
 	}
 	return e, nil

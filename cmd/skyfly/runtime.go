@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/api/gateway"
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/observability"
@@ -255,7 +256,10 @@ func serve(ctx context.Context, log *slog.Logger, name, addr string, h http.Hand
 
 // serveOn is serve on a listener opened earlier.
 func serveOn(ctx context.Context, log *slog.Logger, name string, ln net.Listener, h http.Handler, grace time.Duration, ready chan<- string) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	// Slow clients: headers in 10 s, the whole request in 30 s, no write
+	// timeout (event streams stay open), 16 KiB of headers at most.
+	t := gateway.DefaultServerTimeouts()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, IdleTimeout: t.Idle, MaxHeaderBytes: 16 << 10}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
