@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -81,6 +82,11 @@ type Config struct {
 	// Refusals logs and counts the login requests the gateway throttles
 	// (nil: neither); the auth service reports its own refusals.
 	Refusals *observability.LoginRefusals
+	// Web is the built web app (web.Dist()) served at / for every path no
+	// route matches outside the API; nil serves none (unknown paths are
+	// problem+json 404s). A tree without index.html serves a page saying the
+	// app is not built.
+	Web fs.FS
 }
 
 // New returns the gateway's HTTP handler.
@@ -144,6 +150,13 @@ func New(cfg Config) (*gin.Engine, error) {
 		}
 		chain = append(chain, authn.Authorize(cfg.Policy, "gateway"), forward(target))
 		e.Handle(r.Method, r.Path, chain...)
+	}
+	if cfg.Web != nil {
+		app, err := newWebApp(cfg.Web)
+		if err != nil {
+			return nil, err
+		}
+		e.NoRoute(app.handle)
 	}
 	return e, nil
 }
