@@ -1,0 +1,114 @@
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function baseURL(): string {
+  const u = process.env.SKYFLY_E2E_URL;
+  if (!u) throw new Error('SKYFLY_E2E_URL is not set: global setup did not start skyfly dev');
+  return u;
+}
+
+const screenshots = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+
+/** shot saves a screenshot of the whole page into docs/screenshots/. */
+export async function shot(page: Page, name: string) {
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/**
+ * Watch records what a page must not do: console errors, uncaught
+ * exceptions, failed requests and error answers. A test lists the error
+ * answers it expects (a declined card is a 402).
+ */
+export class Watch {
+  readonly consoleErrors: string[] = [];
+  readonly pageErrors: string[] = [];
+  readonly failedRequests: string[] = [];
+  readonly errorResponses: string[] = [];
+
+  constructor(page: Page) {
+    page.on('console', (m) => {
+      if (m.type() === 'error') this.consoleErrors.push(`${m.text()} @ ${m.location().url}`);
+    });
+    page.on('pageerror', (e) => this.pageErrors.push(e.message));
+    page.on('requestfailed', (r) => this.failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) this.errorResponses.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+    });
+  }
+
+  /** check asserts a clean page; expected lists "STATUS METHOD path-prefix" answers allowed. */
+  check(expected: string[] = []) {
+    const unexpected = this.errorResponses.filter((r) => !expected.some((e) => r.startsWith(e)));
+    expect(unexpected, 'no failed API or asset answers').toEqual([]);
+    expect(this.failedRequests, 'no failed requests').toEqual([]);
+    expect(this.pageErrors, 'no uncaught exceptions').toEqual([]);
+    // Chromium logs an expected error answer as "Failed to load resource: ... status of 402".
+    const consoleErrors = this.consoleErrors.filter(
+      (m) => !expected.some((e) => m.includes(`status of ${e.split(' ')[0]}`)),
+    );
+    expect(consoleErrors, 'no console errors').toEqual([]);
+  }
+}
+
+/** expectLabelled asserts every visible form control has an accessible label. */
+export async function expectLabelled(page: Page) {
+  const unlabelled = await page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('input, select, textarea'))) {
+      if (el instanceof HTMLInputElement && el.type === 'hidden') continue;
+      const labels = (el as HTMLInputElement).labels;
+      const named =
+        (labels && Array.from(labels).some((l) => l.textContent?.trim())) ||
+        el.getAttribute('aria-label')?.trim() ||
+        el.getAttribute('aria-labelledby');
+      if (!named) out.push(el.outerHTML.slice(0, 120));
+    }
+    return out;
+  });
+  expect(unlabelled, 'every form field has a label').toEqual([]);
+  const count = await page.locator('input, select, textarea').count();
+  return count;
+}
+
+/** travelDate is an ISO date days from today (UTC). */
+export function travelDate(days: number): string {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** signIn signs a customer in through the app's form (the dev OIDC provider). */
+export async function signIn(page: Page, email: string) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
+/** searchAndPick searches a route on a date and picks a fare family of the first itinerary. */
+export async function searchAndPick(page: Page, from: string, to: string, date: string, family: RegExp) {
+  await page.goto(baseURL() + '/');
+  await expect(page.getByRole('heading', { name: 'Where to?' })).toBeVisible();
+  await page.getByLabel('From').fill(from);
+  await page.getByLabel('To', { exact: true }).fill(to);
+  await page.getByLabel('Departure date').fill(date);
+  await expectLabelled(page);
+  await page.getByRole('button', { name: 'Search flights' }).click();
+  const first = page.getByRole('listitem').filter({ has: page.getByRole('group', { name: 'Fares' }) }).first();
+  await expect(first).toBeVisible();
+  return first.getByRole('button', { name: family });
+}
+
+/** fillPassenger fills adult i's name, birth date, gender and passport. */
+export async function fillPassenger(page: Page, i: number, given: string, family: string) {
+  const p = page.getByRole('group', { name: `Adult ${i + 1}` });
+  await p.getByLabel('Given name').fill(given);
+  await p.getByLabel('Family name').fill(family);
+  await p.getByLabel('Date of birth').fill('1990-12-10');
+  await p.getByLabel('Gender').selectOption('F');
+  await p.getByLabel('Passport number').fill('P9988776');
+  await p.getByLabel('Issuing country').fill('GB');
+  await p.getByLabel('Nationality').fill('GB');
+  await p.getByLabel('Passport expiry date').fill(travelDate(5 * 365));
+}

@@ -1,0 +1,79 @@
+import { Book } from './pages/Book';
+import { Search } from './pages/Search';
+import { SignIn } from './pages/SignIn';
+import { Trip } from './pages/Trip';
+import { Trips } from './pages/Trips';
+import { navigate, useLocation } from './router';
+import { Link, useClient, useSession } from './ui';
+
+export function App() {
+  const loc = useLocation();
+  const session = useSession();
+  const client = useClient();
+
+  let page;
+  const trip = /^\/trips\/([^/]+)$/.exec(loc.path);
+  const needsSession = loc.path === '/trips' || trip;
+  if (needsSession && !session) {
+    page = <SignIn next={loc.path + window.location.search} />;
+  } else if (loc.path === '/') {
+    page = <Search query={loc.query} />;
+  } else if (loc.path === '/signin') {
+    page = <SignIn next={loc.query.get('next') ?? '/'} />;
+  } else if (loc.path === '/book') {
+    page = <Book key={loc.query.toString()} query={loc.query} />;
+  } else if (loc.path === '/trips') {
+    page = <Trips />;
+  } else if (trip) {
+    page = <Trip key={trip[1]} bookingId={decodeURIComponent(trip[1])} />;
+  } else {
+    page = (
+      <section className="panel">
+        <h1>Page not found</h1>
+        <p>
+          <Link href="/">Search flights</Link>
+        </p>
+      </section>
+    );
+  }
+
+  async function signOut() {
+    await client.signOut();
+    navigate('/');
+  }
+
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link href="/" className="brand">
+          <img src="/favicon.svg" alt="" width="28" height="28" /> SkyFly
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/">Search</Link>
+          <Link href="/trips">My trips</Link>
+          {session ? (
+            <>
+              <span className="who" title={session.email}>
+                {session.email}
+              </span>
+              <button type="button" className="link" onClick={signOut}>
+                Sign out
+              </button>
+            </>
+          ) : (
+            <Link href={`/signin?${new URLSearchParams({ next: loc.path === '/signin' ? (loc.query.get('next') ?? '/') : loc.path + window.location.search })}`}>Sign in</Link>
+          )}
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+      <footer className="foot">
+        <p className="muted">SkyFly · times are local at each airport</p>
+      </footer>
+    </>
+  );
+}
