@@ -84,6 +84,7 @@ export function travelDate(days: number): string {
 export async function signIn(page: Page, email: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 
 /** searchAndPick searches a route on a date and picks a fare family of the first itinerary. */
