@@ -41,7 +41,7 @@ test('a customer books, pays, sees the booking confirmed, then cancels and sees 
 
   await expect(page.getByTestId('booking-status')).toHaveText('Confirmed');
   await expect(page.getByTestId('ticket-number').first()).toHaveText(/^\d{13}$/);
-  await shot(page, 'booking-confirmed');
+  await shot(page, 'booking-confirmed', { fullPage: true });
 
   // Cancel: the refund quote first, then the cancellation; a Flex fare refunds in full.
   await page.getByRole('button', { name: 'Cancel booking…' }).click();

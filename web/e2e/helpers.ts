@@ -12,9 +12,9 @@ export function baseURL(): string {
 const screenshots = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
 /** shot saves a screenshot of the whole page into docs/screenshots/. */
-export async function shot(page: Page, name: string) {
+export async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}) {
   mkdirSync(screenshots, { recursive: true });
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true, animations: 'disabled' });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: opts.fullPage ?? false, animations: 'disabled' });
 }
 
 /**
@@ -80,10 +80,17 @@ export function travelDate(days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** signIn signs a customer in through the app's form (the dev OIDC provider). */
+/**
+ * signIn signs a customer in from the app's sign-in page: the browser follows
+ * the redirects to the development OIDC provider, signs in there with an
+ * email, and comes back to the app's callback page.
+ */
 export async function signIn(page: Page, email: string) {
+  await page.getByRole('button', { name: 'Sign in with Google' }).click();
+  await expect(page.getByRole('heading', { name: 'SkyFly development identity provider' })).toBeVisible();
+  await expectLabelled(page);
   await page.getByLabel('Email').fill(email);
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 

@@ -1,6 +1,6 @@
 import { Book } from './pages/Book';
 import { Search } from './pages/Search';
-import { SignIn } from './pages/SignIn';
+import { SignIn, SignInCallback } from './pages/SignIn';
 import { Trip } from './pages/Trip';
 import { Trips } from './pages/Trips';
 import { navigate, useLocation } from './router';
@@ -18,6 +18,8 @@ export function App() {
     page = <SignIn next={loc.path + window.location.search} />;
   } else if (loc.path === '/') {
     page = <Search query={loc.query} />;
+  } else if (loc.path === '/auth/callback') {
+    page = <SignInCallback query={loc.query} />;
   } else if (loc.path === '/signin') {
     page = <SignIn next={loc.query.get('next') ?? '/'} />;
   } else if (loc.path === '/book') {

@@ -225,18 +225,20 @@ export class Client {
   }
 
   /**
-   * signInDev signs a customer in through the development OpenID provider of
-   * `skyfly dev`: its authorization endpoint honours login_hint, so the
-   * browser follows the redirects start → provider → callback, all on this
-   * origin, and ends at the callback's token answer.
+   * signInURL is where the browser goes to sign in: the auth service's
+   * start endpoint, which sends it on to the identity provider (Google in
+   * production, the built-in development provider in `skyfly dev`) and back
+   * to the app's /auth/callback page.
    */
-  async signInDev(email: string): Promise<Session> {
-    const t = await this.request<TokenResponse>(
-      'GET',
-      `/api/v1/auth/public/google/start?login_hint=${encodeURIComponent(email)}`,
-      undefined,
-      { auth: false },
-    );
+  signInURL(): string {
+    const redirect = `${window.location.origin}/auth/callback`;
+    return `/api/v1/auth/public/google/start?redirectUri=${encodeURIComponent(redirect)}`;
+  }
+
+  /** completeSignIn redeems the provider's code and state for a session. */
+  async completeSignIn(code: string, state: string): Promise<Session> {
+    const q = new URLSearchParams({ code, state });
+    const t = await this.request<TokenResponse>('GET', `/api/v1/auth/public/google/callback?${q}`, undefined, { auth: false });
     const s = toSession(t);
     this.setSession(s);
     return s;

@@ -72,3 +72,10 @@ export function family(f: string | undefined): string {
   if (!f) return '';
   return f.charAt(0).toUpperCase() + f.slice(1).toLowerCase();
 }
+
+const cabins: Record<string, string> = { F: 'First', J: 'Business', W: 'Premium economy', Y: 'Economy' };
+
+/** cabin names a cabin code (F, J, W, Y). */
+export function cabin(c: string | undefined): string {
+  return c ? (cabins[c] ?? c) : '';
+}

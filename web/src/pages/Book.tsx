@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Booking, Passenger, Quote } from '../api';
-import { countdown, family, isoDate, money } from '../format';
+import { cabin, countdown, family, isoDate, money } from '../format';
 import { navigate } from '../router';
 import { ErrorMessage, Link, Spinner, useClient, useNow, useSession } from '../ui';
 import { SegmentsView } from './Search';
@@ -131,7 +131,7 @@ export function Book({ query }: { query: URLSearchParams }) {
           <div>
             <dt>Fare</dt>
             <dd>
-              {family(quote.family)} · {quote.cabin?.toLowerCase()}
+              {family(quote.family)} · {cabin(quote.cabin)}
             </dd>
           </div>
           <div>

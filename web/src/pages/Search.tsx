@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Itinerary, SearchResult } from '../api';
 import { airports } from '../airports';
-import { dayOffset, duration, family, isoDate, localDate, localTime, money } from '../format';
+import { cabin, dayOffset, duration, family, isoDate, localDate, localTime, money } from '../format';
 import { navigate } from '../router';
 import { ErrorMessage, Spinner, useClient } from '../ui';
 
@@ -181,7 +181,7 @@ function ItineraryCard({ it, adults }: { it: Itinerary; adults: string }) {
             <span className="family">{family(f.family)}</span>
             <span className="price">{money(f.price)}</span>
             <span className="muted">
-              {f.cabin.toLowerCase()} · {f.conditions.refundable ? 'refundable' : 'non-refundable'}
+              {cabin(f.cabin)} · {f.conditions.refundable ? 'refundable' : 'non-refundable'}
               {f.seatsLeft <= 3 ? ` · ${f.seatsLeft} left` : ''}
             </span>
           </button>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError, type Booking, type CancellationQuote, type Money } from '../api';
-import { countdown, family, money, statusLabel } from '../format';
+import { cabin, countdown, family, money, statusLabel } from '../format';
 import { ErrorMessage, Link, Spinner, useClient, useNow } from '../ui';
 import { SegmentsView } from './Search';
 
@@ -92,7 +92,7 @@ export function Trip({ bookingId }: { bookingId: string }) {
             <div>
               <dt>Fare</dt>
               <dd>
-                {family(b.itinerary.fare.family)} · {b.itinerary.fare.cabin.toLowerCase()}
+                {family(b.itinerary.fare.family)} · {cabin(b.itinerary.fare.cabin)}
               </dd>
             </div>
           )}
