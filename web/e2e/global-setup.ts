@@ -25,7 +25,7 @@ function freePort(): Promise<number> {
 
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const bin = process.env.SKYFLY_BIN ?? join(root, 'bin', 'skyfly');
+  const bin = process.env.SKYFLY_BIN ? resolve(process.env.SKYFLY_BIN) : join(root, 'bin', 'skyfly');
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run make build first (it builds the web app, then the binary embedding it)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'skyfly-e2e-'));
   const [temporal, ui, codec] = [await freePort(), await freePort(), await freePort()];
@@ -48,12 +48,18 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   const started = Date.now();
   const url = await new Promise<string>((res, rej) => {
     let gateway = '';
+    // The banner prints the demo agent's generated password and TOTP secret.
     const timer = setTimeout(() => rej(new Error(`skyfly dev not ready in 4 minutes:\n${output}`)), 240_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       for (const line of chunk.toString().split('\n')) {
         const f = line.trim().split(/\s+/);
         if (f[0] === 'gateway' && f[1]?.startsWith('http://')) gateway = f[1];
+        const agent = /staff agent@skyfly\.dev \(agent\)\s+password: (\S+)\s+TOTP secret: (\S+)/.exec(line);
+        if (agent) {
+          process.env.SKYFLY_E2E_AGENT_PASSWORD = agent[1];
+          process.env.SKYFLY_E2E_AGENT_TOTP = agent[2];
+        }
         if (line.includes('ready in') && gateway) {
           clearTimeout(timer);
           res(gateway);
@@ -62,6 +68,10 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      rej(new Error(`skyfly dev did not start: ${err.message}`));
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
       rej(new Error(`skyfly dev exited (${code}) before it was ready:\n${output}`));

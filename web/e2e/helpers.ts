@@ -1,4 +1,5 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,4 +120,54 @@ export async function fillPassenger(page: Page, i: number, given: string, family
   await p.getByLabel('Issuing country').fill('GB');
   await p.getByLabel('Nationality').fill('GB');
   await p.getByLabel('Passport expiry date').fill(travelDate(5 * 365));
+}
+
+/** totp is the current RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret. */
+export function totp(secret: string, now = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30_000)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return (n % 1_000_000).toString().padStart(6, '0');
+}
+
+/**
+ * bookThroughAPI makes a confirmed booking for a customer straight through
+ * the API (the dev provider's login_hint signs them in), for tests about
+ * what staff do with it. It returns the PNR.
+ */
+export async function bookThroughAPI(request: APIRequestContext, email: string, family: string, from: string, to: string, date: string): Promise<string> {
+  const base = baseURL();
+  const login = await request.get(`${base}/api/v1/auth/public/google/start?login_hint=${encodeURIComponent(email)}`);
+  expect(login.status()).toBe(200);
+  const token = (await login.json()).accessToken as string;
+  const auth = { Authorization: `Bearer ${token}` };
+  const search = await (await request.get(`${base}/api/v1/flights/search?origin=${from}&destination=${to}&date=${date}&adults=1&maxStops=0`)).json();
+  const it = search.itineraries[0];
+  const fare = it.fares.find((f: { family: string }) => f.family === 'FLEX');
+  const quote = await request.post(`${base}/api/v1/pricing/quote`, { data: { itineraryId: it.id, fareId: fare.fareId, passengers: { adults: 1 } } });
+  expect(quote.status()).toBe(201);
+  const reserve = await request.post(`${base}/api/v1/bookings/reserve`, {
+    headers: { ...auth, 'Idempotency-Key': crypto.randomUUID() },
+    data: {
+      quoteId: (await quote.json()).quoteId,
+      passengers: [{ type: 'ADT', title: 'MR', givenName: 'Alan', familyName: family, dateOfBirth: '1982-06-23', gender: 'M',
+        document: { type: 'PASSPORT', number: 'P1234567', issuingCountry: 'GB', nationality: 'GB', expiryDate: travelDate(5 * 365) } }],
+      contact: { email, phone: '+447700900456' },
+    },
+  });
+  expect(reserve.status()).toBe(201);
+  const b = await reserve.json();
+  const confirm = await request.post(`${base}/api/v1/bookings/${b.bookingId}/confirm`, {
+    headers: { ...auth, 'Idempotency-Key': crypto.randomUUID() },
+    data: { payment: { provider: 'sandbox', token: 'tok_visa' } },
+  });
+  expect(confirm.status()).toBe(200);
+  expect((await confirm.json()).status).toBe('CONFIRMED');
+  return b.pnr as string;
 }

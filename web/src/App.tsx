@@ -1,6 +1,8 @@
+import { isStaff } from './api';
 import { Book } from './pages/Book';
 import { Search } from './pages/Search';
 import { SignIn, SignInCallback } from './pages/SignIn';
+import { StaffBooking, StaffLookup, StaffSignIn } from './pages/Staff';
 import { Trip } from './pages/Trip';
 import { Trips } from './pages/Trips';
 import { navigate, useLocation } from './router';
@@ -13,8 +15,16 @@ export function App() {
 
   let page;
   const trip = /^\/trips\/([^/]+)$/.exec(loc.path);
+  const staffBooking = /^\/staff\/bookings\/([^/]+)$/.exec(loc.path);
   const needsSession = loc.path === '/trips' || trip;
-  if (needsSession && !session) {
+  const staffArea = loc.path === '/staff' || loc.path.startsWith('/staff/');
+  if (staffArea && !isStaff(session)) {
+    page = <StaffSignIn next={loc.path === '/staff/signin' ? '/staff' : loc.path + window.location.search} />;
+  } else if (loc.path === '/staff' || loc.path === '/staff/signin') {
+    page = <StaffLookup key={loc.query.toString()} query={loc.query} />;
+  } else if (staffBooking) {
+    page = <StaffBooking key={staffBooking[1]} bookingId={decodeURIComponent(staffBooking[1])} />;
+  } else if (needsSession && !session) {
     page = <SignIn next={loc.path + window.location.search} />;
   } else if (loc.path === '/') {
     page = <Search query={loc.query} />;
@@ -56,6 +66,7 @@ export function App() {
         <nav aria-label="Main">
           <Link href="/">Search</Link>
           <Link href="/trips">My trips</Link>
+          {isStaff(session) && <Link href="/staff">Staff</Link>}
           {session ? (
             <>
               <span className="who" title={session.email}>

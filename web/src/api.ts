@@ -120,6 +120,7 @@ export interface HistoryEntry {
 export interface Booking {
   bookingId: string;
   pnr: string;
+  customerId?: string;
   status: string;
   holdExpiresAt?: string;
   nextAction?: { type: string; url: string };
@@ -134,6 +135,18 @@ export interface Booking {
   tickets: Ticket[];
   history: HistoryEntry[];
   createdAt?: string;
+}
+
+export interface ChangeQuote {
+  quoteId: string;
+  newFlightIds: string[];
+  newFareId: string;
+  newTotal: Money;
+  fareDifference: Money;
+  penalty: Money;
+  penaltyWaived?: boolean;
+  due: Money;
+  expiresAt: string;
 }
 
 export interface CancellationQuote {
@@ -162,6 +175,13 @@ export class ApiError extends Error {
     super(problem.detail || problem.title || `request failed with status ${problem.status}`);
     this.problem = problem;
   }
+}
+
+/** staffRoles may use the staff app. */
+export const staffRoles = ['agent', 'supervisor', 'admin'];
+
+export function isStaff(s: Session | null): boolean {
+  return !!s && s.roles.some((r) => staffRoles.includes(r));
 }
 
 export interface Session {
@@ -239,6 +259,25 @@ export class Client {
   async completeSignIn(code: string, state: string): Promise<Session> {
     const q = new URLSearchParams({ code, state });
     const t = await this.request<TokenResponse>('GET', `/api/v1/auth/public/google/callback?${q}`, undefined, { auth: false });
+    const s = toSession(t);
+    this.setSession(s);
+    return s;
+  }
+
+  /**
+   * staffLogin runs the staff login up to the second factor (email,
+   * password, then a TOTP challenge) and returns the challenge to answer.
+   */
+  async staffLogin(email: string, password: string): Promise<string> {
+    const init = await this.request<{ loginId: string }>('POST', '/api/v1/auth/corp/login/init', { email }, { auth: false });
+    const v = await this.request<{ mfaToken: string }>('POST', '/api/v1/auth/corp/login/verify', { loginId: init.loginId, password }, { auth: false });
+    const ch = await this.request<{ challengeId: string }>('POST', '/api/v1/auth/corp/mfa/challenge', { mfaToken: v.mfaToken, method: 'totp' }, { auth: false });
+    return ch.challengeId;
+  }
+
+  /** staffVerify answers the TOTP challenge and starts the staff session. */
+  async staffVerify(challengeId: string, code: string): Promise<Session> {
+    const t = await this.request<TokenResponse>('POST', '/api/v1/auth/corp/mfa/verify', { challengeId, code }, { auth: false });
     const s = toSession(t);
     this.setSession(s);
     return s;
