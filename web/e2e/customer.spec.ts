@@ -52,6 +52,7 @@ test('a customer books, pays, sees the booking confirmed, then cancels and sees 
   await page.getByRole('button', { name: `Cancel and refund ${total}` }).click();
   await expect(page.getByTestId('booking-status')).toHaveText('Cancelled', { timeout: 60_000 });
   await expect(page.getByTestId('refund')).toHaveText(`Refunded ${total} to your card.`);
+  expect(watch.eventStreams, 'the cancellation was followed on the event stream').toBeGreaterThan(0);
 
   // My trips lists it, cancelled.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My trips' }).click();
@@ -116,6 +117,7 @@ test('3-D Secure: the customer approves the payment at the bank page and the boo
 
   await expect(page.getByTestId('booking-status')).toHaveText('Confirmed', { timeout: 60_000 });
   await expect(page.getByTestId('ticket-number').first()).toHaveText(/^\d{13}$/);
+  expect(watch.eventStreams, 'the page followed the booking on its event stream').toBeGreaterThan(0);
   watch.check();
 });
 

@@ -28,13 +28,27 @@ export class Watch {
   readonly pageErrors: string[] = [];
   readonly failedRequests: string[] = [];
   readonly errorResponses: string[] = [];
+  streamsClosed = 0;
+  /** eventStreams counts the booking event streams (SSE) the page opened. */
+  eventStreams = 0;
 
   constructor(page: Page) {
     page.on('console', (m) => {
       if (m.type() === 'error') this.consoleErrors.push(`${m.text()} @ ${m.location().url}`);
     });
+    page.on('request', (r) => {
+      if (/\/api\/v1\/bookings\/[^/]+\/events$/.test(new URL(r.url()).pathname)) this.eventStreams++;
+    });
     page.on('pageerror', (e) => this.pageErrors.push(e.message));
-    page.on('requestfailed', (r) => this.failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+    page.on('requestfailed', (r) => {
+      // The app closes a booking's event stream itself once the booking
+      // stops moving; that abort is not a failure.
+      if (r.failure()?.errorText === 'net::ERR_ABORTED' && /\/api\/v1\/bookings\/[^/]+\/events$/.test(new URL(r.url()).pathname)) {
+        this.streamsClosed++;
+        return;
+      }
+      this.failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+    });
     page.on('response', (r) => {
       if (r.status() >= 400) this.errorResponses.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
     });

@@ -308,6 +308,39 @@ export class Client {
   }
 
   /**
+   * streamBookingEvents follows GET /api/v1/bookings/{id}/events (Server-Sent
+   * Events). EventSource cannot send the bearer token, so this reads the
+   * stream with fetch. It calls onEvent with each event's type and resolves
+   * when the server ends the stream (after a terminal status); it rejects
+   * when the stream cannot be opened or breaks, and on abort.
+   */
+  async streamBookingEvents(bookingId: string, onEvent: (type: string, id: string) => void, signal: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (this.session) headers.Authorization = `Bearer ${this.session.accessToken}`;
+    const resp = await fetch(`/api/v1/bookings/${encodeURIComponent(bookingId)}/events`, { headers, signal, credentials: 'same-origin' });
+    if (!resp.ok || !resp.body) throw new ApiError({ status: resp.status, title: resp.statusText, detail: 'the live updates are unavailable' });
+    const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += value;
+      let end: number;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        let type = '';
+        let id = '';
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) type = line.slice(6).trim();
+          else if (line.startsWith('id:')) id = line.slice(3).trim();
+        }
+        if (type) onEvent(type, id);
+      }
+    }
+  }
+
+  /**
    * request sends one API call. POSTs carry a fresh Idempotency-Key unless
    * one is given (a retry of the same user action passes the same key).
    */

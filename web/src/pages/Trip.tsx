@@ -31,7 +31,9 @@ export function Trip({ bookingId }: { bookingId: string }) {
   const load = useCallback(async () => {
     try {
       const b = await client.request<Booking>('GET', `/api/v1/bookings/${encodeURIComponent(bookingId)}`);
-      setBooking(b);
+      // Only the confirm answer carries the 3-D Secure step (nextAction);
+      // keep it while the payment is still pending.
+      setBooking((prev) => (prev?.nextAction && !b.nextAction && b.status === 'PAYMENT_PENDING' ? { ...b, nextAction: prev.nextAction } : b));
       setLoadError(null);
     } catch (err) {
       setLoadError(err);
@@ -42,14 +44,29 @@ export function Trip({ bookingId }: { bookingId: string }) {
     void load();
   }, [load]);
 
-  // Follow the saga while it moves (the booking's own state machine decides
-  // when it is done).
+  // Follow the saga while it moves: the booking's event stream (SSE) says
+  // when something changed and the page reads the booking again; if the
+  // stream cannot be used, poll.
   const status = booking?.status;
+  const isMoving = !!status && moving.has(status);
   useEffect(() => {
-    if (!status || !moving.has(status)) return;
-    const t = window.setInterval(() => void load(), 1000);
-    return () => window.clearInterval(t);
-  }, [status, load]);
+    if (!isMoving) return;
+    const abort = new AbortController();
+    let poll = 0;
+    client
+      .streamBookingEvents(bookingId, () => void load(), abort.signal)
+      .then(() => void load())
+      .catch(() => {
+        if (abort.signal.aborted) return;
+        poll = window.setInterval(() => void load(), 1000);
+      });
+    // The stream may have missed a change made before it opened.
+    void load();
+    return () => {
+      abort.abort();
+      window.clearInterval(poll);
+    };
+  }, [isMoving, client, bookingId, load]);
 
   if (loadError && !booking) {
     return (
