@@ -1,5 +1,6 @@
 import { isStaff } from './api';
 import { Book } from './pages/Book';
+import { Profile } from './pages/Profile';
 import { Search } from './pages/Search';
 import { SignIn, SignInCallback } from './pages/SignIn';
 import { StaffBooking, StaffLookup, StaffSignIn } from './pages/Staff';
@@ -16,7 +17,7 @@ export function App() {
   let page;
   const trip = /^\/trips\/([^/]+)$/.exec(loc.path);
   const staffBooking = /^\/staff\/bookings\/([^/]+)$/.exec(loc.path);
-  const needsSession = loc.path === '/trips' || trip;
+  const needsSession = loc.path === '/trips' || loc.path === '/profile' || trip;
   const staffArea = loc.path === '/staff' || loc.path.startsWith('/staff/');
   if (staffArea && !isStaff(session)) {
     page = <StaffSignIn next={loc.path === '/staff/signin' ? '/staff' : loc.path + window.location.search} />;
@@ -34,6 +35,8 @@ export function App() {
     page = <SignIn next={loc.query.get('next') ?? '/'} />;
   } else if (loc.path === '/book') {
     page = <Book key={loc.query.toString()} query={loc.query} />;
+  } else if (loc.path === '/profile') {
+    page = <Profile />;
   } else if (loc.path === '/trips') {
     page = <Trips />;
   } else if (trip) {
@@ -69,9 +72,9 @@ export function App() {
           {isStaff(session) && <Link href="/staff">Staff</Link>}
           {session ? (
             <>
-              <span className="who" title={session.email}>
+              <Link href="/profile" className="who">
                 {session.email}
-              </span>
+              </Link>
               <button type="button" className="link" onClick={signOut}>
                 Sign out
               </button>

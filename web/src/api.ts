@@ -149,6 +149,16 @@ export interface ChangeQuote {
   expiresAt: string;
 }
 
+export interface Profile {
+  userId: string;
+  email: string;
+  givenName: string;
+  familyName: string;
+  phone: string;
+  phoneVerified: boolean;
+  preferences: { seat: string; meal: string; language: string; channels: string[]; optOuts: string[] };
+}
+
 export interface CancellationQuote {
   quoteId: string;
   refund: Money;
