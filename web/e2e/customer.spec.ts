@@ -94,6 +94,26 @@ test('a declined card shows a clear message and the seats stay held for another 
   watch.check(['402 POST /api/v1/bookings/']);
 });
 
+test('an unpaid hold after a declined card expires and the seats go back on sale', async ({ page }) => {
+  const watch = new Watch(page);
+  await page.goto(baseURL() + '/signin');
+  await signIn(page, 'hedy@example.com');
+  const light = await searchAndPick(page, 'FRA', 'JFK', travelDate(14), /^Select Light fare/);
+  await light.click();
+  await fillPassenger(page, 0, 'Hedy', 'Lamarr');
+  await page.getByLabel('Mobile phone').fill('+4915112345678');
+  await page.getByRole('button', { name: 'Hold seats and continue to payment' }).click();
+  await expect(page.getByTestId('booking-status')).toHaveText(/Seats held/);
+  await page.getByLabel('Card (sandbox test cards)').selectOption('tok_insufficientFunds');
+  await page.getByRole('button', { name: /^Pay / }).click();
+  await expect(page.getByRole('alert')).toContainText('Your card was declined.');
+
+  // skyfly dev runs with 30 s holds here (global setup); nobody pays.
+  await expect(page.getByTestId('booking-status')).toHaveText('Expired', { timeout: 90_000 });
+  await expect(page.getByText('The hold expired before payment; the seats went back on sale.')).toBeVisible();
+  watch.check(['402 POST /api/v1/bookings/']);
+});
+
 test('3-D Secure: the customer approves the payment at the bank page and the booking confirms', async ({ page, context }) => {
   const watch = new Watch(page);
   await page.goto(baseURL() + '/signin');

@@ -42,6 +42,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     SKYFLY_REDIS_URL: '',
     SKYFLY_KAFKA_BROKERS: '',
     SKYFLY_LOG_LEVEL: 'warn',
+    // Short holds, so a test can watch an unpaid hold expire; every other
+    // test pays within seconds of holding.
+    SKYFLY_HOLD_TTL: '30s',
   };
   const child = spawn(bin, ['dev'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -64,7 +64,11 @@ export function App() {
       </a>
       <header className="top">
         <Link href="/" className="brand">
-          <img src="/favicon.svg" alt="" width="28" height="28" /> SkyFly
+          <svg viewBox="0 0 64 64" width="28" height="28" aria-hidden="true" focusable="false">
+            <rect width="64" height="64" rx="14" fill="#fff" />
+            <path d="M10 36l44-14-8 10 8 10-44-6z" fill="#0b5cad" />
+          </svg>{' '}
+          SkyFly
         </Link>
         <nav aria-label="Main">
           <Link href="/">Search</Link>

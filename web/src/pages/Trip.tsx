@@ -48,7 +48,10 @@ export function Trip({ bookingId }: { bookingId: string }) {
   // when something changed and the page reads the booking again; if the
   // stream cannot be used, poll.
   const status = booking?.status;
-  const isMoving = !!status && moving.has(status);
+  // A hold whose time is up is about to expire: follow it too, so the page
+  // shows the seats going back on sale without a reload.
+  const holdOver = status === 'HELD' && !!booking?.holdExpiresAt && Date.parse(booking.holdExpiresAt) <= now;
+  const isMoving = (!!status && moving.has(status)) || holdOver;
   useEffect(() => {
     if (!isMoving) return;
     const abort = new AbortController();
