@@ -2,6 +2,15 @@
 # One image for every SkyFly role: `skyfly gateway`, `skyfly service <domain>`,
 # `skyfly codec-server`, `skyfly migrate <domain>` ...
 
+# The web app (web/), embedded into the binary from web/dist.
+FROM node:22.17-alpine3.22 AS web
+WORKDIR /web
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+COPY web/package.json web/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
 FROM golang:1.26.8-alpine3.22 AS build
 WORKDIR /src
 # Pure Go: modernc SQLite and FerretDB need no cgo (ARCHITECTURE.md).
@@ -9,6 +18,7 @@ ENV CGO_ENABLED=0 GOFLAGS=-trimpath
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
+COPY --from=web /web/dist/ web/dist/
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go build -ldflags="-s -w" -o /out/skyfly ./cmd/skyfly

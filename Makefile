@@ -19,13 +19,25 @@ export SKYFLY_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export SKYFLY_TEMPORAL_BIN ?= $(BIN)/temporal
 export SKYFLY_WORKFLOWCHECK_BIN ?= $(BIN)/workflowcheck
 
-.PHONY: dev build test vet lint unit race fuzz clean tools
+.PHONY: dev build web test vet lint unit race fuzz e2e clean tools
 
 dev: $(BIN)/temporal build
 	$(BIN)/skyfly dev
 
-build:
+# The web app (web/) is built first: the binary embeds web/dist. A plain
+# `go build` before it works too and serves a "web app not built" page.
+build: web
 	$(GO) build -o $(BIN)/skyfly ./cmd/skyfly
+
+# npm ci only when package-lock.json is newer than the installed tree.
+# Playwright must never download its own browsers: the tests use Debian's
+# chromium (.ci/run installs it).
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
 
 $(BIN)/temporal:
 	@echo "installing the temporal CLI $(TEMPORAL_CLI_VERSION) into ./bin (a few minutes, once)"
@@ -72,7 +84,15 @@ fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
 	  echo "fuzz $$name ($$pkg, $(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; done
 
-test: tools vet lint unit race fuzz
+# Browser tests (web/e2e): Playwright drives /usr/bin/chromium against a
+# real `skyfly dev` the tests start on free ports with a temporary data dir.
+CHROMIUM ?= /usr/bin/chromium
+e2e: $(BIN)/temporal build
+	@test -x $(CHROMIUM) || { echo "e2e: $(CHROMIUM) is missing (apt-get install -y chromium; .ci/run installs it)"; exit 1; }
+	cd web && SKYFLY_BIN=$(BIN)/skyfly SKYFLY_CHROMIUM=$(CHROMIUM) npx playwright test
+
+test: tools vet lint unit race fuzz e2e
 
 clean:
-	rm -rf $(BIN)/skyfly .skyfly
+	rm -rf $(BIN)/skyfly .skyfly web/node_modules web/test-results
+	find web/dist -mindepth 1 ! -name .gitkeep -delete

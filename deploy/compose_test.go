@@ -162,7 +162,7 @@ func TestCompose_ImageTagsArePinned(t *testing.T) {
 			froms++
 		}
 	}
-	require.Equal(t, 2, froms, "a multi-stage build: builder and runtime")
+	require.Equal(t, 3, froms, "a multi-stage build: web app, Go builder and runtime")
 	require.Contains(t, string(dockerfile), "CGO_ENABLED=0")
 	require.Regexp(t, regexp.MustCompile(`(?m)^USER [1-9][0-9]*$`), string(dockerfile), "the runtime runs as a non-root user")
 	require.Regexp(t, regexp.MustCompile(`(?m)^ENTRYPOINT \["/usr/local/bin/skyfly"\]$`), string(dockerfile))

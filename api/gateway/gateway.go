@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -83,6 +84,11 @@ type Config struct {
 	Refusals *observability.LoginRefusals
 	// Edge bounds request bodies and each domain's requests in flight.
 	Edge EdgeConfig
+	// Web is the built web app (web.Dist()) served at / for every path no
+	// route matches outside the API; nil serves none (unknown paths are
+	// problem+json 404s). A tree without index.html serves a page saying the
+	// app is not built.
+	Web fs.FS
 }
 
 // New returns the gateway's HTTP handler.
@@ -149,6 +155,13 @@ func New(cfg Config) (*gin.Engine, error) {
 		}
 		chain = append(chain, authn.Authorize(cfg.Policy, "gateway"), inflight.concurrency(r), forward(target))
 		e.Handle(r.Method, r.Path, chain...)
+	}
+	if cfg.Web != nil {
+		app, err := newWebApp(cfg.Web)
+		if err != nil {
+			return nil, err
+		}
+		e.NoRoute(app.handle)
 	}
 	return e, nil
 }

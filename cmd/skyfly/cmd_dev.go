@@ -33,6 +33,7 @@ import (
 	"github.com/skyfly/skyfly/temporal/devserver"
 	"github.com/skyfly/skyfly/temporal/queues"
 	"github.com/skyfly/skyfly/temporal/tclient"
+	"github.com/skyfly/skyfly/web"
 )
 
 // runDev runs the whole platform in one process on the embedded default:
@@ -340,6 +341,10 @@ func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.H
 	if p.redis != nil {
 		limiter = gateway.NewRedisLimiter(p.redis, "skyfly:rl:", nil)
 	}
+	app, err := web.Dist()
+	if err != nil {
+		return nil, err
+	}
 	gchecks := map[string]gateway.Check{}
 	for n, c := range checks {
 		gchecks[n] = c
@@ -348,7 +353,7 @@ func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.H
 		Policy: p.policy,
 		Log:    p.log, Verifier: verifier, Targets: targets, Limiter: limiter, TrustedProxies: config.List(p.cfg.TrustedProxies),
 		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics, Tracing: p.tracing,
-		Refusals: p.refusals,
+		Refusals: p.refusals, Web: app,
 	})
 }
 

@@ -44,7 +44,7 @@ func openAuth(ctx context.Context, d deps, idp auth.IdentityProvider, notifier a
 	store := authgorm.New(db)
 	signer := authapi.NewSigner(d.secrets, d.cfg.JWTIssuer, d.cfg.JWTAudience, accessTokenTTL)
 	svc, err := auth.NewService(auth.Deps{Log: d.log.With("domain", "auth"), Store: store, Keys: d.secrets, Tokens: signer, IDP: idp, Notifier: notifier, Now: d.now},
-		auth.Config{Dev: d.cfg.Dev, RedirectURIs: []string{authCallbackURL(d)}})
+		auth.Config{Dev: d.cfg.Dev, RedirectURIs: redirectURIs(d)})
 	if err != nil {
 		_ = db.Close()
 		return nil, nil, nil, nil, err
@@ -58,6 +58,19 @@ const accessTokenTTL = 15 * time.Minute
 
 func authCallbackURL(d deps) string {
 	return strings.TrimSuffix(d.cfg.PublicURL, "/") + authapi.Prefix + "/public/google/callback"
+}
+
+// webCallbackURL is the web app's sign-in callback page: the browser comes
+// back there from the identity provider and the app redeems the code and
+// state at the API callback (web/src/pages/SignIn.tsx).
+func webCallbackURL(d deps) string {
+	return strings.TrimSuffix(d.cfg.PublicURL, "/") + "/auth/callback"
+}
+
+// redirectURIs are the customer flow's allowed redirect URIs; the first,
+// the API callback that answers the tokens as JSON, is the default.
+func redirectURIs(d deps) []string {
+	return []string{authCallbackURL(d), webCallbackURL(d)}
 }
 
 // wireAuth builds the auth domain: its API (with the development OpenID
@@ -74,7 +87,7 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 			secret = devOIDCClientSecret
 		}
 		p, err := devoidc.New(devoidc.Config{Issuer: issuer, ClientID: d.cfg.OIDCClientID, ClientSecret: secret,
-			RedirectURIs: []string{authCallbackURL(d)}, Log: log.With("component", "dev-oidc"), Now: d.now})
+			RedirectURIs: redirectURIs(d), Log: log.With("component", "dev-oidc"), Now: d.now})
 		if err != nil {
 			return nil, err
 		}
