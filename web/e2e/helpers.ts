@@ -47,6 +47,12 @@ export class Watch {
         this.streamsClosed++;
         return;
       }
+      // Chromium cancels a tab's favicon fetch when the page navigates or
+      // the tab closes (seen once in 3 runs on the 3-D Secure tab): the
+      // browser's own abort, not an answer of ours.
+      if (r.failure()?.errorText === 'net::ERR_ABORTED' && /^\/favicon\.(svg|ico)$/.test(new URL(r.url()).pathname)) {
+        return;
+      }
       this.failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
     });
     page.on('response', (r) => {
