@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,7 +24,6 @@ import (
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/skyfly/skyfly/activities/flightact"
@@ -42,11 +40,6 @@ import (
 	"github.com/skyfly/skyfly/workers"
 	"github.com/skyfly/skyfly/workflows/sagatest"
 )
-
-// EnvRecordHistories, when "1", makes the end-to-end test write the
-// histories of every flow into workflows/testdata (unencrypted, for the
-// replay test T1).
-const EnvRecordHistories = "SKYFLY_RECORD_HISTORIES"
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -78,7 +71,7 @@ const (
 func newE2E(t *testing.T) *e2e {
 	srv := testenv.TemporalServer(t)
 	ctx := context.Background()
-	record := os.Getenv(EnvRecordHistories) == "1"
+	record := testenv.RecordHistories() // histories written unencrypted into workflows/testdata (T1)
 	dc := converter.GetDefaultDataConverter()
 	if !record {
 		kr, err := secrets.NewKeyring(filepath.Join(t.TempDir(), "keyring.json"), time.Now)
@@ -468,7 +461,7 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 			d, err := e.tc.DescribeWorkflow(ctx, id, "")
 			return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 		}, 60*time.Second, 200*time.Millisecond, "workflow %s still running", id)
-		hist := history(t, e.tc, id)
+		hist := testenv.History(t, e.tc, id)
 		raw, err := proto.Marshal(hist)
 		require.NoError(t, err)
 		if !e.record {
@@ -480,24 +473,13 @@ func TestAPI_EndToEnd_DevServer(t *testing.T) {
 		mostEvents = max(mostEvents, len(hist.Events))
 		largestPayload = max(largestPayload, largestPayloadOf(hist))
 		if e.record {
-			writeHistory(t, names[i], hist)
+			testenv.WriteHistory(t, filepath.Join("..", "..", "workflows", "testdata"), names[i], hist)
 		}
 	}
 	t.Logf("T11: %d workflows; largest payload %d bytes (limit 2 MiB); largest history %d bytes in at most %d events (limits 50 MiB, 51200 events)",
 		len(workflowIDs), largestPayload, largestHistory, mostEvents)
 	require.Less(t, largestPayload, 64<<10, "T11: payloads stay far below 2 MiB")
 	require.Less(t, mostEvents, 400, "T11: histories stay far below 51200 events")
-}
-
-func history(t *testing.T, tc client.Client, id string) *historypb.History {
-	it := tc.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(t, err)
-		h.Events = append(h.Events, ev)
-	}
-	return h
 }
 
 // largestPayloadOf measures the biggest single payload-bearing event.
@@ -518,13 +500,4 @@ func largestPayloadOf(h *historypb.History) int {
 		}
 	}
 	return largest
-}
-
-// writeHistory stores a history for the replay test under the branch's name.
-func writeHistory(t *testing.T, name string, h *historypb.History) {
-	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-	require.NoError(t, err)
-	dir := filepath.Join("..", "..", "workflows", "testdata")
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s.json", name)), b, 0o644))
 }

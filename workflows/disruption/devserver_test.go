@@ -11,12 +11,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/services/booking"
@@ -24,9 +21,6 @@ import (
 	"github.com/skyfly/skyfly/workflows/disruption"
 	"github.com/skyfly/skyfly/workflows/saga"
 )
-
-// envRecord re-records the replay histories of workflows/testdata.
-const envRecord = "SKYFLY_RECORD_HISTORIES"
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -93,7 +87,7 @@ func TestDevServer_DisruptionWithAnAgentInTheLoop(t *testing.T) {
 	require.Equal(t, booking.StatusConfirmed, got.Status)
 	require.Equal(t, a.FlightID("SF102"), got.Segments[0].FlightID, "the retry found the seat added")
 
-	if os.Getenv(envRecord) != "1" {
+	if !testenv.RecordHistories() {
 		return
 	}
 	var rebooked string
@@ -108,22 +102,8 @@ func TestDevServer_DisruptionWithAnAgentInTheLoop(t *testing.T) {
 		"change_protected_resolved":          child(resolved),
 		"change_protected_retried":           child(retried),
 	} {
-		writeHistory(t, tc, name, wid)
+		testenv.WriteHistory(t, filepath.Join("..", "testdata"), name, testenv.History(t, tc, wid))
 	}
-}
-
-func writeHistory(t *testing.T, tc client.Client, name, id string) {
-	t.Helper()
-	it := tc.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(t, err)
-		h.Events = append(h.Events, ev)
-	}
-	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join("..", "testdata", name+".json"), b, 0o644))
 }
 
 // TestDevServer_DisruptionScale measures a disruption of
