@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/skyfly/skyfly/internal/platform/money"
@@ -398,7 +399,10 @@ func (s *Service) QuoteChange(ctx context.Context, r ChangeRequest) (Change, err
 	if b.Status != StatusConfirmed {
 		return Change{}, fmt.Errorf("quote change %s: status %s: %w", r.BookingID, b.Status, ErrNotChangeable)
 	}
-	if !b.Fare.Changeable && !r.Waive && !r.Protected {
+	// A customer the airline disrupted may pick another flight in the same
+	// cabin for free, whatever the fare's rules.
+	freePick := b.Disrupted() && strings.HasPrefix(r.NewFareID, b.Fare.Cabin+"-")
+	if !b.Fare.Changeable && !r.Waive && !r.Protected && !freePick {
 		return Change{}, fmt.Errorf("quote change %s: fare %s does not allow changes: %w", r.BookingID, b.Fare.Family, ErrNotChangeable)
 	}
 	if (r.Staff || r.Protected) && r.Reason == "" {
@@ -412,7 +416,7 @@ func (s *Service) QuoteChange(ctx context.Context, r ChangeRequest) (Change, err
 	if r.Waive {
 		penalty = 0
 	}
-	if r.Protected {
+	if r.Protected || freePick {
 		// The customer keeps the itinerary's price: nothing due either way.
 		diff, penalty, r.NewTotal = 0, 0, b.Total
 	}
@@ -420,7 +424,7 @@ func (s *Service) QuoteChange(ctx context.Context, r ChangeRequest) (Change, err
 	c := Change{
 		ID: r.ChangeID, BookingID: r.BookingID, Status: ChangeQuoted,
 		NewQuoteID: r.NewQuoteID, NewFlightIDs: r.NewFlightIDs, NewFareID: r.NewFareID, NewTotal: r.NewTotal,
-		FareDifference: money.New(diff, b.Total.Currency), Penalty: money.New(penalty, b.Total.Currency), Waived: r.Waive || r.Protected,
+		FareDifference: money.New(diff, b.Total.Currency), Penalty: money.New(penalty, b.Total.Currency), Waived: r.Waive || r.Protected || freePick,
 		Due: money.New(diff+penalty, b.Total.Currency), Actor: r.Actor, Reason: r.Reason, Protected: r.Protected,
 		ExpiresAt: now.Add(s.opts.ChangeQuoteTTL), CreatedAt: now, UpdatedAt: now,
 	}

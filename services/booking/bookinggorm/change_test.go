@@ -125,6 +125,16 @@ func TestService_ProtectedChange_IsFreeAndCancelsInFull(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, b.Total.Amount, q.Refund.Amount, "a disrupted booking cancels with a full refund")
 			require.Zero(t, q.Penalty.Amount)
+
+			// The customer may pick another flight in the same cabin for free.
+			pick, err := svc.QuoteChange(ctx, booking.ChangeRequest{ChangeID: "ch_pick", BookingID: created.ID, NewQuoteID: "q-pick",
+				NewFlightIDs: []string{"SF105-" + testdate.Compact(testdate.Day(6))}, NewFareID: "Y-M", NewTotal: money.New(b.Total.Amount*2, "EUR"), Actor: "cust-1"})
+			require.NoError(t, err, "allowed although the fare takes no changes")
+			require.Zero(t, pick.Due.Amount, "free in the same cabin")
+			require.Equal(t, b.Total, pick.NewTotal)
+			_, err = svc.QuoteChange(ctx, booking.ChangeRequest{ChangeID: "ch_up", BookingID: created.ID, NewQuoteID: "q-up",
+				NewFlightIDs: []string{"SF105-" + testdate.Compact(testdate.Day(6))}, NewFareID: "J-D", NewTotal: money.New(b.Total.Amount*2, "EUR"), Actor: "cust-1"})
+			require.ErrorIs(t, err, booking.ErrNotChangeable, "another cabin follows the fare's rules (this one takes no changes)")
 		})
 	}
 }
