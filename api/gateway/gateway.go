@@ -192,9 +192,19 @@ func forward(target http.Handler) gin.HandlerFunc {
 
 // NewProxy returns a reverse proxy to a domain service at base. Errors
 // reaching the service answer 502 problem+json.
-func NewProxy(base *url.URL, log *slog.Logger) http.Handler {
+func NewProxy(base *url.URL, log *slog.Logger) http.Handler { return NewProxyVia(base, log, nil) }
+
+// NewProxyVia is NewProxy over transport (the gateway's mTLS identity in
+// the split deployment); nil takes a plain pooled transport.
+func NewProxyVia(base *url.URL, log *slog.Logger, transport http.RoundTripper) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if transport == nil {
+		transport = &http.Transport{
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     90 * time.Second,
+		}
 	}
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -207,10 +217,7 @@ func NewProxy(base *url.URL, log *slog.Logger) http.Handler {
 			}
 			pr.Out.Host = base.Host
 		},
-		Transport: &http.Transport{
-			MaxIdleConnsPerHost: 256,
-			IdleConnTimeout:     90 * time.Second,
-		},
+		Transport: transport,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.ErrorContext(r.Context(), "proxy error", "target", base.String(), "path", r.URL.Path, "err", err, "request_id", r.Header.Get(problem.RequestIDHeader))
 			p := problem.Newf(http.StatusBadGateway, problem.CodeUnavailable, "the %s service is unavailable", base.Host)

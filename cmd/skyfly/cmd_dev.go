@@ -374,13 +374,23 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	targets := map[string]http.Handler{}
 	checks := map[string]func(context.Context) error{}
+	id, err := identity(cfg, "gateway")
+	if err != nil {
+		return err
+	}
 	hc := &http.Client{Timeout: 2 * time.Second}
+	var transport http.RoundTripper
+	if id != nil {
+		// mTLS to every service: they refuse a caller without a certificate
+		transport = id.Transport()
+		hc.Transport = transport
+	}
 	for name, raw := range urls {
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" {
 			return fmt.Errorf("%s service URL %q is not a URL", name, raw)
 		}
-		targets[name] = gateway.NewProxy(u, p.log)
+		targets[name] = gateway.NewProxyVia(u, p.log, transport)
 		readyz := strings.TrimSuffix(raw, "/") + "/readyz"
 		checks[name+"-service"] = func(ctx context.Context) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, readyz, nil)
@@ -398,7 +408,7 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	if p.redis != nil {
 		checks["redis"] = func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }
 	}
-	verifier, revocations, err := newVerifier(p, nil)
+	verifier, revocations, err := newVerifier(p, internalClient(id, 5*time.Second))
 	if err != nil {
 		return err
 	}
@@ -455,7 +465,11 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer tc.Close()
-	verifier, revocations, err := newVerifier(p, nil)
+	id, err := identity(cfg, name)
+	if err != nil {
+		return err
+	}
+	verifier, revocations, err := newVerifier(p, internalClient(id, 5*time.Second))
 	if err != nil {
 		return err
 	}
@@ -483,10 +497,18 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	runBackground(gctx, p.log, g, doms)
 	g.Go(func() error { return revocations.Run(gctx) })
 	ready := make(chan string, 1)
-	g.Go(func() error { return serve(gctx, p.log, name, cfg.ServiceAddr, h, cfg.ShutdownGrace, ready) })
+	listening := "%s service listening on http://%s\n"
+	if id != nil {
+		listening = "%s service listening on https://%s (mTLS: callers need a SkyFly service certificate)\n"
+		g.Go(func() error {
+			return serveTLS(gctx, p.log, name, cfg.ServiceAddr, h, cfg.ShutdownGrace, ready, id.ServerConfig())
+		})
+	} else {
+		g.Go(func() error { return serve(gctx, p.log, name, cfg.ServiceAddr, h, cfg.ShutdownGrace, ready) })
+	}
 	select {
 	case addr := <-ready:
-		fmt.Fprintf(stdout, "%s service listening on http://%s\n", name, addr)
+		fmt.Fprintf(stdout, listening, name, addr)
 	case <-gctx.Done():
 	}
 	err = g.Wait()

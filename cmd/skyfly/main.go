@@ -31,6 +31,7 @@ commands:
   audit verify             verify the payment audit hash chain
   admin search-attributes  register SkyFly's search attributes on a cluster
   config                   print the configuration table (markdown)
+  certs init               the mTLS development CA and service certificates (SKYFLY_TLS_DIR)
 
 Every command takes the flags of the configuration table; run
 'skyfly <command> -h' to see them. Environment variables set the same values.
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAdmin(ctx, rest, getenv, stdout, stderr)
 	case "config":
 		return runConfig(stdout)
+	case "certs":
+		return runCerts(ctx, rest, getenv, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -252,6 +253,15 @@ func serve(ctx context.Context, log *slog.Logger, name, addr string, h http.Hand
 		return fmt.Errorf("%s: listen %s: %w", name, addr, err)
 	}
 	return serveOn(ctx, log, name, ln, h, grace, ready)
+}
+
+// serveTLS is serve with TLS (the service side of mTLS).
+func serveTLS(ctx context.Context, log *slog.Logger, name, addr string, h http.Handler, grace time.Duration, ready chan<- string, cfg *tls.Config) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s: listen %s: %w", name, addr, err)
+	}
+	return serveOn(ctx, log, name, tls.NewListener(ln, cfg), h, grace, ready)
 }
 
 // serveOn is serve on a listener opened earlier.

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,13 +15,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/internal/platform/mtls"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 )
 
 // TestSplit_ServicesRunAloneBehindTheGateway runs the production shape on
-// one machine: `skyfly migrate all`, `skyfly seed`, then the auth and flight
-// services and the gateway as separate processes, and searches through the
-// gateway's reverse proxy.
+// one machine: `skyfly certs init`, `skyfly migrate all`, `skyfly seed`,
+// then the auth and flight services and the gateway as separate processes
+// speaking mTLS to each other, and searches through the gateway's reverse
+// proxy; a caller without a service certificate cannot reach a service.
 func TestSplit_ServicesRunAloneBehindTheGateway(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIPPED: -short")
@@ -28,16 +32,18 @@ func TestSplit_ServicesRunAloneBehindTheGateway(t *testing.T) {
 	bin, _ := buildSkyfly(t)
 
 	gateway, authAddr, flightAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	tlsDir := filepath.Join(t.TempDir(), "tls")
 	env := append(os.Environ(),
 		"SKYFLY_DATA_DIR="+t.TempDir(),
+		"SKYFLY_TLS_DIR="+tlsDir,
 		"SKYFLY_DEV=true",
 		"SKYFLY_LOG_LEVEL=warn",
 		"SKYFLY_REDIS_URL=",
 		"SKYFLY_TEMPORAL_ADDRESS="+tsrv.Address,
 		"SKYFLY_GATEWAY_ADDR="+gateway,
 		"SKYFLY_PUBLIC_URL=http://"+gateway,
-		"SKYFLY_AUTH_URL=http://"+authAddr,
-		"SKYFLY_FLIGHT_URL=http://"+flightAddr,
+		"SKYFLY_AUTH_URL=https://"+authAddr,
+		"SKYFLY_FLIGHT_URL=https://"+flightAddr,
 	)
 	run := func(args ...string) string {
 		cmd := exec.Command(bin, args...)
@@ -46,6 +52,7 @@ func TestSplit_ServicesRunAloneBehindTheGateway(t *testing.T) {
 		require.NoError(t, err, "skyfly %v: %s", args, out)
 		return string(out)
 	}
+	require.Contains(t, run("certs", "init"), "issued [gateway auth flight booking customer payment]")
 	require.Contains(t, run("migrate", "all"), "flight: migrations applied")
 	require.Contains(t, run("seed"), "flights: 56 airports")
 
@@ -73,6 +80,23 @@ func TestSplit_ServicesRunAloneBehindTheGateway(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode == http.StatusOK && strings.Contains(string(b), `"flightNumber"`)
 	}, 60*time.Second, 250*time.Millisecond, "search answers through the gateway's proxy")
+
+	// The services refuse a caller without a SkyFly certificate: plain
+	// HTTP, and TLS without a client certificate.
+	plain, err := http.Get("http://" + flightAddr + "/api/v1/flights/search?origin=JFK&destination=LHR&date=" + date + "&adults=1")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(plain.Body)
+	plain.Body.Close()
+	require.Equal(t, http.StatusBadRequest, plain.StatusCode, "plain HTTP to a service gets the TLS server's refusal")
+	require.NotContains(t, string(b), "flightNumber")
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the outsider
+	_, err = insecure.Get("https://" + flightAddr + "/api/v1/flights/search?origin=JFK")
+	require.Error(t, err, "TLS without a client certificate is refused")
+	id, err := mtls.Load(tlsDir, "gateway", nil)
+	require.NoError(t, err)
+	resp, err := (&http.Client{Transport: id.Transport()}).Get("https://" + flightAddr + "/readyz")
+	require.NoError(t, err, "the gateway's certificate gets in")
+	resp.Body.Close()
 
 	// The auth service alone issues tokens the gateway accepts (once the
 	// gateway has fetched the revocation list: until then user tokens are

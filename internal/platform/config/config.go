@@ -53,6 +53,10 @@ type Config struct {
 
 	RedisURL string
 
+	// TLSDir holds the mTLS CA and service certificates of the split
+	// deployment; empty: plain HTTP between processes.
+	TLSDir string
+
 	KafkaBrokers string
 
 	VaultAddr     string
@@ -130,6 +134,7 @@ func (c *Config) Settings() []Setting {
 		s("SKYFLY_JWT_ISSUER", "skyfly-auth", "pinned access-token issuer", &c.JWTIssuer),
 		s("SKYFLY_JWT_AUDIENCE", "skyfly-api", "pinned access-token audience", &c.JWTAudience),
 		s("SKYFLY_REDIS_URL", "", "Redis for shared rate limits, revocations and caches (in-process when empty)", &c.RedisURL),
+		s("SKYFLY_TLS_DIR", "", "mTLS between processes: directory of ca.pem and <service>.pem/-key.pem (skyfly certs init creates them); service URLs are then https://; empty: plain HTTP", &c.TLSDir),
 		s("SKYFLY_KAFKA_BROKERS", "", "Kafka brokers (comma-separated) the outbox relays publish domain events to; skyfly dev runs an embedded cluster when empty", &c.KafkaBrokers),
 		s("SKYFLY_VAULT_ADDR", "", "Vault address; when set, keys and secrets come from Vault instead of the local keyring", &c.VaultAddr),
 		s("SKYFLY_VAULT_TOKEN", "", "Vault token auth", &c.VaultToken),
