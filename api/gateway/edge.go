@@ -121,7 +121,9 @@ func bodyCheck(cfg EdgeConfig, r Route) gin.HandlerFunc {
 		if form {
 			want = "application/x-www-form-urlencoded"
 		}
-		if err != nil || (mt != want && !(form && mt == "multipart/form-data")) {
+		jsonType := mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) // merge-patch+json
+		ok := (!form && jsonType) || (form && (mt == want || mt == "multipart/form-data"))
+		if err != nil || !ok {
 			problem.Write(c, problem.Newf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
 				"this route takes %s bodies (Content-Type %q)", want, req.Header.Get("Content-Type")))
 			return

@@ -50,7 +50,7 @@ func TestEdge_BodyLimitsAnswerProblemsBeforeTheService(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	const quote = "/api/v1/pricing/quote"
-	ok := []byte(`{"itineraryId":"SF1-20261201","fareId":"Y-M","passengers":{"adults":1}}`)
+	ok := []byte(`{"itineraryId":"SF1-DAY","fareId":"Y-M","passengers":{"adults":1}}`)
 
 	rec := post(h, quote, "application/json", ok)
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -80,6 +80,7 @@ func TestEdge_BodyLimitsAnswerProblemsBeforeTheService(t *testing.T) {
 
 	t.Run("JSON with a charset and the form routes pass", func(t *testing.T) {
 		require.Equal(t, http.StatusOK, post(h, quote, "application/json; charset=utf-8", ok).Code)
+		require.Equal(t, http.StatusOK, post(h, quote, "application/merge-patch+json", ok).Code, "a JSON media type")
 		require.Equal(t, http.StatusOK, post(h, "/api/v1/auth/dev-oidc/login", "application/x-www-form-urlencoded", []byte("email=a%40b.c")).Code)
 		require.Equal(t, http.StatusOK, post(h, "/api/v1/auth/token/refresh", "", nil).Code, "an empty body needs no Content-Type")
 	})
