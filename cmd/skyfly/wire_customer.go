@@ -58,8 +58,9 @@ func connectCustomer(ctx context.Context, d deps) (*mongodb.Client, func(), erro
 }
 
 // wireCustomer builds the customer domain: its API, its activity worker on
-// task queue "customer", the notification channels and, where the database
-// has no TTL indexes, the sweeper of expired documents.
+// task queue "customer", the notification channels, the relay of its
+// outbox to skyfly.customer.v1 and, where the database has no TTL indexes,
+// the sweeper of expired documents.
 func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 	if d.verifier == nil {
 		return nil, errors.New("customer: a token verifier is required")
@@ -109,6 +110,13 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 			closeDB()
 			return nil
 		},
+	}
+	if d.bus != nil {
+		relay := customermongo.NewRelay(customermongo.RelayConfig{Log: log.With("component", "outbox-relay"), DB: client.DB,
+			Publisher: d.bus, Now: d.now, Metrics: d.metrics})
+		dom.background = append(dom.background, relay.Run)
+	} else {
+		log.Warn("no SKYFLY_KAFKA_BROKERS: domain events wait in the outbox")
 	}
 	if !ttl {
 		dom.background = append(dom.background, func(ctx context.Context) error {
