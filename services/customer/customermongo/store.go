@@ -41,6 +41,7 @@ const (
 	CollRateLimitVersions = "rate_limit_versions"
 	CollIdempotency       = "idempotency_keys"
 	CollTokens            = "tokens"
+	CollInbox             = "inbox_events"
 )
 
 // Store implements customer.Store on a MongoDB database.
@@ -748,4 +749,34 @@ func (s *Store) SwapLimiterState(ctx context.Context, key string, prevVersion, n
 		return won, fmt.Errorf("customermongo: rate limit %s: %w", key, err)
 	}
 	return won, nil
+}
+
+// ---- consumed events
+
+type inboxDoc struct {
+	ID        string    `bson:"_id"` // consumer|event id
+	AppliedAt time.Time `bson:"appliedAt"`
+}
+
+func inboxID(consumer, eventID string) string { return consumer + "|" + eventID }
+
+// EventApplied implements customer.Store.
+func (s *Store) EventApplied(ctx context.Context, consumer, eventID string) (bool, error) {
+	err := s.db.Collection(CollInbox).FindOne(ctx, bson.M{"_id": inboxID(consumer, eventID)}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("customermongo: inbox %s: %w", inboxID(consumer, eventID), err)
+	}
+	return true, nil
+}
+
+// RecordEventApplied implements customer.Store.
+func (s *Store) RecordEventApplied(ctx context.Context, consumer, eventID string, at time.Time) error {
+	_, err := s.db.Collection(CollInbox).InsertOne(ctx, inboxDoc{ID: inboxID(consumer, eventID), AppliedAt: at.UTC()})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("customermongo: inbox %s: %w", inboxID(consumer, eventID), err)
+	}
+	return nil
 }
