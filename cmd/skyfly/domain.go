@@ -111,3 +111,26 @@ func (d deps) consumer(group string, topics []string, handle eventbus.Handler) (
 	}
 	return c.Run, nil
 }
+
+// envelopeHandler decodes each delivery's event envelope and applies it. A
+// record that is not a known envelope, or whose apply fails in a way
+// permanent (when not nil) calls permanent, is logged and skipped: retrying
+// cannot help and it must not stop its partition. Other errors are returned,
+// so the consumer retries the record before committing anything after it.
+func envelopeHandler(log *slog.Logger, name string, apply func(context.Context, outbox.Event) error, permanent func(error) bool) eventbus.Handler {
+	return func(ctx context.Context, m eventbus.Delivery) error {
+		e, err := m.Event()
+		if err == nil && e.Version != outbox.SchemaVersion {
+			err = fmt.Errorf("event version %d, want %d", e.Version, outbox.SchemaVersion)
+		}
+		if err == nil {
+			if err = apply(ctx, e); err != nil && (permanent == nil || !permanent(err)) {
+				return fmt.Errorf("%s: event %s: %w", name, e.ID, err)
+			}
+		}
+		if err != nil {
+			log.Warn(name+": event skipped", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "event_id", m.EventID, "err", err)
+		}
+		return nil
+	}
+}

@@ -212,6 +212,14 @@ func TestDev_E2E_BookConfirmCancelChange(t *testing.T) {
 		return slices.Equal(bookingEvents(t, d.kafka, b.BookingID), []string{
 			"booking.created", "booking.reserved", "booking.payment_pending", "booking.confirmed", "booking.cancelling", "booking.cancelled"})
 	}, 30*time.Second, 500*time.Millisecond, "booking events on skyfly.booking.v1: %v", bookingEvents(t, d.kafka, b.BookingID))
+	// The customer domain's outbox on FerretDB reached Kafka too: the
+	// profile made on first access and the delivered booking messages.
+	require.Equal(t, http.StatusOK, c.do("GET", "/api/v1/users/me", nil, nil))
+	require.Eventually(t, func() bool {
+		types := topicEvents(t, d.kafka, "skyfly.customer.v1", func(string) bool { return true })
+		return slices.Contains(types, "customer.profile.created") && slices.Contains(types, "customer.notification.delivered")
+	}, 30*time.Second, 500*time.Millisecond, "customer events on skyfly.customer.v1: %v",
+		topicEvents(t, d.kafka, "skyfly.customer.v1", func(string) bool { return true }))
 
 	// Change: book a flight, then move it to a later one on the same route.
 	b2 := c.reserve(c.quote(it.ID, fareID))
@@ -244,8 +252,15 @@ func TestDev_E2E_BookConfirmCancelChange(t *testing.T) {
 // types of one booking's events in order, duplicates dropped.
 func bookingEvents(t *testing.T, brokers, bookingID string) []string {
 	t.Helper()
+	return topicEvents(t, brokers, "skyfly.booking.v1", func(key string) bool { return key == bookingID })
+}
+
+// topicEvents reads topic from the start and returns the types of the
+// events whose key keep accepts, in order per key, duplicates dropped.
+func topicEvents(t *testing.T, brokers, topic string, keep func(key string) bool) []string {
+	t.Helper()
 	require.NotEmpty(t, brokers, "the banner names Kafka")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumeTopics("skyfly.booking.v1"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	require.NoError(t, err)
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -254,7 +269,7 @@ func bookingEvents(t *testing.T, brokers, bookingID string) []string {
 	var types []string
 	for ctx.Err() == nil {
 		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
-			if string(r.Key) != bookingID {
+			if !keep(string(r.Key)) {
 				return
 			}
 			var e struct{ ID, Type string }

@@ -29,12 +29,7 @@ import (
 func TestRouteSales_ConsumesBookingEventsOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	kf, err := eventbus.StartEmbedded(eventbus.EmbeddedConfig{})
-	require.NoError(t, err)
-	defer kf.Stop()
-	pub, err := eventbus.NewPublisher(kf.Brokers(), "test")
-	require.NoError(t, err)
-	defer pub.Close()
+	kf, pub := embeddedBus(t)
 
 	db, err := sqldb.Open(ctx, sqldb.Config{DSN: testenv.SQLiteDSN(t)})
 	require.NoError(t, err)
@@ -101,4 +96,17 @@ func TestRouteSales_ConsumesBookingEventsOnce(t *testing.T) {
 	run, err = nobus.consumer(flight.SalesConsumer, []string{outbox.Topic("booking")}, routeSalesHandler(log, svc))
 	require.NoError(t, err)
 	require.Nil(t, run, "without a bus there is no consumer; the events wait in the outbox")
+}
+
+// embeddedBus starts an embedded Kafka cluster and a publisher on it for
+// the test.
+func embeddedBus(t *testing.T) (*eventbus.Embedded, *eventbus.Publisher) {
+	t.Helper()
+	kf, err := eventbus.StartEmbedded(eventbus.EmbeddedConfig{})
+	require.NoError(t, err)
+	t.Cleanup(kf.Stop)
+	pub, err := eventbus.NewPublisher(kf.Brokers(), "test")
+	require.NoError(t, err)
+	t.Cleanup(pub.Close)
+	return kf, pub
 }

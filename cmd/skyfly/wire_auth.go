@@ -128,9 +128,9 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 		handler: handler,
 		workers: map[string]func(worker.Registry){queues.Auth: func(r worker.Registry) { r.RegisterActivity(acts) }},
 		checks:  map[string]func(context.Context) error{"auth-db": db.Ping},
-		background: []func(context.Context) error{func(ctx context.Context) error {
+		background: d.withRelay("auth", db, func(ctx context.Context) error {
 			return purgeAuth(ctx, d, store)
-		}},
+		}),
 		seed: func(ctx context.Context) ([]string, error) {
 			if !d.cfg.Dev {
 				return []string{"staff: no demo accounts outside dev mode (create them with `skyfly staff create`)"}, nil

@@ -12,7 +12,9 @@ import (
 
 	"github.com/skyfly/skyfly/activities/customeract"
 	"github.com/skyfly/skyfly/api/customerapi"
+	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/services/customer"
 	"github.com/skyfly/skyfly/services/customer/customerchannel"
@@ -58,8 +60,9 @@ func connectCustomer(ctx context.Context, d deps) (*mongodb.Client, func(), erro
 }
 
 // wireCustomer builds the customer domain: its API, its activity worker on
-// task queue "customer", the notification channels and, where the database
-// has no TTL indexes, the sweeper of expired documents.
+// task queue "customer", the notification channels, the relay of its
+// outbox to skyfly.customer.v1, its consumer of booking events and, where the database has no TTL indexes,
+// the sweeper of expired documents.
 func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 	if d.verifier == nil {
 		return nil, errors.New("customer: a token verifier is required")
@@ -80,11 +83,11 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 		closeDB()
 		return nil, fmt.Errorf("customer templates: %w", err)
 	}
-	var outbox *customerchannel.Outbox
+	var devOutbox *customerchannel.Outbox
 	if d.cfg.Dev {
-		outbox = customerchannel.NewOutbox(500, d.now)
+		devOutbox = customerchannel.NewOutbox(500, d.now)
 	}
-	senders, err := customerSenders(ctx, d, log, outbox)
+	senders, err := customerSenders(ctx, d, log, devOutbox)
 	if err != nil {
 		closeDB()
 		return nil, err
@@ -94,7 +97,7 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 	})
 	svc := customer.NewService(log, store, notifier, d.secrets, customer.DefaultVerificationPolicy(), d.now)
 	handler := customerapi.NewRouter(customerapi.Config{
-		Log: log, Service: svc, Notifier: notifier, Verifier: d.verifier, Policy: d.policy, Outbox: outbox, Now: d.now,
+		Log: log, Service: svc, Notifier: notifier, Verifier: d.verifier, Policy: d.policy, Outbox: devOutbox, Now: d.now,
 		Idempotency: customermongo.NewIdempotencyStore(client.DB, d.now),
 	})
 	acts := customeract.New(log, svc, notifier)
@@ -109,6 +112,22 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 			closeDB()
 			return nil
 		},
+	}
+	notices, err := d.consumer(customer.BookingEventsConsumer, []string{outbox.Topic("booking")},
+		bookingNoticesHandler(log, customer.NewBookingEventNotifier(log, store, notifier, d.now)))
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	if notices != nil {
+		dom.background = append(dom.background, notices)
+	}
+	if d.bus != nil {
+		relay := customermongo.NewRelay(customermongo.RelayConfig{Log: log.With("component", "outbox-relay"), DB: client.DB,
+			Publisher: d.bus, Now: d.now, Metrics: d.metrics})
+		dom.background = append(dom.background, relay.Run)
+	} else {
+		log.Warn("no SKYFLY_KAFKA_BROKERS: domain events wait in the outbox")
 	}
 	if !ttl {
 		dom.background = append(dom.background, func(ctx context.Context) error {
@@ -129,6 +148,23 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 		})
 	}
 	return dom, nil
+}
+
+// bookingNoticesHandler tells customers about the booking events no saga
+// notifies (the customer domain's consumer group on skyfly.booking.v1). Each
+// event is applied once: its messages' dedupe keys are the event id, and the
+// customer store records the event after them; a malformed event is skipped.
+func bookingNoticesHandler(log *slog.Logger, n *customer.BookingEventNotifier) eventbus.Handler {
+	handle := envelopeHandler(log, "booking notices", func(ctx context.Context, e outbox.Event) error {
+		_, err := n.Apply(ctx, e.ID, e.Type, e.Data)
+		return err
+	}, func(err error) bool { return errors.Is(err, customer.ErrInvalid) })
+	return func(ctx context.Context, m eventbus.Delivery) error {
+		if m.Type != "" && !customer.Notifies(m.Type) {
+			return nil // most booking events: no need to decode them
+		}
+		return handle(ctx, m)
+	}
 }
 
 // customerSenders picks each channel's adapter: the development outbox in

@@ -114,18 +114,8 @@ func migrateFlight(ctx context.Context, d deps) error {
 // known event envelope is logged and skipped, since retrying it cannot help
 // and it must not stop its partition.
 func routeSalesHandler(log *slog.Logger, svc *flight.Service) eventbus.Handler {
-	return func(ctx context.Context, m eventbus.Delivery) error {
-		e, err := m.Event()
-		if err == nil && e.Version != outbox.SchemaVersion {
-			err = fmt.Errorf("event version %d, want %d", e.Version, outbox.SchemaVersion)
-		}
-		if err != nil {
-			log.Warn("route sales: event skipped", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "event_id", m.EventID, "err", err)
-			return nil
-		}
-		if _, err := svc.RecordSale(ctx, e.ID, e.Type, e.Data); err != nil {
-			return fmt.Errorf("route sales: event %s: %w", e.ID, err)
-		}
-		return nil
-	}
+	return envelopeHandler(log, "route sales", func(ctx context.Context, e outbox.Event) error {
+		_, err := svc.RecordSale(ctx, e.ID, e.Type, e.Data)
+		return err
+	}, nil)
 }

@@ -14,6 +14,7 @@ const (
 	TemplateBookingRebooked      = "booking_rebooked"
 	TemplateBookingDisrupted     = "booking_disrupted"
 	TemplateBookingRetimed       = "booking_retimed"
+	TemplateBookingUnderReview   = "booking_under_review"
 	TemplatePhoneVerification    = "phone_verification"
 	TemplateMarketingOffer       = "marketing_offer"
 )
@@ -193,6 +194,19 @@ func Catalog() []TemplateDef {
 				Text:    `Ihr Flug wurde annulliert{{with index . "reason"}} ({{.}}){{end}}, und noch hat kein anderer Flug Platz für die Buchung {{.pnr}}. Ein Mitarbeiter kümmert sich darum und meldet sich; Sie können auch mit voller Erstattung stornieren.`,
 				HTML:    `<p>Ihr Flug wurde annulliert{{with index . "reason"}} ({{.}}){{end}}, und noch hat kein anderer Flug Platz für die Buchung <strong>{{.pnr}}</strong>.</p><p>Ein Mitarbeiter kümmert sich darum und meldet sich; Sie können auch mit voller Erstattung stornieren.</p>`,
 				Short:   `SkyFly: Ihr Flug für Buchung {{.pnr}} ist annulliert. Wir melden uns.`,
+			}),
+		booking(TemplateBookingUnderReview,
+			TemplateText{
+				Subject: `We are looking into booking {{.pnr}}`,
+				Text:    `Something went wrong while we completed a step of booking {{.pnr}}. An agent is looking into it and nothing more is charged meanwhile; we will tell you when it is settled.`,
+				HTML:    `<p>Something went wrong while we completed a step of booking <strong>{{.pnr}}</strong>. An agent is looking into it and nothing more is charged meanwhile; we will tell you when it is settled.</p>`,
+				Short:   `SkyFly: we are looking into booking {{.pnr}}; an agent will get back to you.`,
+			},
+			TemplateText{
+				Subject: `Wir prüfen Buchung {{.pnr}}`,
+				Text:    `Bei einem Schritt der Buchung {{.pnr}} ist etwas schiefgegangen. Ein Mitarbeiter kümmert sich darum, in der Zwischenzeit wird nichts weiter belastet; wir melden uns, sobald es geklärt ist.`,
+				HTML:    `<p>Bei einem Schritt der Buchung <strong>{{.pnr}}</strong> ist etwas schiefgegangen. Ein Mitarbeiter kümmert sich darum, in der Zwischenzeit wird nichts weiter belastet; wir melden uns, sobald es geklärt ist.</p>`,
+				Short:   `SkyFly: wir prüfen Buchung {{.pnr}}; ein Mitarbeiter meldet sich.`,
 			}),
 		booking(TemplateBookingRetimed,
 			TemplateText{

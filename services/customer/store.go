@@ -109,6 +109,12 @@ type Store interface {
 	// ListNotifications returns matching records, newest first.
 	ListNotifications(ctx context.Context, f NotificationFilter) ([]Notification, error)
 
+	// EventApplied reports whether consumer recorded applying eventID.
+	EventApplied(ctx context.Context, consumer, eventID string) (bool, error)
+	// RecordEventApplied records that consumer applied eventID (after its
+	// effect is stored); recording it twice is not an error.
+	RecordEventApplied(ctx context.Context, consumer, eventID string, at time.Time) error
+
 	// LimiterState returns the state of rate-limit key: a theoretical
 	// arrival time in Unix nanoseconds and its version (0 when there is none).
 	LimiterState(ctx context.Context, key string) (tat, version int64, err error)

@@ -58,35 +58,99 @@ type Relay struct {
 	mFailures  prometheus.Counter
 }
 
+// Pacing is how a relay loop waits. Zero values take the defaults noted.
+type Pacing struct {
+	Batch      int           // records per publication, 200
+	Poll       time.Duration // idle poll interval, 200 ms
+	MaxBackoff time.Duration // longest wait after a failure, 10 s
+	Lease      time.Duration // lease length, 15 s
+}
+
+// WithDefaults returns p with its zero values set to the defaults.
+func (p Pacing) WithDefaults() Pacing {
+	if p.Batch <= 0 {
+		p.Batch = 200
+	}
+	if p.Poll <= 0 {
+		p.Poll = 200 * time.Millisecond
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = 10 * time.Second
+	}
+	if p.Lease <= 0 {
+		p.Lease = 15 * time.Second
+	}
+	return p
+}
+
+// RelayCounters are a relay's metrics: events published and failed
+// publications, labelled with the domain. Both are nil without a registry.
+func RelayCounters(reg prometheus.Registerer, domain string) (published, failures prometheus.Counter) {
+	if reg == nil {
+		return nil, nil
+	}
+	labels := prometheus.Labels{"domain": domain}
+	published = prometheus.NewCounter(prometheus.CounterOpts{Name: "skyfly_outbox_published_total",
+		Help: "Outbox events the relay published to the bus.", ConstLabels: labels})
+	failures = prometheus.NewCounter(prometheus.CounterOpts{Name: "skyfly_outbox_publish_failures_total",
+		Help: "Failed publications of outbox batches (retried with backoff).", ConstLabels: labels})
+	reg.MustRegister(published, failures)
+	return published, failures
+}
+
+// RunLoop calls once until ctx ends: again at once after a full batch,
+// after p.Poll (or a wake) when idle, and after a jittered, doubling backoff
+// up to p.MaxBackoff when it failed (calling failed, when not nil). It
+// returns nil when ctx ends.
+func RunLoop(ctx context.Context, log *slog.Logger, domain string, p Pacing, wake <-chan struct{}, failed func(),
+	once func(context.Context) (int, error)) error {
+	backoff := time.Duration(0)
+	for {
+		n, err := once(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := p.Poll
+		switch {
+		case err != nil:
+			if failed != nil {
+				failed()
+			}
+			backoff = min(max(2*backoff, 100*time.Millisecond), p.MaxBackoff)
+			wait = backoff/2 + rand.N(backoff/2+1)
+			log.Warn("outbox relay: publish failed, retrying", "domain", domain, "retry_in", wait, "err", err)
+		case n == p.Batch:
+			backoff, wait = 0, 0 // more waiting
+		default:
+			backoff = 0
+		}
+		if wait == 0 {
+			continue
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
 // NewRelay returns a relay; Run starts it.
 func NewRelay(cfg RelayConfig) *Relay {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Batch <= 0 {
-		cfg.Batch = 200
-	}
-	if cfg.Poll <= 0 {
-		cfg.Poll = 200 * time.Millisecond
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = 10 * time.Second
-	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = 15 * time.Second
-	}
+	p := Pacing{Batch: cfg.Batch, Poll: cfg.Poll, MaxBackoff: cfg.MaxBackoff, Lease: cfg.Lease}.WithDefaults()
+	cfg.Batch, cfg.Poll, cfg.MaxBackoff, cfg.Lease = p.Batch, p.Poll, p.MaxBackoff, p.Lease
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	r := &Relay{cfg: cfg, owner: uuid.NewString(), wake: make(chan struct{}, 1)}
-	if cfg.Metrics != nil {
-		labels := prometheus.Labels{"domain": cfg.Domain}
-		r.mPublished = prometheus.NewCounter(prometheus.CounterOpts{Name: "skyfly_outbox_published_total",
-			Help: "Outbox events the relay published to the bus.", ConstLabels: labels})
-		r.mFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "skyfly_outbox_publish_failures_total",
-			Help: "Failed publications of outbox batches (retried with backoff).", ConstLabels: labels})
-		cfg.Metrics.MustRegister(r.mPublished, r.mFailures)
-	}
+	r.mPublished, r.mFailures = RelayCounters(cfg.Metrics, cfg.Domain)
 	return r
 }
 
@@ -104,40 +168,13 @@ func (r *Relay) Published() int64 { return r.published.Load() }
 
 // Run publishes until ctx ends, backing off with jitter after failures.
 func (r *Relay) Run(ctx context.Context) error {
-	backoff := time.Duration(0)
-	for {
-		n, err := r.RunOnce(ctx)
-		if ctx.Err() != nil {
-			return nil
+	p := Pacing{Batch: r.cfg.Batch, Poll: r.cfg.Poll, MaxBackoff: r.cfg.MaxBackoff, Lease: r.cfg.Lease}
+	return RunLoop(ctx, r.cfg.Log, r.cfg.Domain, p, r.wake, func() {
+		r.failures.Add(1)
+		if r.mFailures != nil {
+			r.mFailures.Inc()
 		}
-		wait := r.cfg.Poll
-		switch {
-		case err != nil:
-			r.failures.Add(1)
-			if r.mFailures != nil {
-				r.mFailures.Inc()
-			}
-			backoff = min(max(2*backoff, 100*time.Millisecond), r.cfg.MaxBackoff)
-			wait = backoff/2 + rand.N(backoff/2+1)
-			r.cfg.Log.Warn("outbox relay: publish failed, retrying", "domain", r.cfg.Domain, "retry_in", wait, "err", err)
-		case n == r.cfg.Batch:
-			backoff, wait = 0, 0 // more waiting
-		default:
-			backoff = 0
-		}
-		if wait == 0 {
-			continue
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-r.wake:
-			t.Stop()
-		case <-t.C:
-		}
-	}
+	}, r.RunOnce)
 }
 
 // RunOnce publishes one batch when this relay holds the lease and returns

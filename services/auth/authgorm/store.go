@@ -1,6 +1,7 @@
 // Package authgorm is the auth domain's Store over GORM: PostgreSQL in
 // production, SQLite for the embedded default, with versioned migrations per
-// dialect (sqlite, postgres, mysql, sqlserver).
+// dialect (sqlite, postgres, mysql, sqlserver), and the auth outbox: session
+// started and revoked events written in the transaction of the change.
 package authgorm
 
 import (
@@ -19,6 +20,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/auth"
 )
@@ -38,12 +40,29 @@ func Migrations() fs.FS {
 	return sub
 }
 
-// Migrate applies the auth migrations to db.
+// Migrate applies the auth migrations to db, and the outbox's.
 func Migrate(ctx context.Context, db *sqldb.DB) error {
 	if err := sqldb.Migrate(ctx, db, Migrations(), MigrationsTable); err != nil {
 		return fmt.Errorf("authgorm: %w", err)
 	}
+	if err := outbox.Migrate(ctx, db); err != nil {
+		return fmt.Errorf("authgorm: %w", err)
+	}
 	return nil
+}
+
+// Domain is the auth domain's name on the bus (skyfly.auth.v1).
+const Domain = "auth"
+
+// appendSessionEvent writes a session event in tx, the transaction of the
+// change it records.
+func appendSessionEvent(tx *sqldb.DB, typ, sessionID, userID, method, reason string, at time.Time) error {
+	e, err := outbox.New(auth.SessionEventID(sessionID, typ), typ, outbox.Aggregate{Type: auth.AggregateUser, ID: userID}, at,
+		auth.SessionEventData{SessionID: sessionID, UserID: userID, Method: method, Reason: auth.ReasonCode(reason)})
+	if err != nil {
+		return err
+	}
+	return outbox.Append(tx.DB, Domain, e)
 }
 
 // Store implements auth.Store.
@@ -322,7 +341,10 @@ func (s *Store) CreateSession(ctx context.Context, sess auth.Session, first auth
 		if err := tx.Create(&sessionRow{ID: sess.ID, UserID: sess.UserID, Method: sess.Method, CreatedAt: sess.CreatedAt.UTC(), ExpiresAt: sess.ExpiresAt.UTC()}).Error; err != nil {
 			return translate(err)
 		}
-		return translate(tx.Create(&refreshRow{Hash: first.Hash, SessionID: sess.ID, CreatedAt: first.CreatedAt.UTC(), ExpiresAt: first.ExpiresAt.UTC()}).Error)
+		if err := tx.Create(&refreshRow{Hash: first.Hash, SessionID: sess.ID, CreatedAt: first.CreatedAt.UTC(), ExpiresAt: first.ExpiresAt.UTC()}).Error; err != nil {
+			return translate(err)
+		}
+		return appendSessionEvent(tx, auth.DomainEventSessionStarted, sess.ID, sess.UserID, sess.Method, "", sess.CreatedAt)
 	})
 	if err != nil {
 		return fmt.Errorf("create session %s: %w", sess.ID, err)
@@ -349,6 +371,15 @@ func (s *Store) RevokeSession(ctx context.Context, id, reason string, at time.Ti
 			return res.Error
 		}
 		revoked = res.RowsAffected == 1
+		if revoked {
+			var r sessionRow
+			if err := tx.Where("id = ?", id).Take(&r).Error; err != nil {
+				return err
+			}
+			if err := appendSessionEvent(tx, auth.DomainEventSessionRevoked, id, r.UserID, r.Method, reason, at); err != nil {
+				return err
+			}
+		}
 		return tx.Model(&refreshRow{}).Where("session_id = ? AND revoked_at IS NULL", id).Update("revoked_at", at.UTC()).Error
 	})
 	if err != nil {
@@ -371,6 +402,15 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID, reason string, a
 		if err := tx.Model(&sessionRow{}).Where("id IN ? AND revoked_at IS NULL", ids).
 			Updates(map[string]any{"revoked_at": at.UTC(), "revoke_reason": truncate(reason, 200)}).Error; err != nil {
 			return err
+		}
+		var rows []sessionRow
+		if err := tx.Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := appendSessionEvent(tx, auth.DomainEventSessionRevoked, r.ID, r.UserID, r.Method, reason, at); err != nil {
+				return err
+			}
 		}
 		return tx.Model(&refreshRow{}).Where("session_id IN ? AND revoked_at IS NULL", ids).Update("revoked_at", at.UTC()).Error
 	})

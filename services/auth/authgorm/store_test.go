@@ -24,18 +24,21 @@ import (
 func TestStoreContract(t *testing.T) {
 	for dialect, dsn := range testenv.SQLDSNs(t, "sqlite", "postgres", "mysql") {
 		t.Run(dialect, func(t *testing.T) {
-			newStore := func(t *testing.T) *authgorm.Store {
-				t.Helper()
-				ctx := context.Background()
-				db, err := sqldb.Open(ctx, sqldb.Config{DSN: dsn(t)})
-				require.NoError(t, err)
-				t.Cleanup(func() { _ = db.Close() })
-				require.NoError(t, authgorm.Migrate(ctx, db))
-				return authgorm.New(db)
-			}
+			newStore := func(t *testing.T) *authgorm.Store { return authgorm.New(migrated(t, dsn(t))) }
 			runContract(t, newStore)
 		})
 	}
+}
+
+// migrated opens the database of dsn with the auth migrations applied.
+func migrated(t *testing.T, dsn string) *sqldb.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.Config{DSN: dsn})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, authgorm.Migrate(ctx, db))
+	return db
 }
 
 var t0 = testdate.At(0, 10, 0)

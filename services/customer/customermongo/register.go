@@ -26,6 +26,9 @@ type register struct {
 	// re-create a version after it is gone, so keep must exceed how far
 	// behind a writer can realistically read.
 	keep int64
+	// sent holds the outbox's sent markers when versions embed events: a
+	// version whose events are unsent is not pruned (nil: no events).
+	sent *mongo.Collection
 }
 
 type registerDoc struct {
@@ -34,6 +37,8 @@ type registerDoc struct {
 	Version  int64      `bson:"version"`
 	Value    bson.Raw   `bson:"value"`
 	ExpireAt *time.Time `bson:"expireAt,omitempty"`
+	// Events are the outbox events of this version, written with it.
+	Events []eventDoc `bson:"events,omitempty"`
 }
 
 func versionID(key string, version int64) string { return fmt.Sprintf("%s#%d", key, version) }
@@ -64,15 +69,16 @@ func (r register) load(ctx context.Context, key string) (int64, bson.Raw, error)
 	}
 }
 
-// store writes value as version prev+1 of key and reports whether it won
-// that version.
-func (r register) store(ctx context.Context, key string, prev int64, value any, expireAt *time.Time) (bool, error) {
+// store writes value as version prev+1 of key, with the events that
+// describe the change in the same document, and reports whether it won that
+// version.
+func (r register) store(ctx context.Context, key string, prev int64, value any, expireAt *time.Time, events ...eventDoc) (bool, error) {
 	raw, err := bson.Marshal(value)
 	if err != nil {
 		return false, fmt.Errorf("encode %s: %w", key, err)
 	}
 	next := prev + 1
-	_, err = r.versions.InsertOne(ctx, registerDoc{ID: versionID(key, next), Key: key, Version: next, Value: raw, ExpireAt: expireAt})
+	_, err = r.versions.InsertOne(ctx, registerDoc{ID: versionID(key, next), Key: key, Version: next, Value: raw, ExpireAt: expireAt, Events: events})
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
 	}
@@ -88,9 +94,30 @@ func (r register) store(ctx context.Context, key string, prev int64, value any, 
 		return true, fmt.Errorf("write head of %s: %w", key, err)
 	}
 	if r.keep > 0 && next > r.keep {
-		if _, err := r.versions.DeleteOne(ctx, bson.M{"_id": versionID(key, next-r.keep)}); err != nil {
+		if err := r.prune(ctx, versionID(key, next-r.keep)); err != nil {
 			return true, fmt.Errorf("prune %s: %w", key, err)
 		}
 	}
 	return true, nil
+}
+
+// prune deletes version document id unless it holds an unsent event (the
+// relay still needs it; it stays until a later sweep of versions, which
+// never prunes an unsent one either).
+func (r register) prune(ctx context.Context, id string) error {
+	if r.sent != nil {
+		var v registerDoc
+		err := r.versions.FindOne(ctx, bson.M{"_id": id}).Decode(&v)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if pending, err := unsent(ctx, r.sent, v.Events); err != nil || pending {
+			return err
+		}
+	}
+	_, err := r.versions.DeleteOne(ctx, bson.M{"_id": id})
+	return err
 }

@@ -1,7 +1,9 @@
 // Package customermongo is the customer domain's Store on MongoDB (and on
 // FerretDB, which SkyFly embeds for development and tests) with the official
 // mongo-driver: profiles, phone verifications, notification records,
-// rate-limit state and the service's Idempotency-Key records.
+// rate-limit state and the service's Idempotency-Key records, and the
+// domain's outbox of events with its relay to skyfly.customer.v1 (each
+// event embedded in the document write that makes its change; events.go).
 //
 // FerretDB 1.24 does not apply a conditional update atomically (it reads,
 // filters and writes without isolation: eight concurrent
@@ -39,6 +41,7 @@ const (
 	CollRateLimitVersions = "rate_limit_versions"
 	CollIdempotency       = "idempotency_keys"
 	CollTokens            = "tokens"
+	CollInbox             = "inbox_events"
 )
 
 // Store implements customer.Store on a MongoDB database.
@@ -54,9 +57,10 @@ var _ customer.Store = (*Store)(nil)
 // customer does) before use.
 func New(db *mongo.Database) *Store {
 	return &Store{
-		db:       db,
-		profiles: register{head: db.Collection(CollProfiles), versions: db.Collection(CollProfileVersions), keep: keepProfileVersions},
-		limits:   register{head: db.Collection(CollRateLimits), versions: db.Collection(CollRateLimitVersions), keep: keepLimiterVersions},
+		db: db,
+		profiles: register{head: db.Collection(CollProfiles), versions: db.Collection(CollProfileVersions), keep: keepProfileVersions,
+			sent: db.Collection(CollOutboxSent)},
+		limits: register{head: db.Collection(CollRateLimits), versions: db.Collection(CollRateLimitVersions), keep: keepLimiterVersions},
 	}
 }
 
@@ -74,6 +78,7 @@ var ttlIndexes = []ttl{
 	{CollTokens, "expireAt", "expire_ttl", 0},
 	{CollIdempotency, "expiresAt", "expires_ttl", 0},
 	{CollVerifications, "expiresAt", "expires_ttl", verificationRetention},
+	{CollOutboxSent, "expireAt", "expire_ttl", 0},
 }
 
 // verificationRetention keeps a finished verification (for its attempt
@@ -313,20 +318,25 @@ func (s *Store) CreateProfile(ctx context.Context, p customer.Profile) error {
 	}
 	d := toProfileDoc(p)
 	d.Version = 1
-	won, err := s.profiles.store(ctx, p.UserID, 0, d, nil)
+	ev, err := profileEvent(customer.EventProfileCreated, p, 1, nil, p.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, err)
+	}
+	won, err := s.profiles.store(ctx, p.UserID, 0, d, nil, ev)
 	if err != nil {
 		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, err)
 	}
 	if !won {
 		return fmt.Errorf("customermongo: create profile %s: %w", p.UserID, customer.ErrAlreadyExists)
 	}
+	s.hint(ctx, CollProfileVersions, versionID(p.UserID, 1), []eventDoc{ev})
 	return nil
 }
 
 // UpdateProfile implements customer.Store. It writes version prevVersion+1
 // (p.Version is ignored and set so).
 func (s *Store) UpdateProfile(ctx context.Context, p customer.Profile, prevVersion int64) error {
-	_, version, err := s.loadProfile(ctx, p.UserID)
+	prev, version, err := s.loadProfile(ctx, p.UserID)
 	if err != nil {
 		return fmt.Errorf("customermongo: update profile %s: %w", p.UserID, err)
 	}
@@ -338,13 +348,18 @@ func (s *Store) UpdateProfile(ctx context.Context, p customer.Profile, prevVersi
 	}
 	d := toProfileDoc(p)
 	d.Version = prevVersion + 1
-	won, err := s.profiles.store(ctx, p.UserID, prevVersion, d, nil)
+	ev, err := profileEvent(customer.EventProfileChanged, p, d.Version, customer.ChangedFields(toProfile(prev), p), p.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("customermongo: update profile %s: %w", p.UserID, err)
+	}
+	won, err := s.profiles.store(ctx, p.UserID, prevVersion, d, nil, ev)
 	if err != nil {
 		return fmt.Errorf("customermongo: update profile %s: %w", p.UserID, err)
 	}
 	if !won {
 		return fmt.Errorf("customermongo: update profile %s from version %d: %w", p.UserID, prevVersion, customer.ErrConflict)
 	}
+	s.hint(ctx, CollProfileVersions, versionID(p.UserID, d.Version), []eventDoc{ev})
 	return nil
 }
 
@@ -508,6 +523,9 @@ type notificationDoc struct {
 	CreatedAt         time.Time         `bson:"createdAt"`
 	UpdatedAt         time.Time         `bson:"updatedAt"`
 	SentAt            *time.Time        `bson:"sentAt,omitempty"`
+	// Events are the outbox events of delivery outcomes, each $pushed in
+	// the update that records its outcome.
+	Events []eventDoc `bson:"events,omitempty"`
 }
 
 func toNotificationDoc(n customer.Notification) notificationDoc {
@@ -625,8 +643,19 @@ func (s *Store) ClaimNotification(ctx context.Context, id string, now, leaseUnti
 	}
 }
 
-// FinishNotification implements customer.Store.
+// FinishNotification implements customer.Store. A delivered or failed
+// attempt writes its event (customer.notification.delivered or .failed) in
+// the same document update.
 func (s *Store) FinishNotification(ctx context.Context, id string, status customer.Status, providerMessageID, reason string, at time.Time) error {
+	coll := s.db.Collection(CollNotifications)
+	var d notificationDoc
+	err := coll.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("customermongo: finish notification %s: %w", id, customer.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("customermongo: finish notification %s: %w", id, err)
+	}
 	set := bson.M{"status": string(status), "updatedAt": at.UTC(), "reason": reason}
 	if providerMessageID != "" {
 		set["providerMessageId"] = providerMessageID
@@ -634,14 +663,30 @@ func (s *Store) FinishNotification(ctx context.Context, id string, status custom
 	if status == customer.StatusSent {
 		set["sentAt"] = at.UTC()
 	}
-	res, err := s.db.Collection(CollNotifications).UpdateOne(ctx, bson.M{"_id": id},
-		bson.M{"$set": set, "$unset": bson.M{"leaseUntil": ""}})
+	update := bson.M{"$set": set, "$unset": bson.M{"leaseUntil": ""}}
+	var events []eventDoc
+	if typ, ok := customer.NotificationEventType(status); ok {
+		data := customer.NotificationEventData{NotificationID: id, CustomerID: d.UserID, Channel: customer.Channel(d.Channel),
+			TemplateID: d.TemplateID, Category: customer.Category(d.Category), Status: status, Attempt: d.Attempts}
+		if status == customer.StatusFailed {
+			data.Error = "delivery_failed"
+		}
+		ev, err := newEvent(customer.NotificationEventID(id, status, d.Attempts), typ, customer.AggregateNotification, id,
+			int64(d.Attempts), at, data)
+		if err != nil {
+			return fmt.Errorf("customermongo: finish notification %s: %w", id, err)
+		}
+		events = append(events, ev)
+		update["$push"] = bson.M{"events": ev}
+	}
+	res, err := coll.UpdateOne(ctx, bson.M{"_id": id}, update)
 	if err != nil {
 		return fmt.Errorf("customermongo: finish notification %s: %w", id, err)
 	}
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("customermongo: finish notification %s: %w", id, customer.ErrNotFound)
 	}
+	s.hint(ctx, CollNotifications, id, events)
 	return nil
 }
 
@@ -704,4 +749,34 @@ func (s *Store) SwapLimiterState(ctx context.Context, key string, prevVersion, n
 		return won, fmt.Errorf("customermongo: rate limit %s: %w", key, err)
 	}
 	return won, nil
+}
+
+// ---- consumed events
+
+type inboxDoc struct {
+	ID        string    `bson:"_id"` // consumer|event id
+	AppliedAt time.Time `bson:"appliedAt"`
+}
+
+func inboxID(consumer, eventID string) string { return consumer + "|" + eventID }
+
+// EventApplied implements customer.Store.
+func (s *Store) EventApplied(ctx context.Context, consumer, eventID string) (bool, error) {
+	err := s.db.Collection(CollInbox).FindOne(ctx, bson.M{"_id": inboxID(consumer, eventID)}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("customermongo: inbox %s: %w", inboxID(consumer, eventID), err)
+	}
+	return true, nil
+}
+
+// RecordEventApplied implements customer.Store.
+func (s *Store) RecordEventApplied(ctx context.Context, consumer, eventID string, at time.Time) error {
+	_, err := s.db.Collection(CollInbox).InsertOne(ctx, inboxDoc{ID: inboxID(consumer, eventID), AppliedAt: at.UTC()})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("customermongo: inbox %s: %w", inboxID(consumer, eventID), err)
+	}
+	return nil
 }

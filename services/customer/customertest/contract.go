@@ -316,6 +316,21 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 		require.Equal(t, int64(2), version)
 		require.GreaterOrEqual(t, tat, int64(500))
 	})
+
+	t.Run("an applied event is remembered per consumer, recording it twice is fine", func(t *testing.T) {
+		s := newStore(t)
+		done, err := s.EventApplied(ctx, "c1", "bk-1/3")
+		require.NoError(t, err)
+		require.False(t, done)
+		require.NoError(t, s.RecordEventApplied(ctx, "c1", "bk-1/3", Epoch()))
+		require.NoError(t, s.RecordEventApplied(ctx, "c1", "bk-1/3", Epoch()), "a redelivery records again")
+		done, err = s.EventApplied(ctx, "c1", "bk-1/3")
+		require.NoError(t, err)
+		require.True(t, done)
+		done, err = s.EventApplied(ctx, "c2", "bk-1/3")
+		require.NoError(t, err)
+		require.False(t, done, "another consumer's record counted")
+	})
 }
 
 func ids(ns []customer.Notification) []string {
