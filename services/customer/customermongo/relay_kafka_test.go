@@ -47,7 +47,13 @@ func TestCustomerRelay_KafkaThousandEventsNoLoss(t *testing.T) {
 	db := freshDB(t, testenv.FerretDB(t, "sqlite"))
 	clock := customertest.NewClock(customertest.Epoch())
 	s := customermongo.New(db)
-	const users, updates = 500, 1
+	if raceEnabled {
+		// One goroutine drives the relay here: the race detector would find
+		// nothing and slow the 1,000 FerretDB writes past a minute.
+		t.Skip("SKIPPED under -race: a single-goroutine volume test (make unit runs it)")
+	}
+	const updates = 1
+	users := 500 // 1,000 events
 	for i := range users {
 		p := ada(clock.Now())
 		p.UserID = fmt.Sprintf("u-%04d", i)
@@ -55,7 +61,7 @@ func TestCustomerRelay_KafkaThousandEventsNoLoss(t *testing.T) {
 		p.GivenName = "B"
 		require.NoError(t, s.UpdateProfile(ctx, p, 1))
 	}
-	const events = users * (1 + updates)
+	events := users * (1 + updates)
 
 	kf, err := eventbus.StartEmbedded(eventbus.EmbeddedConfig{})
 	require.NoError(t, err)
@@ -66,11 +72,18 @@ func TestCustomerRelay_KafkaThousandEventsNoLoss(t *testing.T) {
 	bus := &crashAfterPublish{bus: pub, every: 3}
 	relay := customermongo.NewRelay(customermongo.RelayConfig{DB: db, Publisher: bus, Now: clock.Now, Pacing: outbox.Pacing{Batch: 100}})
 	start := time.Now()
-	for relay.Published() < events {
+	idle := 0 // rounds in a row that published nothing: a stalled relay, whatever the machine's speed
+	for relay.Published() < int64(events) {
+		before := relay.Published()
 		if _, err := relay.RunOnce(ctx); err != nil {
 			require.ErrorContains(t, err, "relay killed")
 		}
-		require.Less(t, time.Since(start), time.Minute, "the relay stalled at %d of %d", relay.Published(), events)
+		if relay.Published() == before {
+			idle++
+		} else {
+			idle = 0
+		}
+		require.Less(t, idle, 20, "the relay stalled at %d of %d", relay.Published(), events)
 	}
 	elapsed := time.Since(start)
 	t.Logf("relayed %d customer events in %s: %.0f events/s (FerretDB on SQLite to kfake, batches of 100, every third lost its mark)",

@@ -30,6 +30,25 @@ func (routeSalesRow) TableName() string { return "route_sales" }
 // the counters and the inbox entry commit together, so a redelivered event
 // changes nothing and reports applied false.
 func (s *Store) ApplySale(ctx context.Context, consumer, eventID string, d flight.SaleDelta, at time.Time) (applied bool, err error) {
+	// Two first sales of a route race to insert its row: the loser's
+	// transaction fails on the primary key (PostgreSQL aborts it) and is run
+	// again, finding the row this time.
+	for attempt := 0; attempt < 3; attempt++ {
+		applied, err = s.applySale(ctx, consumer, eventID, d, at)
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+	}
+	if errors.Is(err, outbox.ErrSeen) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("flightgorm: route sales %s-%s: %w", d.Origin, d.Destination, err)
+	}
+	return applied, nil
+}
+
+func (s *Store) applySale(ctx context.Context, consumer, eventID string, d flight.SaleDelta, at time.Time) (applied bool, err error) {
 	err = s.db.Transaction(ctx, func(tx *sqldb.DB) error {
 		applied = false
 		if err := outbox.Once(tx.DB, consumer, eventID, at); err != nil {
@@ -53,13 +72,7 @@ func (s *Store) ApplySale(ctx context.Context, consumer, eventID string, d fligh
 		applied = true
 		return nil
 	})
-	if errors.Is(err, outbox.ErrSeen) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("flightgorm: route sales %s-%s: %w", d.Origin, d.Destination, err)
-	}
-	return applied, nil
+	return applied, err
 }
 
 // RouteSales returns every route's counters, busiest first.

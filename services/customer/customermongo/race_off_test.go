@@ -1,0 +1,5 @@
+//go:build !race
+
+package customermongo_test
+
+const raceEnabled = false
