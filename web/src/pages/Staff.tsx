@@ -177,6 +177,9 @@ export function StaffLookup({ query }: { query: URLSearchParams }) {
             <Link className="button" href="/staff?status=NEEDS_ATTENTION">
               Needs-attention queue
             </Link>
+            <Link className="button" href="/staff/disruption">
+              Flight disruption
+            </Link>
           </div>
         </form>
       </section>
