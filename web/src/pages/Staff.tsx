@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import type { Booking, CancellationQuote, ChangeQuote, Itinerary, SearchResult } from '../api';
 import { cabin, countdown, family, isoDate, localDate, localTime, money, statusLabel } from '../format';
 import { navigate } from '../router';
-import { ErrorMessage, Link, Spinner, useClient, useNow } from '../ui';
+import { ErrorMessage, Link, Spinner, useClient, useNow, useSession } from '../ui';
+import { isSupervisor } from '../api';
 import { SegmentsView } from './Search';
 
 // The staff app: password + TOTP sign-in, booking lookup (PNR, passenger,
@@ -351,6 +352,8 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
   const destination = segs[segs.length - 1].destination;
   const [date, setDate] = useState(segs[0].departureTime.slice(0, 10));
   const [reason, setReason] = useState('');
+  const supervisor = isSupervisor(useSession());
+  const [waive, setWaive] = useState(false);
   const [options, setOptions] = useState<Itinerary[] | null>(null);
   const [quote, setQuote] = useState<ChangeQuote | null>(null);
   const [busy, setBusy] = useState(false);
@@ -379,7 +382,7 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
     setBusy(true);
     setError(null);
     try {
-      setQuote(await client.request<ChangeQuote>('POST', path, { flightIds: it.segments.map((s) => s.flightId), fareId, reason: reason.trim() }));
+      setQuote(await client.request<ChangeQuote>('POST', path, { flightIds: it.segments.map((s) => s.flightId), fareId, reason: reason.trim(), ...(waive ? { waivePenalty: true } : {}) }));
     } catch (err) {
       setError(err);
     } finally {
@@ -421,6 +424,12 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
             <input id="change-reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
           </div>
         </div>
+        {supervisor && (
+          <div className="check">
+            <input id="change-waive" type="checkbox" checked={waive} onChange={(e) => setWaive(e.target.checked)} />
+            <label htmlFor="change-waive">Waive the change fee (supervisor)</label>
+          </div>
+        )}
         <button type="submit" disabled={busy}>
           Find flights
         </button>
@@ -481,7 +490,9 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
 
 function StaffCancel({ booking, onBooking }: { booking: Booking; onBooking: (b: Booking) => void }) {
   const client = useClient();
+  const supervisor = isSupervisor(useSession());
   const [reason, setReason] = useState('');
+  const [waive, setWaive] = useState(false);
   const [quote, setQuote] = useState<CancellationQuote | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -492,7 +503,7 @@ function StaffCancel({ booking, onBooking }: { booking: Booking; onBooking: (b: 
     setBusy(true);
     setError(null);
     try {
-      if (!quote) setQuote(await client.request<CancellationQuote>('POST', path, { reason: reason.trim() }));
+      if (!quote) setQuote(await client.request<CancellationQuote>('POST', path, waive ? { reason: reason.trim(), waivePenalty: true } : { reason: reason.trim() }));
       else onBooking(await client.request<Booking>('POST', path, { quoteId: quote.quoteId, reason: reason.trim() }));
     } catch (err) {
       setError(err);
@@ -509,9 +520,16 @@ function StaffCancel({ booking, onBooking }: { booking: Booking; onBooking: (b: 
         <label htmlFor="cancel-reason">Reason (recorded)</label>
         <input id="cancel-reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
       </div>
+      {supervisor && (
+        <div className="check">
+          <input id="cancel-waive" type="checkbox" checked={waive} disabled={!!quote} onChange={(e) => setWaive(e.target.checked)} />
+          <label htmlFor="cancel-waive">Waive the cancellation fee (supervisor)</label>
+        </div>
+      )}
       {quote && (
         <p className="alert info" data-testid="staff-cancel-quote">
-          Refund {money(quote.refund)}, fee {money(quote.penalty)}.
+          Refund {money(quote.refund)}, fee {money(quote.penalty)}
+          {quote.penaltyWaived ? ' (waived)' : ''}.
         </p>
       )}
       <ErrorMessage error={error} />
