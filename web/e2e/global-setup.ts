@@ -58,10 +58,11 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       for (const line of chunk.toString().split('\n')) {
         const f = line.trim().split(/\s+/);
         if (f[0] === 'gateway' && f[1]?.startsWith('http://')) gateway = f[1];
-        const agent = /staff agent@skyfly\.dev \(agent\)\s+password: (\S+)\s+TOTP secret: (\S+)/.exec(line);
-        if (agent) {
-          process.env.SKYFLY_E2E_AGENT_PASSWORD = agent[1];
-          process.env.SKYFLY_E2E_AGENT_TOTP = agent[2];
+        const staff = /staff (agent|supervisor)@skyfly\.dev \(\w+\)\s+password: (\S+)\s+TOTP secret: (\S+)/.exec(line);
+        if (staff) {
+          const who = staff[1].toUpperCase();
+          process.env[`SKYFLY_E2E_${who}_PASSWORD`] = staff[2];
+          process.env[`SKYFLY_E2E_${who}_TOTP`] = staff[3];
         }
         if (line.includes('ready in') && gateway) {
           clearTimeout(timer);

@@ -162,6 +162,21 @@ export function totp(secret: string, now = Date.now()): string {
  * what staff do with it. It returns the PNR.
  */
 export async function bookThroughAPI(request: APIRequestContext, email: string, family: string, from: string, to: string, date: string): Promise<string> {
+  return (await bookThroughAPIFull(request, email, family, from, to, date)).pnr;
+}
+
+/** BookedThroughAPI is what bookThroughAPIFull made: the booking and its first flight. */
+export interface BookedThroughAPI {
+  pnr: string;
+  bookingId: string;
+  flightId: string;
+  flightNumber: string;
+  /** token is the customer's access token. */
+  token: string;
+}
+
+/** bookThroughAPIFull is bookThroughAPI answering the booking id and its (first) flight too. */
+export async function bookThroughAPIFull(request: APIRequestContext, email: string, family: string, from: string, to: string, date: string): Promise<BookedThroughAPI> {
   const base = baseURL();
   const login = await request.get(`${base}/api/v1/auth/public/google/start?login_hint=${encodeURIComponent(email)}`);
   expect(login.status()).toBe(200);
@@ -189,5 +204,23 @@ export async function bookThroughAPI(request: APIRequestContext, email: string, 
   });
   expect(confirm.status()).toBe(200);
   expect((await confirm.json()).status).toBe('CONFIRMED');
-  return b.pnr as string;
+  return { pnr: b.pnr as string, bookingId: b.bookingId as string, flightId: it.segments[0].flightId as string, flightNumber: it.segments[0].flightNumber as string, token };
+}
+
+/**
+ * staffSignIn signs the demo agent or supervisor in on the staff sign-in
+ * page with the password and TOTP secret the skyfly dev banner printed.
+ */
+export async function staffSignIn(page: Page, who: 'agent' | 'supervisor') {
+  const password = process.env[`SKYFLY_E2E_${who.toUpperCase()}_PASSWORD`];
+  const secret = process.env[`SKYFLY_E2E_${who.toUpperCase()}_TOTP`];
+  expect(password && secret, `the skyfly dev banner printed the demo ${who}`).toBeTruthy();
+  await expect(page.getByRole('heading', { name: 'Staff sign-in' })).toBeVisible();
+  await page.getByLabel('Work email').fill(`${who}@skyfly.dev`);
+  await page.getByLabel('Password').fill(password!);
+  await expectLabelled(page);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByLabel('Authenticator code')).toBeFocused();
+  await page.getByLabel('Authenticator code').fill(totp(secret!));
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }

@@ -3,6 +3,7 @@ import { Book } from './pages/Book';
 import { Profile } from './pages/Profile';
 import { Search } from './pages/Search';
 import { SignIn, SignInCallback } from './pages/SignIn';
+import { StaffDisruption } from './pages/Disruption';
 import { StaffBooking, StaffLookup, StaffSignIn } from './pages/Staff';
 import { Trip } from './pages/Trip';
 import { Trips } from './pages/Trips';
@@ -23,6 +24,8 @@ export function App() {
     page = <StaffSignIn next={loc.path === '/staff/signin' ? '/staff' : loc.path + window.location.search} />;
   } else if (loc.path === '/staff' || loc.path === '/staff/signin') {
     page = <StaffLookup key={loc.query.toString()} query={loc.query} />;
+  } else if (loc.path === '/staff/disruption') {
+    page = <StaffDisruption key={loc.query.toString()} query={loc.query} />;
   } else if (staffBooking) {
     page = <StaffBooking key={staffBooking[1]} bookingId={decodeURIComponent(staffBooking[1])} />;
   } else if (needsSession && !session) {
@@ -74,6 +77,7 @@ export function App() {
           <Link href="/">Search</Link>
           <Link href="/trips">My trips</Link>
           {isStaff(session) && <Link href="/staff">Staff</Link>}
+          {isStaff(session) && <Link href="/staff/disruption">Disruptions</Link>}
           {session ? (
             <>
               <Link href="/profile" className="who">

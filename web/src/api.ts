@@ -163,8 +163,39 @@ export interface CancellationQuote {
   quoteId: string;
   refund: Money;
   penalty: Money;
+  penaltyWaived?: boolean;
   refundTo?: string;
   expiresAt: string;
+}
+
+export interface DisruptionProgress {
+  status: 'RUNNING' | 'COMPLETED';
+  found?: number;
+  started?: number;
+  notConfirmed?: number;
+  rebooked?: number;
+  needsAttention?: number;
+  unaffected?: number;
+  skipped?: number;
+  resolved?: number;
+  failed?: number;
+  runs?: number;
+  attention?: string[];
+  failedIds?: string[];
+}
+
+export interface Disruption {
+  disruptionId: string;
+  workflowId: string;
+  flightId: string;
+  seq: number;
+  kind: 'CANCELLED' | 'RETIMED';
+  newDeparture?: string;
+  newArrival?: string;
+  reason: string;
+  actor: string;
+  createdAt: string;
+  progress?: DisruptionProgress;
 }
 
 export interface Problem {
@@ -192,6 +223,11 @@ export const staffRoles = ['agent', 'supervisor', 'admin'];
 
 export function isStaff(s: Session | null): boolean {
   return !!s && s.roles.some((r) => staffRoles.includes(r));
+}
+
+/** isSupervisor may disrupt flights and waive fees. */
+export function isSupervisor(s: Session | null): boolean {
+  return !!s && s.roles.some((r) => r === 'supervisor' || r === 'admin');
 }
 
 export interface Session {

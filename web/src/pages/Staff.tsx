@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import type { Booking, CancellationQuote, ChangeQuote, Itinerary, SearchResult } from '../api';
 import { cabin, countdown, family, isoDate, localDate, localTime, money, statusLabel } from '../format';
 import { navigate } from '../router';
-import { ErrorMessage, Link, Spinner, useClient, useNow } from '../ui';
+import { ErrorMessage, Link, Spinner, useClient, useNow, useSession } from '../ui';
+import { isSupervisor } from '../api';
 import { SegmentsView } from './Search';
 
 // The staff app: password + TOTP sign-in, booking lookup (PNR, passenger,
@@ -177,6 +178,9 @@ export function StaffLookup({ query }: { query: URLSearchParams }) {
             <Link className="button" href="/staff?status=NEEDS_ATTENTION">
               Needs-attention queue
             </Link>
+            <Link className="button" href="/staff/disruption">
+              Flight disruption
+            </Link>
           </div>
         </form>
       </section>
@@ -306,7 +310,7 @@ export function StaffBooking({ bookingId }: { bookingId: string }) {
           </p>
         )}
       </section>
-      {b.status === 'CONFIRMED' && <StaffChange booking={b} onBooking={setBooking} />}
+      {b.status === 'CONFIRMED' && <ChangeFlights booking={b} onBooking={setBooking} />}
       {b.status === 'CONFIRMED' && <StaffCancel booking={b} onBooking={setBooking} />}
       {b.status === 'NEEDS_ATTENTION' && <StaffResolve booking={b} onDone={load} />}
       <section className="panel" aria-labelledby="sb-history">
@@ -340,7 +344,12 @@ export function StaffBooking({ bookingId }: { bookingId: string }) {
   );
 }
 
-function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: Booking) => void }) {
+/**
+ * ChangeFlights finds other flights on a new date and changes the booking
+ * with the change quote. Staff record a reason (and a supervisor may waive
+ * the fee); a customer pays what is due with the sandbox Visa.
+ */
+export function ChangeFlights({ booking, onBooking, staff = true }: { booking: Booking; onBooking: (b: Booking) => void; staff?: boolean }) {
   const client = useClient();
   const now = useNow();
   const segs = booking.itinerary.segments;
@@ -348,6 +357,8 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
   const destination = segs[segs.length - 1].destination;
   const [date, setDate] = useState(segs[0].departureTime.slice(0, 10));
   const [reason, setReason] = useState('');
+  const supervisor = staff && isSupervisor(useSession());
+  const [waive, setWaive] = useState(false);
   const [options, setOptions] = useState<Itinerary[] | null>(null);
   const [quote, setQuote] = useState<ChangeQuote | null>(null);
   const [busy, setBusy] = useState(false);
@@ -376,7 +387,10 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
     setBusy(true);
     setError(null);
     try {
-      setQuote(await client.request<ChangeQuote>('POST', path, { flightIds: it.segments.map((s) => s.flightId), fareId, reason: reason.trim() }));
+      const body: Record<string, unknown> = { flightIds: it.segments.map((s) => s.flightId), fareId };
+      if (staff) body.reason = reason.trim();
+      if (waive) body.waivePenalty = true;
+      setQuote(await client.request<ChangeQuote>('POST', path, body));
     } catch (err) {
       setError(err);
     } finally {
@@ -389,7 +403,8 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
     setBusy(true);
     setError(null);
     try {
-      const body: Record<string, unknown> = { quoteId: quote.quoteId, reason: reason.trim() };
+      const body: Record<string, unknown> = { quoteId: quote.quoteId };
+      if (staff) body.reason = reason.trim();
       if (quote.due.amount > 0) body.payment = { provider: 'sandbox', token: 'tok_visa' };
       onBooking(await client.request<Booking>('POST', path, body));
       setQuote(null);
@@ -413,11 +428,19 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
             </label>
             <input id="change-date" type="date" required min={isoDate(new Date())} value={date} onChange={(e) => setDate(e.target.value)} />
           </div>
-          <div className="field">
-            <label htmlFor="change-reason">Reason (recorded)</label>
-            <input id="change-reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-          </div>
+          {staff && (
+            <div className="field">
+              <label htmlFor="change-reason">Reason (recorded)</label>
+              <input id="change-reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+            </div>
+          )}
         </div>
+        {supervisor && (
+          <div className="check">
+            <input id="change-waive" type="checkbox" checked={waive} onChange={(e) => setWaive(e.target.checked)} />
+            <label htmlFor="change-waive">Waive the change fee (supervisor)</label>
+          </div>
+        )}
         <button type="submit" disabled={busy}>
           Find flights
         </button>
@@ -430,7 +453,7 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
               <span>
                 {it.segments.map((s) => `${s.flightNumber} ${localTime(s.departureTime)} ${s.origin}→${s.destination}`).join(' · ')}
               </span>
-              <button type="button" onClick={() => pick(it)} disabled={busy || !reason.trim()} aria-label={`Quote a change to ${it.segments.map((s) => s.flightNumber).join(' and ')}`}>
+              <button type="button" onClick={() => pick(it)} disabled={busy || (staff && !reason.trim())} aria-label={`Quote a change to ${it.segments.map((s) => s.flightNumber).join(' and ')}`}>
                 Quote change
               </button>
             </li>
@@ -461,6 +484,7 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
             </div>
           </dl>
           <p className="muted">{left ? `Quote valid for ${left}.` : 'This quote has expired.'}</p>
+          {!staff && quote.due.amount > 0 && <p className="muted">The amount due is charged to the sandbox Visa ending 4242.</p>}
           <div className="actions">
             <button type="button" className="primary" onClick={accept} disabled={busy || !left}>
               Confirm the change
@@ -478,7 +502,9 @@ function StaffChange({ booking, onBooking }: { booking: Booking; onBooking: (b: 
 
 function StaffCancel({ booking, onBooking }: { booking: Booking; onBooking: (b: Booking) => void }) {
   const client = useClient();
+  const supervisor = isSupervisor(useSession());
   const [reason, setReason] = useState('');
+  const [waive, setWaive] = useState(false);
   const [quote, setQuote] = useState<CancellationQuote | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -489,7 +515,7 @@ function StaffCancel({ booking, onBooking }: { booking: Booking; onBooking: (b: 
     setBusy(true);
     setError(null);
     try {
-      if (!quote) setQuote(await client.request<CancellationQuote>('POST', path, { reason: reason.trim() }));
+      if (!quote) setQuote(await client.request<CancellationQuote>('POST', path, waive ? { reason: reason.trim(), waivePenalty: true } : { reason: reason.trim() }));
       else onBooking(await client.request<Booking>('POST', path, { quoteId: quote.quoteId, reason: reason.trim() }));
     } catch (err) {
       setError(err);
@@ -506,9 +532,16 @@ function StaffCancel({ booking, onBooking }: { booking: Booking; onBooking: (b: 
         <label htmlFor="cancel-reason">Reason (recorded)</label>
         <input id="cancel-reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
       </div>
+      {supervisor && (
+        <div className="check">
+          <input id="cancel-waive" type="checkbox" checked={waive} disabled={!!quote} onChange={(e) => setWaive(e.target.checked)} />
+          <label htmlFor="cancel-waive">Waive the cancellation fee (supervisor)</label>
+        </div>
+      )}
       {quote && (
         <p className="alert info" data-testid="staff-cancel-quote">
-          Refund {money(quote.refund)}, fee {money(quote.penalty)}.
+          Refund {money(quote.refund)}, fee {money(quote.penalty)}
+          {quote.penaltyWaived ? ' (waived)' : ''}.
         </p>
       )}
       <ErrorMessage error={error} />

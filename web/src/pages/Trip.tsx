@@ -3,6 +3,7 @@ import { ApiError, type Booking, type CancellationQuote, type Money } from '../a
 import { cabin, countdown, family, money, statusLabel } from '../format';
 import { ErrorMessage, Link, Spinner, useClient, useNow } from '../ui';
 import { SegmentsView } from './Search';
+import { ChangeFlights } from './Staff';
 
 /** States the saga moves through on its own: the page polls while in one. */
 const moving = new Set(['PENDING', 'PAYMENT_PENDING', 'CANCELLING', 'CHANGING']);
@@ -160,7 +161,9 @@ export function Trip({ bookingId }: { bookingId: string }) {
           {holdLeft && <p className="muted">Seats held for {holdLeft}.</p>}
         </section>
       )}
+      {b.status === 'CONFIRMED' && b.itinerary.fare?.changeable !== false && <ChangeFlights booking={b} onBooking={setBooking} staff={false} />}
       {b.status === 'CONFIRMED' && <Cancel booking={b} onBooking={setBooking} />}
+      {b.status === 'CHANGING' && <Spinner label="Changing your flights…" />}
       {b.status === 'CANCELLING' && <Spinner label="Cancelling and refunding…" />}
 
       {b.history.length > 0 && (
