@@ -221,6 +221,16 @@ export async function staffSignIn(page: Page, who: 'agent' | 'supervisor') {
   await expectLabelled(page);
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByLabel('Authenticator code')).toBeFocused();
-  await page.getByLabel('Authenticator code').fill(totp(secret!));
+  // The server refuses a code used before (replay): a second sign-in of the
+  // same account within one 30 s step waits for the next code.
+  const last = usedSteps.get(secret!) ?? -1;
+  const wait = (last + 1) * 30_000 - Date.now();
+  if (wait > 0) await page.waitForTimeout(wait + 250);
+  const now = Date.now();
+  usedSteps.set(secret!, Math.floor(now / 30_000));
+  await page.getByLabel('Authenticator code').fill(totp(secret!, now));
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** usedSteps is the last TOTP step each secret signed in with (this worker). */
+const usedSteps = new Map<string, number>();
