@@ -89,6 +89,10 @@ type Config struct {
 	// problem+json 404s). A tree without index.html serves a page saying the
 	// app is not built.
 	Web fs.FS
+	// TemporalUI, when set, is the Temporal Web UI's base URL of the
+	// namespace (…/namespaces/<ns>); the web app links staff to a booking's
+	// workflows there (a <meta name="skyfly-temporal-ui"> in index.html).
+	TemporalUI string
 }
 
 // New returns the gateway's HTTP handler.
@@ -157,7 +161,7 @@ func New(cfg Config) (*gin.Engine, error) {
 		e.Handle(r.Method, r.Path, chain...)
 	}
 	if cfg.Web != nil {
-		app, err := newWebApp(cfg.Web)
+		app, err := newWebApp(cfg.Web, cfg.TemporalUI)
 		if err != nil {
 			return nil, err
 		}

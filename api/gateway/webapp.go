@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"io/fs"
 	"net/http"
 	"path"
@@ -44,12 +45,17 @@ type webApp struct {
 	modified time.Time
 }
 
-func newWebApp(fsys fs.FS) (*webApp, error) {
+func newWebApp(fsys fs.FS, temporalUI string) (*webApp, error) {
 	w := &webApp{fsys: fsys, modified: time.Now()}
 	b, err := fs.ReadFile(fsys, "index.html")
 	switch {
 	case err == nil:
 		w.index = b
+		if temporalUI != "" {
+			// A meta tag, not an inline script: the CSP stays strict.
+			meta := `<meta name="skyfly-temporal-ui" content="` + html.EscapeString(temporalUI) + `">`
+			w.index = bytes.Replace(b, []byte("</head>"), []byte(meta+"</head>"), 1)
+		}
 	case errors.Is(err, fs.ErrNotExist):
 	default:
 		return nil, fmt.Errorf("gateway: web app: read index.html: %w", err)

@@ -92,6 +92,19 @@ func TestWebApp_ServesTheAppWithAStrictCSP(t *testing.T) {
 	})
 }
 
+func TestWebApp_TellsTheAppWhereTheTemporalUIIs(t *testing.T) {
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{}, Issuer: issuer, Audience: audience})
+	h, err := gateway.New(gateway.Config{Verifier: v, Targets: map[string]http.Handler{gateway.DomainAuth: http.NotFoundHandler(),
+		gateway.DomainFlight: http.NotFoundHandler(), gateway.DomainBooking: http.NotFoundHandler(), gateway.DomainCustomer: http.NotFoundHandler(),
+		gateway.DomainPayment: http.NotFoundHandler()}, Web: builtApp(), TemporalUI: `http://127.0.0.1:8233/namespaces/default"><script>`})
+	require.NoError(t, err)
+	w := get(t, h, http.MethodGet, "/staff")
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Contains(t, w.Body.String(), `<meta name="skyfly-temporal-ui" content="http://127.0.0.1:8233/namespaces/default&#34;&gt;&lt;script&gt;"></head>`,
+		"a meta tag, escaped, never an inline script")
+	require.Equal(t, gateway.ContentSecurityPolicy, w.Header().Get("Content-Security-Policy"))
+}
+
 func TestWebApp_NeverShadowsTheAPI(t *testing.T) {
 	h := newWebGateway(t, builtApp())
 

@@ -354,6 +354,7 @@ func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.H
 		Log:    p.log, Verifier: verifier, Targets: targets, Limiter: limiter, TrustedProxies: config.List(p.cfg.TrustedProxies),
 		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics, Tracing: p.tracing,
 		Refusals: p.refusals, Web: app,
+		TemporalUI: strings.TrimSuffix(p.cfg.TemporalUIURL, "/") + "/namespaces/" + p.cfg.TemporalNamespace,
 	})
 }
 

@@ -30,6 +30,10 @@ test('a staff member signs in with TOTP, finds a booking and rebooks the passeng
   await page.getByRole('link', { name: new RegExp(pnr) }).click();
   await expect(page.getByRole('heading', { name: `Booking ${pnr}` })).toBeVisible();
   await expect(page.getByTestId('booking-status')).toHaveText('Confirmed');
+  // The booking's workflows are one click away in the Temporal UI.
+  const ui = page.getByRole('link', { name: /in the Temporal UI/ });
+  await expect(ui).toHaveAttribute('href', new RegExp(`/namespaces/default/workflows\\?query=SkyflyPNR.*${pnr}`));
+  await expect(ui).toHaveAttribute('target', '_blank');
   const before = (await page.locator('.segments .flightno').first().textContent()) ?? '';
 
   // Rebook onto a flight the next day, with the reason recorded.

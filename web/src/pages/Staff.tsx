@@ -293,7 +293,13 @@ export function StaffBooking({ bookingId }: { bookingId: string }) {
           <div>
             <dt>Temporal workflow</dt>
             <dd>
-              <code>booking/{b.bookingId}</code>
+              {temporalUI() ? (
+                <a href={`${temporalUI()}/workflows?query=${encodeURIComponent(`SkyflyPNR = "${b.pnr}"`)}`} target="_blank" rel="noopener noreferrer">
+                  <code>booking/{b.bookingId}</code> and its other workflows in the Temporal UI
+                </a>
+              ) : (
+                <code>booking/{b.bookingId}</code>
+              )}
               <br />
               <small className="muted">In the Temporal UI: SkyflyPNR = "{b.pnr}"</small>
             </dd>
@@ -593,4 +599,9 @@ function StaffResolve({ booking, onDone }: { booking: Booking; onDone: () => Pro
       <ErrorMessage error={error} />
     </section>
   );
+}
+
+/** temporalUI is the Temporal Web UI's namespace URL the gateway puts in index.html (absent: no link). */
+function temporalUI(): string {
+  return document.querySelector<HTMLMetaElement>('meta[name="skyfly-temporal-ui"]')?.content ?? '';
 }
