@@ -2,7 +2,6 @@ package flightgorm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -54,8 +53,10 @@ func qDisruptionCount(db *gorm.DB, out *int64) *gorm.DB {
 // is the same (then it returns that one, created false). A cancelled
 // flight takes no further disruption (flight.ErrFlightCancelled).
 func (s *Store) RecordDisruption(ctx context.Context, d flight.Disruption) (got flight.Disruption, created bool, err error) {
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.db.Transaction(ctx, func(tx *sqldb.DB) error {
+	// A duplicate key: a concurrent request took the sequence number
+	// first; read again (it may be this very disruption).
+	err = againOnDuplicate(func() error {
+		return s.db.Transaction(ctx, func(tx *sqldb.DB) error {
 			created = false
 			var rows []disruptionRow
 			if err := qFlightDisruptions(tx.DB, d.FlightID, &rows).Error; err != nil {
@@ -93,12 +94,7 @@ func (s *Store) RecordDisruption(ctx context.Context, d flight.Disruption) (got 
 			got, created = toDisruption(row), true
 			return nil
 		})
-		// A duplicate key: a concurrent request took the sequence number
-		// first; read again (it may be this very disruption).
-		if !errors.Is(err, gorm.ErrDuplicatedKey) {
-			break
-		}
-	}
+	})
 	if err != nil {
 		return flight.Disruption{}, false, fmt.Errorf("flightgorm: record disruption of %s: %w", d.FlightID, err)
 	}

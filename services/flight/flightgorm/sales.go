@@ -33,12 +33,10 @@ func (s *Store) ApplySale(ctx context.Context, consumer, eventID string, d fligh
 	// Two first sales of a route race to insert its row: the loser's
 	// transaction fails on the primary key (PostgreSQL aborts it) and is run
 	// again, finding the row this time.
-	for attempt := 0; attempt < 3; attempt++ {
+	err = againOnDuplicate(func() error {
 		applied, err = s.applySale(ctx, consumer, eventID, d, at)
-		if !errors.Is(err, gorm.ErrDuplicatedKey) {
-			break
-		}
-	}
+		return err
+	})
 	if errors.Is(err, outbox.ErrSeen) {
 		return false, nil
 	}

@@ -64,6 +64,20 @@ func appendHoldEvent(tx *gorm.DB, id string, to flight.HoldStatus, at time.Time)
 	return outbox.Append(tx, Domain, e)
 }
 
+// againOnDuplicate runs a transaction up to three times while it fails on
+// a duplicate key: a concurrent writer inserted the same row first (on
+// PostgreSQL that aborts the whole transaction), and the next attempt
+// finds it.
+func againOnDuplicate(tx func() error) error {
+	var err error
+	for range 3 {
+		if err = tx(); !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return err
+		}
+	}
+	return err
+}
+
 // batchSize bounds rows per INSERT while seeding (well under every
 // dialect's bind-parameter limit: 8 columns × 250 rows < 2100 for SQL Server).
 const batchSize = 250
