@@ -169,11 +169,5 @@ func (w *wf) notifyProtected(ctx workflow.Context, event string) {
 	if event == customeract.EventRebooked {
 		data["flights"] = strings.Join(w.quote.FlightIDs, ", ")
 	}
-	in := customeract.SendBookingNotificationInput{
-		BookingID: w.in.BookingID, Event: event, Sequence: sequence(w.in.ChangeID), CustomerID: w.in.CustomerID,
-		Email: w.in.Contact.Email, Phone: w.in.Contact.Phone, Language: w.in.Language, Data: data,
-	}
-	if err := workflow.ExecuteActivity(saga.Notify(ctx, queues.Customer), w.ca.SendBookingNotification, in).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("notification failed", "event", event, "error", err)
-	}
+	w.send(ctx, event, data)
 }

@@ -472,10 +472,15 @@ func (w *wf) publish(ctx workflow.Context, s booking.Status) {
 }
 
 func (w *wf) notify(ctx workflow.Context, event string) {
+	w.send(ctx, event, map[string]string{"pnr": w.in.PNR, "changeId": w.in.ChangeID, "due": w.st.Change.Due.String()})
+}
+
+// send tells the customer about this change, once per (booking, event,
+// change): best effort, a failure is logged and the saga goes on.
+func (w *wf) send(ctx workflow.Context, event string, data map[string]string) {
 	in := customeract.SendBookingNotificationInput{
 		BookingID: w.in.BookingID, Event: event, Sequence: sequence(w.in.ChangeID), CustomerID: w.in.CustomerID,
-		Email: w.in.Contact.Email, Phone: w.in.Contact.Phone, Language: w.in.Language,
-		Data: map[string]string{"pnr": w.in.PNR, "changeId": w.in.ChangeID, "due": w.st.Change.Due.String()},
+		Email: w.in.Contact.Email, Phone: w.in.Contact.Phone, Language: w.in.Language, Data: data,
 	}
 	if err := workflow.ExecuteActivity(saga.Notify(ctx, queues.Customer), w.ca.SendBookingNotification, in).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("notification failed", "event", event, "error", err)
