@@ -28,6 +28,29 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// devClient connects to the package's Temporal dev server.
+func devClient(t *testing.T) client.Client {
+	t.Helper()
+	srv := testenv.TemporalServer(t)
+	tc, err := client.DialContext(context.Background(), client.Options{HostPort: srv.Address, Namespace: srv.Namespace,
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	require.NoError(t, err)
+	t.Cleanup(tc.Close)
+	return tc
+}
+
+// serve runs workers for the airline on every task queue the disruption
+// and its rebookings use.
+func (a *airline) serve(t *testing.T, tc client.Client) {
+	t.Helper()
+	for _, q := range []string{queues.BookingSaga, queues.Booking, queues.Flight, queues.Customer} {
+		w := worker.New(tc, q, worker.Options{})
+		a.register(w)
+		require.NoError(t, w.Start())
+		t.Cleanup(w.Stop)
+	}
+}
+
 // TestDevServer_DisruptionWithAnAgentInTheLoop runs a disruption on a real
 // Temporal dev server: two of four bookings fit on the alternative, the
 // other two wait for an agent, who resolves one and, after adding seats,
@@ -37,12 +60,8 @@ func TestDevServer_DisruptionWithAnAgentInTheLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("SKIPPED: -short: no Temporal dev server")
 	}
-	srv := testenv.TemporalServer(t)
 	ctx := context.Background()
-	tc, err := client.DialContext(ctx, client.Options{HostPort: srv.Address, Namespace: srv.Namespace,
-		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
-	require.NoError(t, err)
-	t.Cleanup(tc.Close)
+	tc := devClient(t)
 
 	a := newAirline(t, 2)
 	flightID := a.FlightID("SF100") // the world's bookings are on it
@@ -50,12 +69,7 @@ func TestDevServer_DisruptionWithAnAgentInTheLoop(t *testing.T) {
 	for i := range 4 {
 		ids = append(ids, a.ConfirmedBooking(t, fmt.Sprintf("bk_d%d_%d", i, time.Now().UnixNano())).ID)
 	}
-	for _, q := range []string{queues.BookingSaga, queues.Booking, queues.Flight, queues.Customer} {
-		w := worker.New(tc, q, worker.Options{})
-		a.register(w)
-		require.NoError(t, w.Start())
-		t.Cleanup(w.Stop)
-	}
+	a.serve(t, tc)
 	seq := int(time.Now().UnixNano() % 1_000_000) // a fresh workflow id on a shared server
 	id := disruption.WorkflowID(flightID, seq)
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queues.BookingSaga},
@@ -115,22 +129,13 @@ func TestDevServer_DisruptionScale(t *testing.T) {
 	if n <= 0 || testing.Short() {
 		t.Skip("SKIPPED: set SKYFLY_DISRUPTION_SIZE to measure")
 	}
-	srv := testenv.TemporalServer(t)
 	ctx := context.Background()
-	tc, err := client.DialContext(ctx, client.Options{HostPort: srv.Address, Namespace: srv.Namespace,
-		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
-	require.NoError(t, err)
-	t.Cleanup(tc.Close)
+	tc := devClient(t)
 	a := newAirline(t, n)
 	for i := range n {
 		a.ConfirmedBooking(t, fmt.Sprintf("bk_s%05d", i))
 	}
-	for _, q := range []string{queues.BookingSaga, queues.Booking, queues.Flight, queues.Customer} {
-		w := worker.New(tc, q, worker.Options{})
-		a.register(w)
-		require.NoError(t, w.Start())
-		t.Cleanup(w.Stop)
-	}
+	a.serve(t, tc)
 	flightID, seq := a.FlightID("SF100"), int(time.Now().UnixNano()%1_000_000)
 	start := time.Now()
 	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: disruption.WorkflowID(flightID, seq), TaskQueue: queues.BookingSaga},
