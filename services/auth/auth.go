@@ -179,6 +179,8 @@ var (
 // Store persists the auth domain. Methods return ErrNotFound for missing
 // rows and ErrConflict for uniqueness violations.
 type Store interface {
+	GovernanceStore
+
 	// CreateUser inserts u; ErrConflict when (Issuer, Subject) exists.
 	CreateUser(ctx context.Context, u User) error
 	// UpdateUser saves email, name, roles and disabled of u.

@@ -24,6 +24,9 @@ type Config struct {
 	// FlowTTL bounds each staff login step (5m); OIDCStateTTL an
 	// authorization-code flow (10m).
 	FlowTTL, OIDCStateTTL time.Duration
+	// MFAResetTTL is how long an MFA reset request waits for its second
+	// admin (24h).
+	MFAResetTTL time.Duration
 	// Dev enables login_hint on the customer flow.
 	Dev bool
 	// RedirectURIs lists the redirect URIs a customer flow may use; the
@@ -44,6 +47,7 @@ func (c *Config) defaults() {
 	def(&c.StaffSessionTTL, 12*time.Hour)
 	def(&c.FlowTTL, 5*time.Minute)
 	def(&c.OIDCStateTTL, 10*time.Minute)
+	def(&c.MFAResetTTL, 24*time.Hour)
 	if c.Throttle == nil {
 		p := DefaultThrottle()
 		c.Throttle = &p

@@ -25,14 +25,16 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 
 // StaffEnrollment is a new staff account with the secrets to hand over once.
 type StaffEnrollment struct {
-	User       User
-	Password   string
-	TOTPSecret string
-	TOTPURI    string
+	User          User
+	Password      string
+	TOTPSecret    string
+	TOTPURI       string
+	RecoveryCodes []string
 }
 
 // CreateStaff creates a staff account with a role, an argon2id password (a
-// generated one when password is empty) and a fresh TOTP secret. Errors:
+// generated one when password is empty), a fresh TOTP secret and
+// RecoveryCodeCount recovery codes. Errors:
 // ErrInvalidRole, ErrWeakPassword (as *PasswordError), ErrConflict.
 func (s *Service) CreateStaff(ctx context.Context, email, role, password string) (StaffEnrollment, error) {
 	email = NormalizeEmail(email)
@@ -81,8 +83,15 @@ func (s *Service) CreateStaff(ctx context.Context, email, role, password string)
 	if err := s.store.SetTOTP(ctx, TOTPSecret{UserID: u.ID, Ciphertext: sealed, KeyID: keyID, CreatedAt: now}); err != nil {
 		return StaffEnrollment{}, fmt.Errorf("create staff %s: totp: %w", email, err)
 	}
+	codes, rows, err := s.newRecoveryCodes(ctx, u.ID)
+	if err != nil {
+		return StaffEnrollment{}, err
+	}
+	if err := s.store.ReplaceRecoveryCodes(ctx, u.ID, rows); err != nil {
+		return StaffEnrollment{}, fmt.Errorf("create staff %s: recovery codes: %w", email, err)
+	}
 	s.event(ctx, SecurityEvent{Kind: EventStaffCreated, UserID: u.ID, Detail: role})
-	return StaffEnrollment{User: u, Password: password, TOTPSecret: key.Secret(), TOTPURI: key.URL()}, nil
+	return StaffEnrollment{User: u, Password: password, TOTPSecret: key.Secret(), TOTPURI: key.URL(), RecoveryCodes: codes}, nil
 }
 
 // StaffUser returns the staff account of an email or ErrNotFound.
@@ -106,14 +115,22 @@ func (s *Service) StaffTOTPCode(ctx context.Context, email string) (string, erro
 
 // GeneratePassword returns a random 20-character password.
 func GeneratePassword() (string, error) {
-	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 20)
+	p, err := randomString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20)
+	if err != nil {
+		return "", fmt.Errorf("generate password: %w", err)
+	}
+	return p, nil
+}
+
+// randomString returns n characters drawn uniformly from alphabet (ASCII).
+func randomString(alphabet string, n int) (string, error) {
+	b := make([]byte, n)
 	for i := range b {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
 		if err != nil {
-			return "", fmt.Errorf("generate password: %w", err)
+			return "", fmt.Errorf("random string: %w", err)
 		}
-		b[i] = alphabet[n.Int64()]
+		b[i] = alphabet[k.Int64()]
 	}
 	return string(b), nil
 }
@@ -221,8 +238,8 @@ func (s *Service) StartMFAChallenge(ctx context.Context, mfaToken, method string
 	return id, now.Add(s.cfg.FlowTTL), nil
 }
 
-// VerifyMFA checks a TOTP code against a challenge and starts a staff
-// session. Only the current and previous 30 s steps match (M1); a step is
+// VerifyMFA checks a TOTP code, or one of the account's recovery codes
+// (each usable once), against a challenge and starts a staff session. Only the current and previous 30 s steps match (M1); a step is
 // usable once, also under concurrent requests (M2); failures are throttled
 // (M3). Errors: ErrInvalidLoginFlow, ErrInvalidCode, ErrCodeReused,
 // *ThrottledError, ErrUserDisabled.
@@ -240,19 +257,9 @@ func (s *Service) VerifyMFA(ctx context.Context, challengeID, code, ip string) (
 		s.event(ctx, SecurityEvent{Kind: EventThrottled, UserID: flow.UserID, IP: ip, Detail: "otp"})
 		return Tokens{}, err
 	}
-	secret, err := s.totpSecret(ctx, flow.UserID)
-	if err != nil {
-		return Tokens{}, err
-	}
-	step, ok, err := MatchTOTP(secret, code, now)
-	if err != nil {
-		return Tokens{}, err
-	}
-	if ok {
-		err = s.store.UseTOTPStep(ctx, flow.UserID, step, now)
-		if err != nil && !errors.Is(err, ErrConflict) {
-			return Tokens{}, fmt.Errorf("verify mfa: %w", err)
-		}
+	ok, err := s.secondFactor(ctx, flow.UserID, code, now)
+	if err != nil && !errors.Is(err, ErrCodeReused) {
+		return Tokens{}, fmt.Errorf("verify mfa: %w", err)
 	}
 	if !ok || err != nil {
 		s.event(ctx, SecurityEvent{Kind: EventOTPFailed, UserID: flow.UserID, IP: ip})
@@ -278,6 +285,29 @@ func (s *Service) VerifyMFA(ctx context.Context, challengeID, code, ip string) (
 		return Tokens{}, ErrUserDisabled
 	}
 	return s.startSession(ctx, u, MethodPasswordTOTP, s.cfg.StaffSessionTTL, ip)
+}
+
+// secondFactor checks code as a TOTP code or, when it has a recovery code's
+// shape, as one of the user's recovery codes; each is spent on success. ok
+// is false when it matches nothing; ErrCodeReused when it matched a used
+// step or code.
+func (s *Service) secondFactor(ctx context.Context, userID, code string, now time.Time) (bool, error) {
+	if _, isRecovery := normalizeRecoveryCode(code); isRecovery {
+		return s.useRecoveryCode(ctx, userID, code)
+	}
+	secret, err := s.totpSecret(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	step, ok, err := MatchTOTP(secret, code, now)
+	if err != nil || !ok {
+		return false, err
+	}
+	err = s.store.UseTOTPStep(ctx, userID, step, now)
+	if errors.Is(err, ErrConflict) {
+		return true, ErrCodeReused
+	}
+	return err == nil, err
 }
 
 func (s *Service) totpSecret(ctx context.Context, userID string) (string, error) {

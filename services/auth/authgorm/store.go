@@ -299,12 +299,15 @@ func (s *Store) PasswordHash(ctx context.Context, userID string) (string, error)
 
 // SetTOTP implements auth.Store.
 func (s *Store) SetTOTP(ctx context.Context, t auth.TOTPSecret) error {
-	r := totpRow{UserID: t.UserID, Ciphertext: t.Ciphertext, KeyID: t.KeyID, CreatedAt: t.CreatedAt.UTC()}
-	err := s.q(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}}, DoUpdates: clause.AssignmentColumns([]string{"ciphertext", "key_id", "created_at"})}).Create(&r).Error
-	if err != nil {
+	if err := upsertTOTP(s.q(ctx), t); err != nil {
 		return fmt.Errorf("set totp of %s: %w", t.UserID, translate(err))
 	}
 	return nil
+}
+
+func upsertTOTP(db *gorm.DB, t auth.TOTPSecret) error {
+	r := totpRow{UserID: t.UserID, Ciphertext: t.Ciphertext, KeyID: t.KeyID, CreatedAt: t.CreatedAt.UTC()}
+	return db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}}, DoUpdates: clause.AssignmentColumns([]string{"ciphertext", "key_id", "created_at"})}).Create(&r).Error
 }
 
 // TOTP implements auth.Store.

@@ -117,24 +117,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *authgorm.Store) {
 	t.Run("M2 concurrent uses of one TOTP step: exactly one wins", func(t *testing.T) {
 		s := newStore(t)
 		u := newUser(t, s, "u1")
-		var ok, conflict atomic.Int32
-		var wg sync.WaitGroup
-		for range 12 {
-			wg.Go(func() {
-				err := s.UseTOTPStep(ctx, u.ID, 500, t0)
-				switch {
-				case err == nil:
-					ok.Add(1)
-				case assertIs(err, auth.ErrConflict):
-					conflict.Add(1)
-				default:
-					t.Errorf("use step: unexpected error %v", err)
-				}
-			})
-		}
-		wg.Wait()
-		require.Equal(t, int32(1), ok.Load(), "got %d successes, want 1", ok.Load())
-		require.Equal(t, int32(11), conflict.Load())
+		oneWins(t, 12, auth.ErrConflict, func() error { return s.UseTOTPStep(ctx, u.ID, 500, t0) })
 	})
 
 	t.Run("A3 refresh tokens rotate once; a rotated or revoked token cannot rotate", func(t *testing.T) {
@@ -326,6 +309,8 @@ func runContract(t *testing.T, newStore func(t *testing.T) *authgorm.Store) {
 		_, err = s.RefreshToken(ctx, "h1")
 		require.ErrorIs(t, err, auth.ErrNotFound)
 	})
+
+	runGovernanceContract(t, newStore)
 }
 
 func assertIs(err, target error) bool { return errors.Is(err, target) }
