@@ -101,6 +101,7 @@ func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Ve
 	g.POST("/corp/mfa/verify", h.mfaVerify)
 	g.GET("/.well-known/jwks.json", h.jwks)
 	g.GET("/internal/revocations", h.revocations)
+	h.mountGovernance(e)
 	if cfg.DevOIDC != nil {
 		dev := gin.WrapH(http.StripPrefix(DevOIDCPrefix, cfg.DevOIDC))
 		g.GET("/dev-oidc/*path", dev)
@@ -263,7 +264,7 @@ func (h *Handler) mfaChallenge(c *gin.Context) {
 
 type mfaVerifyRequest struct {
 	ChallengeID string `json:"challengeId" binding:"required"`
-	Code        string `json:"code" binding:"required,max=10"`
+	Code        string `json:"code" binding:"required,max=32"` // a TOTP or a recovery code
 }
 
 func (h *Handler) mfaVerify(c *gin.Context) {

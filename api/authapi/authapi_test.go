@@ -59,6 +59,10 @@ type envOptions struct {
 	idp func(callback string) auth.IdentityProvider
 	// refusals logs and counts refused logins (nil: neither).
 	refusals *observability.LoginRefusals
+	// now is the service's clock (nil: time.Now); mfaResetTTL its
+	// Config.MFAResetTTL (0: the default).
+	now         func() time.Time
+	mfaResetTTL time.Duration
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -93,8 +97,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 		idp = rp
 	}
 	signer := authapi.NewSigner(keys, issuer, audience, 15*time.Minute)
-	svc, err := auth.NewService(auth.Deps{Store: store, Keys: keys, Tokens: signer, IDP: idp, Notifier: o.notifier},
-		auth.Config{Dev: o.dev, RedirectURIs: []string{callback},
+	svc, err := auth.NewService(auth.Deps{Store: store, Keys: keys, Tokens: signer, IDP: idp, Notifier: o.notifier, Now: o.now},
+		auth.Config{Dev: o.dev, RedirectURIs: []string{callback}, MFAResetTTL: o.mfaResetTTL,
 			Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
 	require.NoError(t, err)
 	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: issuer, Audience: audience, Revocations: svc})
@@ -190,18 +194,7 @@ func problemCode(t *testing.T, resp *http.Response) string {
 
 func (e *env) post(path, bearer string, payload any) *http.Response {
 	e.t.Helper()
-	b, err := json.Marshal(payload)
-	require.NoError(e.t, err)
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(string(b)))
-	require.NoError(e.t, err)
-	req.Header.Set("Content-Type", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := e.browser.Do(req)
-	require.NoError(e.t, err)
-	e.t.Cleanup(func() { _ = resp.Body.Close() })
-	return resp
+	return e.do(http.MethodPost, path, bearer, payload)
 }
 
 func TestCustomerLogin_A1_DevProviderHappyPath(t *testing.T) {

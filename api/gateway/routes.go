@@ -47,6 +47,15 @@ func Routes() []Route {
 		{"GET", "/api/v1/auth/internal/revocations", DomainAuth, ClassDefault},
 		{"GET", "/api/v1/auth/dev-oidc/*path", DomainAuth, ClassAuth},
 		{"POST", "/api/v1/auth/dev-oidc/*path", DomainAuth, ClassAuth},
+		{"GET", "/api/v1/auth/corp/recovery-codes", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/auth/corp/recovery-codes", DomainAuth, ClassAuth},
+
+		// Access governance (auth service): admins manage staff accounts.
+		{"GET", "/api/v1/staff/accounts", DomainAuth, ClassDefault},
+		{"POST", "/api/v1/staff/accounts", DomainAuth, ClassAuth},
+		{"PATCH", "/api/v1/staff/accounts/:accountId", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/staff/accounts/:accountId/mfa-reset", DomainAuth, ClassAuth},
+		{"POST", "/api/v1/staff/accounts/mfa-reset/:requestId/approve", DomainAuth, ClassAuth},
 
 		// Flights, pricing, inventory.
 		{"GET", "/api/v1/flights/search", DomainFlight, ClassSearch},

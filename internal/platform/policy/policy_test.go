@@ -164,6 +164,7 @@ func TestRules_ListEveryRoute(t *testing.T) {
 	require.Equal(t, policy.Rule{Level: policy.LevelPublic}, rules["GET /api/v1/flights/search"])
 	require.Equal(t, policy.Rule{Level: policy.LevelAuthenticated}, rules["GET /api/v1/users/me"])
 	require.Equal(t, policy.Rule{Roles: []string{"admin", "supervisor"}}, rules["POST /api/v1/bookings/:bookingId/resolve"])
+	require.Equal(t, policy.Rule{Roles: []string{"admin"}}, rules["PATCH /api/v1/staff/accounts/:accountId"])
 }
 
 // BenchmarkDecide: a route decision (memoized after the first) and an

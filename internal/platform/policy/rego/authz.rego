@@ -16,6 +16,8 @@ staff := {"agent", "supervisor", "admin"}
 
 supervisors := {"supervisor", "admin"}
 
+admins := {"admin"}
+
 service := {"service"}
 
 staff_or_service := staff | service
@@ -42,6 +44,16 @@ routes := {
 	"GET /api/v1/auth/internal/revocations": service,
 	"GET /api/v1/auth/dev-oidc/*path": public,
 	"POST /api/v1/auth/dev-oidc/*path": public,
+	# Access governance: admins manage staff accounts (an MFA reset needs a
+	# second admin, which the auth service enforces); every staff member
+	# manages their own recovery codes.
+	"GET /api/v1/staff/accounts": admins,
+	"POST /api/v1/staff/accounts": admins,
+	"PATCH /api/v1/staff/accounts/:accountId": admins,
+	"POST /api/v1/staff/accounts/:accountId/mfa-reset": admins,
+	"POST /api/v1/staff/accounts/mfa-reset/:requestId/approve": admins,
+	"GET /api/v1/auth/corp/recovery-codes": staff,
+	"POST /api/v1/auth/corp/recovery-codes": staff,
 	# Flights, pricing, inventory.
 	"GET /api/v1/flights/search": public,
 	"GET /api/v1/flights/:flightId": public,

@@ -151,3 +151,36 @@ test_staff_actions if {
 test_unknown_action_is_denied if {
 	not act("booking.delete", "u-1", admin).allow
 }
+
+governance_routes := [
+	["GET", "/api/v1/staff/accounts"],
+	["POST", "/api/v1/staff/accounts"],
+	["PATCH", "/api/v1/staff/accounts/:accountId"],
+	["POST", "/api/v1/staff/accounts/:accountId/mfa-reset"],
+	["POST", "/api/v1/staff/accounts/mfa-reset/:requestId/approve"],
+]
+
+test_staff_accounts_are_for_admins_only if {
+	every r in governance_routes {
+		route(r[0], r[1], admin).allow
+		every who in [customer, agent, supervisor, svc] {
+			d := route(r[0], r[1], who)
+			not d.allow
+			d.status == 403
+			d.code == "forbidden"
+		}
+		route(r[0], r[1], anonymous).status == 401
+	}
+}
+
+test_recovery_codes_are_for_every_staff_member if {
+	every m in ["GET", "POST"] {
+		every who in [agent, supervisor, admin] {
+			route(m, "/api/v1/auth/corp/recovery-codes", who).allow
+		}
+		every who in [customer, svc] {
+			route(m, "/api/v1/auth/corp/recovery-codes", who).status == 403
+		}
+		route(m, "/api/v1/auth/corp/recovery-codes", anonymous).status == 401
+	}
+}
