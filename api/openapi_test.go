@@ -84,15 +84,19 @@ var platformOps = []string{
 // idempotencyExceptions are the state-changing POSTs that do not take an
 // Idempotency-Key, each with the reason it makes no sense there.
 var idempotencyExceptions = map[string]string{
-	"POST /api/v1/auth/token/refresh":                     "refresh tokens rotate: replaying a response would hand out a token already rotated away (A3)",
-	"POST /api/v1/auth/logout":                            "revoking a revoked session is a no-op; naturally idempotent",
-	"POST /api/v1/auth/corp/login/init":                   "login step: every call starts a new login flow by design",
-	"POST /api/v1/auth/corp/login/verify":                 "login step: a replayed answer would bypass the per-account and per-IP throttle (M3)",
-	"POST /api/v1/auth/corp/mfa/challenge":                "login step: a challenge is single-use",
-	"POST /api/v1/auth/corp/mfa/verify":                   "login step: a TOTP code succeeds once (M2); a replay must fail, not repeat the tokens",
-	"POST /api/v1/auth/dev-oidc/{path}":                   "the development OIDC provider's token endpoint follows OAuth 2.0, which has no such header",
-	"POST /api/v1/payments/webhooks/provider":             "deduplicated by the provider's event id (W3), authenticated by its signature",
-	"POST /api/v1/payments/sandbox/challenge/{paymentId}": "a browser form of the sandbox 3-D Secure page; the outcome is applied once per payment",
+	"POST /api/v1/auth/token/refresh":                           "refresh tokens rotate: replaying a response would hand out a token already rotated away (A3)",
+	"POST /api/v1/auth/logout":                                  "revoking a revoked session is a no-op; naturally idempotent",
+	"POST /api/v1/auth/corp/login/init":                         "login step: every call starts a new login flow by design",
+	"POST /api/v1/auth/corp/login/verify":                       "login step: a replayed answer would bypass the per-account and per-IP throttle (M3)",
+	"POST /api/v1/auth/corp/mfa/challenge":                      "login step: a challenge is single-use",
+	"POST /api/v1/auth/corp/mfa/verify":                         "login step: a TOTP code succeeds once (M2); a replay must fail, not repeat the tokens",
+	"POST /api/v1/auth/dev-oidc/{path}":                         "the development OIDC provider's token endpoint follows OAuth 2.0, which has no such header",
+	"POST /api/v1/auth/corp/recovery-codes":                     "hands out new secrets once: a replayed answer would keep them in the idempotency store",
+	"POST /api/v1/staff/accounts":                               "hands out the account's secrets once (kept out of the idempotency store); a repeat with the same email is 409 conflict",
+	"POST /api/v1/staff/accounts/{accountId}/mfa-reset":         "a repeat opens a second request that expires unused; nothing is granted before another admin approves",
+	"POST /api/v1/staff/accounts/mfa-reset/{requestId}/approve": "hands out the new second factor once; a repeat is 409 mfa_reset_used",
+	"POST /api/v1/payments/webhooks/provider":                   "deduplicated by the provider's event id (W3), authenticated by its signature",
+	"POST /api/v1/payments/sandbox/challenge/{paymentId}":       "a browser form of the sandbox 3-D Secure page; the outcome is applied once per payment",
 }
 
 // specOps are the operations of the spec by "METHOD /path".
@@ -448,6 +452,7 @@ func TestSpec_ProblemCodesCoverEveryAPI(t *testing.T) {
 		// The domain APIs' own codes.
 		authapi.CodeInvalidCredentials, authapi.CodeLoginFlowInvalid, authapi.CodeInvalidCode, authapi.CodeInvalidRefreshToken,
 		authapi.CodeInvalidState, authapi.CodeIdentityRejected, authapi.CodeLoginHintRefused, authapi.CodeAccountDisabled,
+		authapi.CodeLastAdmin, authapi.CodeSelfLockout, authapi.CodeSelfApproval, authapi.CodeMFAResetExpired, authapi.CodeMFAResetUsed,
 		bookingapi.CodeBookingNotConfirmable, bookingapi.CodeBookingNotCancellable, bookingapi.CodeBookingNotChangeable,
 		bookingapi.CodeBookingFailed, bookingapi.CodeQuoteInvalid, bookingapi.CodeNotParked,
 		customerapi.CodeTemplateUnknown, customerapi.CodeTemplateDataMissing, customerapi.CodeTemplateChannel,
@@ -1134,6 +1139,63 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 		require.NotEmpty(t, agent, "staff access token")
 		got, body = call(t, srv, "POST", authapi.Prefix+"/corp/login/init", "", map[string]any{"email": "not-an-email"})
 		wantStatus(t, 400, got, body, "login init with a bad email")
+	})
+	t.Run("access governance: staff accounts, recovery codes, two-person MFA reset", func(t *testing.T) {
+		signIn := func(e auth.StaffEnrollment, code string) string {
+			got, body := call(t, srv, "POST", authapi.Prefix+"/corp/login/init", "", map[string]any{"email": e.User.Email})
+			wantStatus(t, 200, got, body, "login init")
+			got, mfa := call(t, srv, "POST", authapi.Prefix+"/corp/login/verify", "", map[string]any{"loginId": body["loginId"], "password": e.Password})
+			wantStatus(t, 200, got, mfa, "password")
+			got, ch := call(t, srv, "POST", authapi.Prefix+"/corp/mfa/challenge", "", map[string]any{"mfaToken": mfa["mfaToken"], "method": "totp"})
+			wantStatus(t, 200, got, ch, "challenge")
+			got, tokens := call(t, srv, "POST", authapi.Prefix+"/corp/mfa/verify", "", map[string]any{"challengeId": ch["challengeId"], "code": code})
+			wantStatus(t, 200, got, tokens, "recovery code")
+			tok, _ := tokens["accessToken"].(string)
+			return tok
+		}
+		first, err := authSvc.CreateStaff(ctx, "admin1@skyfly.test", authn.RoleAdmin, "")
+		require.NoError(t, err)
+		second, err := authSvc.CreateStaff(ctx, "admin2@skyfly.test", authn.RoleAdmin, "")
+		require.NoError(t, err)
+		admin1, admin2 := signIn(first, first.RecoveryCodes[0]), signIn(second, second.RecoveryCodes[0])
+		accounts := authapi.StaffAccountsPath
+
+		type exchange struct {
+			method, path, token string
+			body                any
+			want                int
+			what                string
+		}
+		run := func(xs ...exchange) {
+			for _, x := range xs {
+				got, body := call(t, srv, x.method, x.path, x.token, x.body)
+				wantStatus(t, x.want, got, body, x.what)
+			}
+		}
+		got, created := call(t, srv, "POST", accounts, admin1, map[string]any{"email": "new-agent@skyfly.test", "role": "agent", "reason": "hired"})
+		wantStatus(t, 201, got, created, "create account")
+		account, _ := created["account"].(map[string]any)
+		id, _ := account["id"].(string)
+		got, req := call(t, srv, "POST", accounts+"/"+id+"/mfa-reset", admin1, map[string]any{"reason": "lost phone"})
+		wantStatus(t, 202, got, req, "request MFA reset")
+		approve := fmt.Sprintf("%s/mfa-reset/%v/approve", accounts, req["requestId"])
+		codes := authapi.Prefix + "/corp/recovery-codes"
+		run(
+			exchange{"GET", accounts, admin1, nil, 200, "list accounts"},
+			exchange{"GET", accounts, agent, nil, 403, "list accounts as an agent"},
+			exchange{"POST", accounts, admin1, map[string]any{"email": "new-agent@skyfly.test", "role": "agent"}, 409, "create the same account again"},
+			exchange{"POST", accounts, admin1, map[string]any{"email": "x@skyfly.test", "role": "pilot"}, 400, "create with an unknown role"},
+			exchange{"PATCH", accounts + "/" + id, admin1, map[string]any{"role": "supervisor", "reason": "promoted"}, 200, "change role"},
+			exchange{"PATCH", accounts + "/" + first.User.ID, admin1, map[string]any{"disabled": true, "reason": "x"}, 409, "disable oneself"},
+			exchange{"PATCH", accounts + "/nobody", admin1, map[string]any{"disabled": true, "reason": "x"}, 404, "patch an unknown account"},
+			exchange{"POST", accounts + "/nobody/mfa-reset", admin1, map[string]any{"reason": "x"}, 404, "MFA reset of an unknown account"},
+			exchange{"POST", approve, admin1, nil, 403, "self-approval"},
+			exchange{"POST", approve, admin2, nil, 200, "approval by a second admin"},
+			exchange{"POST", approve, admin2, nil, 409, "approved twice"},
+			exchange{"GET", codes, admin1, nil, 200, "recovery codes left"},
+			exchange{"POST", codes, admin1, nil, 200, "regenerate recovery codes"},
+			exchange{"GET", codes, customer, nil, 403, "recovery codes as a customer"},
+		)
 	})
 	t.Run("keys and revocations", func(t *testing.T) {
 		got, body := call(t, srv, "GET", authapi.Prefix+"/.well-known/jwks.json", "", nil)
