@@ -97,8 +97,8 @@ func runStaff(ctx context.Context, args []string, getenv func(string) string, st
 	if own["password"] != "" {
 		password = "(as given)"
 	}
-	fmt.Fprintf(stdout, "staff account created\n  id:          %s\n  email:       %s\n  role:        %s\n  password:    %s\n  TOTP secret: %s\n  otpauth URI: %s\n",
-		e.User.ID, e.User.Email, strings.Join(e.User.Roles, ","), password, e.TOTPSecret, e.TOTPURI)
+	fmt.Fprintf(stdout, "staff account created\n  id:          %s\n  email:       %s\n  role:        %s\n  password:    %s\n  TOTP secret: %s\n  otpauth URI: %s\n  recovery codes (each works once in place of a TOTP code; shown only now):\n    %s\n",
+		e.User.ID, e.User.Email, strings.Join(e.User.Roles, ","), password, e.TOTPSecret, e.TOTPURI, strings.Join(e.RecoveryCodes, "\n    "))
 	return nil
 }
 
