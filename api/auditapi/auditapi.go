@@ -129,6 +129,17 @@ func (r *Recorder) Middleware() gin.HandlerFunc {
 		w := &heldWriter{ResponseWriter: c.Writer, status: http.StatusOK}
 		w.commit = func() bool { return r.record(c, p, role, reason, w.status) }
 		c.Writer = w
+		defer func() {
+			// A panicking handler is recorded as the 500 Recovery answers.
+			if rec := recover(); rec != nil {
+				c.Writer = w.ResponseWriter
+				if !w.recorded {
+					w.status = http.StatusInternalServerError
+					w.commit()
+				}
+				panic(rec)
+			}
+		}()
 		c.Next()
 		c.Writer = w.ResponseWriter
 		if !w.recorded {
