@@ -68,7 +68,9 @@ func (e Entry) ComputeHash() string {
 // seal returns e as the entry after head: its position, link and hash.
 func (e Entry) seal(head Head) Entry {
 	e.Seq, e.PrevHash = head.Seq+1, head.Hash
-	e.At = e.At.UTC().Truncate(time.Microsecond)
+	// Milliseconds: what every store keeps (BSON dates have no finer
+	// precision), so the hash recomputes from any of them.
+	e.At = e.At.UTC().Truncate(time.Millisecond)
 	if e.Resources == nil {
 		e.Resources = []string{}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.mongodb.org/mongo-driver/bson"
@@ -118,7 +119,7 @@ func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
 
 func entry(i int) audit.Entry {
 	return audit.Entry{
-		At: testdate.At(0, 0, i), Actor: fmt.Sprintf("staff-%d", i%3), ActorRole: "agent",
+		At: testdate.At(0, 0, i).Add(123456789 * time.Nanosecond), Actor: fmt.Sprintf("staff-%d", i%3), ActorRole: "agent",
 		Action: "GET /api/v1/bookings/:bookingId", Domain: "booking", CustomerID: fmt.Sprintf("cust-%d", i%2),
 		Resources: []string{fmt.Sprintf("bookingId=bk_%d", i)}, Reason: "customer called", RequestID: fmt.Sprintf("req-%d", i),
 		Outcome: audit.OutcomeSuccess, Status: 200,
@@ -155,7 +156,7 @@ func TestLog_A5_AppendFindVerify(t *testing.T) {
 		require.Len(t, got, 5)
 		want := entry(3)
 		require.Equal(t, want.Resources, got[2].Resources)
-		require.Equal(t, want.At, got[2].At)
+		require.Equal(t, want.At.Truncate(time.Millisecond), got[2].At, "times are kept to the millisecond")
 		require.Equal(t, got[1].Hash, got[2].PrevHash)
 
 		byBooking, err := b.log.Find(ctx, audit.Query{Subject: "bk_3"})
