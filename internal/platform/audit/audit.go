@@ -185,26 +185,49 @@ func Verify(ctx context.Context, l Log) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("verify audit: %w", err)
 	}
+	return VerifyLinks(ctx, head, func(ctx context.Context, afterSeq int64) ([]Link, error) {
+		page, err := l.Page(ctx, afterSeq, 500)
+		links := make([]Link, len(page))
+		for i, e := range page {
+			links[i] = Link{Seq: e.Seq, PrevHash: e.PrevHash, Hash: e.Hash, Recomputed: e.ComputeHash()}
+		}
+		return links, err
+	})
+}
+
+// Link is one position of a hash chain as VerifyLinks checks it: the
+// stored hashes and the hash recomputed from the stored content.
+type Link struct {
+	Seq        int64
+	PrevHash   string
+	Hash       string
+	Recomputed string
+}
+
+// VerifyLinks walks any hash chain (this package's, or the payment
+// domain's intent log) page by page after each seq, against its recorded
+// head, and reports the first bad position.
+func VerifyLinks(ctx context.Context, head Head, page func(ctx context.Context, afterSeq int64) ([]Link, error)) (Report, error) {
 	var rep Report
 	prevSeq, prevHash := int64(0), ""
 	for {
-		page, err := l.Page(ctx, prevSeq, 500)
+		links, err := page(ctx, prevSeq)
 		if err != nil {
 			return Report{}, fmt.Errorf("verify audit after %d: %w", prevSeq, err)
 		}
-		for _, e := range page {
+		for _, e := range links {
 			rep.Checked++
 			switch {
 			case e.Seq != prevSeq+1:
 				return bad(rep, prevSeq+1, fmt.Sprintf("entry %d is missing (next entry is %d)", prevSeq+1, e.Seq)), nil
 			case e.PrevHash != prevHash:
 				return bad(rep, e.Seq, "prev_hash does not match the previous entry's hash (entry inserted, moved or replaced)"), nil
-			case e.ComputeHash() != e.Hash:
+			case e.Recomputed != e.Hash:
 				return bad(rep, e.Seq, "content does not match its hash (entry edited)"), nil
 			}
 			prevSeq, prevHash = e.Seq, e.Hash
 		}
-		if len(page) == 0 {
+		if len(links) == 0 {
 			break
 		}
 	}
