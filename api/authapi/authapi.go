@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/skyfly/skyfly/api/auditapi"
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/observability"
@@ -54,6 +55,9 @@ type Config struct {
 	// Refusals logs and counts every refused customer or staff login; nil
 	// does neither.
 	Refusals *observability.LoginRefusals
+	// Audit records staff requests (fail-closed) and serves the domain's
+	// audit route to auditors; nil records nothing (unit tests only).
+	Audit *auditapi.Recorder
 }
 
 // DefaultTrustedProxies are loopback and the private networks a gateway
@@ -89,7 +93,8 @@ func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Ve
 	if pol == nil {
 		pol = policy.MustNew(log)
 	}
-	e.Use(authn.Authenticate(verifier), authn.Authorize(pol, "auth"))
+	e.Use(authn.Authenticate(verifier), cfg.Audit.Middleware(), authn.Authorize(pol, "auth"))
+	cfg.Audit.Routes(e.Group("/api/v1"))
 	g := e.Group(Prefix)
 	g.GET("/public/google/start", h.start)
 	g.GET("/public/google/callback", h.callback)

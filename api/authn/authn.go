@@ -25,6 +25,8 @@ const (
 	RoleSupervisor = "supervisor"
 	RoleAdmin      = "admin"
 	RoleService    = "service"
+	// RoleAuditor reads the staff audit trail and nothing else.
+	RoleAuditor = "auditor"
 )
 
 // StaffRoles are the roles of airline staff.

@@ -27,6 +27,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/flightact"
 	"github.com/skyfly/skyfly/activities/paymentact"
+	"github.com/skyfly/skyfly/api/auditapi"
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
@@ -66,6 +67,9 @@ type Config struct {
 	UpdateTimeout time.Duration
 	// Stream times the live progress stream (GET /bookings/{id}/events).
 	Stream StreamConfig
+	// Audit records staff requests (fail-closed) and serves the domain's
+	// audit route to auditors; nil records nothing (unit tests only).
+	Audit *auditapi.Recorder
 }
 
 // StreamConfig times the live progress stream. Zero values take the
@@ -118,7 +122,9 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	idem := idempotency.Middleware(cfg.Idempotency, idempotency.Options{Required: true, Logger: a.log})
 	e := problem.NewEngine(a.log)
-	v1 := e.Group("/api/v1/bookings", authn.Authenticate(cfg.Verifier), authn.Authorize(a.policy, "booking"))
+	root := e.Group("/api/v1", authn.Authenticate(cfg.Verifier), cfg.Audit.Middleware(), authn.Authorize(a.policy, "booking"))
+	cfg.Audit.Routes(root)
+	v1 := root.Group("/bookings")
 	v1.GET("", a.list)
 	v1.GET("/:bookingId", a.get)
 	v1.GET("/:bookingId/events", a.events)
@@ -128,7 +134,7 @@ func NewRouter(cfg Config) http.Handler {
 	v1.POST("/:bookingId/change", idem, a.change)
 	v1.POST("/:bookingId/resolve", idem, a.resolve)
 	// Staff booking lookup (the NEEDS_ATTENTION queue is ?status=NEEDS_ATTENTION).
-	e.Group("/api/v1/staff", authn.Authenticate(cfg.Verifier), authn.Authorize(a.policy, "booking")).GET("/bookings", a.list)
+	root.GET("/staff/bookings", a.list)
 	return e
 }
 
@@ -149,6 +155,7 @@ func (a *api) load(c *gin.Context, action string) (booking.Booking, bool) {
 		problem.Error(c, a.log, err)
 		return booking.Booking{}, false
 	}
+	auditapi.SetCustomer(c, b.CustomerID)
 	if !authn.Allowed(c, a.policy, "booking", action, policy.Resource{Type: "booking", Owner: b.CustomerID}) {
 		return booking.Booking{}, false
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/skyfly/skyfly/api/auditapi"
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
@@ -55,6 +56,9 @@ type Config struct {
 	// mode only; leave nil otherwise and the route does not exist).
 	Outbox *customerchannel.Outbox
 	Now    func() time.Time
+	// Audit records staff requests (fail-closed) and serves the domain's
+	// audit route to auditors; nil records nothing (unit tests only).
+	Audit *auditapi.Recorder
 }
 
 type api struct {
@@ -77,7 +81,8 @@ func NewRouter(cfg Config) http.Handler {
 	if pol == nil {
 		pol = policy.MustNew(log)
 	}
-	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier), authn.Authorize(pol, "customer"))
+	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier), cfg.Audit.Middleware(), authn.Authorize(pol, "customer"))
+	cfg.Audit.Routes(v1)
 
 	me := v1.Group("/users/me")
 	me.GET("", a.getMe)
@@ -261,6 +266,7 @@ func (a *api) sendNotification(ch customer.Channel) gin.HandlerFunc {
 				problem.FieldError{Field: "to", Reason: "exactly one of userId and to is required"}))
 			return
 		}
+		auditapi.SetCustomer(c, req.UserID)
 		if req.UserID != "" {
 			if _, err := a.svc.Profile(c.Request.Context(), req.UserID); errors.Is(err, customer.ErrNotFound) {
 				problem.Write(c, problem.New(http.StatusNotFound, problem.CodeNotFound, "no such user"))

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"github.com/skyfly/skyfly/api/auditapi"
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
@@ -45,6 +46,9 @@ type Config struct {
 	// Temporal starts and queries DisruptionWorkflows; nil answers the
 	// disruption routes 503.
 	Temporal client.Client
+	// Audit records staff requests (fail-closed) and serves the domain's
+	// audit route to auditors; nil records nothing (unit tests only).
+	Audit *auditapi.Recorder
 }
 
 type api struct {
@@ -74,7 +78,8 @@ func NewRouter(cfg Config) http.Handler {
 	if pol == nil {
 		pol = policy.MustNew(log)
 	}
-	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier), authn.Authorize(pol, "flight"))
+	v1 := e.Group("/api/v1", authn.Authenticate(cfg.Verifier), cfg.Audit.Middleware(), authn.Authorize(pol, "flight"))
+	cfg.Audit.Routes(v1)
 	v1.GET("/flights/search", a.search)
 	v1.GET("/flights/:flightId", a.flight)
 	v1.GET("/flights/:flightId/availability", a.availability)

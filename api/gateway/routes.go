@@ -99,5 +99,13 @@ func Routes() []Route {
 		{"POST", "/api/v1/payments/webhooks/provider", DomainPayment, ClassDefault},
 		{"GET", "/api/v1/payments/sandbox/challenge/:paymentId", DomainPayment, ClassPayment},
 		{"POST", "/api/v1/payments/sandbox/challenge/:paymentId", DomainPayment, ClassPayment},
+
+		// Staff audit trail: each domain serves its own log (one route per
+		// domain, so prefix routing works in-process and split alike).
+		{"GET", "/api/v1/staff/audit/auth", DomainAuth, ClassDefault},
+		{"GET", "/api/v1/staff/audit/flight", DomainFlight, ClassDefault},
+		{"GET", "/api/v1/staff/audit/booking", DomainBooking, ClassDefault},
+		{"GET", "/api/v1/staff/audit/customer", DomainCustomer, ClassDefault},
+		{"GET", "/api/v1/staff/audit/payment", DomainPayment, ClassDefault},
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/skyfly/skyfly/api/auditapi"
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
@@ -52,6 +53,9 @@ type Config struct {
 	// Sandbox serves the 3-D Secure challenge page; nil disables the page.
 	Sandbox *sandbox.Provider
 	Now     func() time.Time
+	// Audit records staff requests (fail-closed) and serves the domain's
+	// audit route to auditors; nil records nothing (unit tests only).
+	Audit *auditapi.Recorder
 }
 
 type handler struct {
@@ -80,7 +84,8 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if pol == nil {
 		pol = policy.MustNew(cfg.Log)
 	}
-	e.Use(authn.Authenticate(cfg.Verifier), authn.Authorize(pol, "payment"))
+	e.Use(authn.Authenticate(cfg.Verifier), cfg.Audit.Middleware(), authn.Authorize(pol, "payment"))
+	cfg.Audit.Routes(e.Group("/api/v1"))
 	idem := idempotency.Middleware(cfg.Idempotency, idempotency.Options{Required: true, Now: cfg.Now, Logger: cfg.Log})
 
 	g := e.Group("/api/v1/payments")
@@ -93,6 +98,14 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	g.GET("/sandbox/challenge/:paymentId", h.challengePage)
 	g.POST("/sandbox/challenge/:paymentId", h.challengeSubmit)
 	return e, nil
+}
+
+// respond answers an intent and names its customer and booking in the
+// request's audit entry.
+func respond(c *gin.Context, status int, in payment.Intent) {
+	auditapi.SetCustomer(c, in.CustomerID)
+	auditapi.AddResource(c, "bookingId", in.BookingID)
+	c.JSON(status, toJSON(in))
 }
 
 // paymentJSON is a payment intent as clients see it.
@@ -165,7 +178,7 @@ func (h *handler) createIntent(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, toJSON(in))
+	respond(c, http.StatusCreated, in)
 }
 
 func (h *handler) get(c *gin.Context) {
@@ -174,7 +187,7 @@ func (h *handler) get(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toJSON(in))
+	respond(c, http.StatusOK, in)
 }
 
 func (h *handler) authorize(c *gin.Context) {
@@ -195,7 +208,7 @@ func (h *handler) authorize(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toJSON(in))
+	respond(c, http.StatusOK, in)
 }
 
 func (h *handler) capture(c *gin.Context) {
@@ -208,7 +221,7 @@ func (h *handler) capture(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toJSON(in))
+	respond(c, http.StatusOK, in)
 }
 
 func (h *handler) refund(c *gin.Context) {
@@ -223,7 +236,7 @@ func (h *handler) refund(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toJSON(in))
+	respond(c, http.StatusOK, in)
 }
 
 // webhook verifies the provider signature over the raw body and answers 2xx

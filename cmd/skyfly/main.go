@@ -28,7 +28,10 @@ commands:
   bench                    the load generator with invariant checks
   codec-server             the payload codec endpoint for the Temporal UI
   staff create             create a staff account (prints its TOTP URI)
-  audit verify             verify the payment audit hash chain
+  audit verify             verify an audit hash chain (--domain auth|flight|booking|
+                           customer|payment|incident; default: payment intents)
+  incident open|update|close|list
+                           append-only incident records (a hash chain in the auth db)
   admin search-attributes  register SkyFly's search attributes on a cluster
   config                   print the configuration table (markdown)
   certs init               the mTLS development CA and service certificates (SKYFLY_TLS_DIR)
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runStaff(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "incident":
+		return runIncident(ctx, rest, getenv, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, rest, getenv, stdout, stderr)
 	case "config":

@@ -16,6 +16,7 @@ import (
 	"github.com/skyfly/skyfly/activities/authact"
 	"github.com/skyfly/skyfly/api/authapi"
 	"github.com/skyfly/skyfly/api/authn"
+	"github.com/skyfly/skyfly/internal/platform/audit"
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/auth"
@@ -117,7 +118,12 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	// The auth service verifies its own tokens with its own keys and its
 	// own database, so a revoked session is refused here at once.
 	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Revocations: svc, Now: d.now})
-	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{Policy: d.policy, DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies), Refusals: d.refusals})
+	rec, err := sqlAudit(ctx, d, db, "auth")
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{Policy: d.policy, DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies), Refusals: d.refusals, Audit: rec})
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -164,7 +170,10 @@ func migrateAuth(ctx context.Context, d deps) error {
 		return fmt.Errorf("auth db: %w", err)
 	}
 	defer db.Close()
-	return authgorm.Migrate(ctx, db)
+	if err := authgorm.Migrate(ctx, db); err != nil {
+		return err
+	}
+	return audit.Migrate(ctx, db)
 }
 
 // demoStaff lists the staff accounts the seed creates.

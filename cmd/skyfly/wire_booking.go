@@ -9,6 +9,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/bookingact"
 	"github.com/skyfly/skyfly/api/bookingapi"
+	"github.com/skyfly/skyfly/internal/platform/audit"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/booking"
@@ -34,9 +35,14 @@ func wireBooking(ctx context.Context, d deps) (*domain, error) {
 	}
 	svc := booking.NewService(log, bookinggorm.New(db), d.now, booking.Options{})
 	acts := bookingact.New(log, svc)
+	rec, err := sqlAudit(ctx, d, db, "booking")
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	handler := bookingapi.NewRouter(bookingapi.Config{
 		Log: log, Service: svc, Temporal: d.temporal, Verifier: d.verifier, Policy: d.policy, Idempotency: idempotency.NewGormStore(db),
-		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL,
+		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL, Audit: rec,
 	})
 	return &domain{
 		name:       "booking",
@@ -60,6 +66,9 @@ func migrateBooking(ctx context.Context, d deps) error {
 	}
 	defer db.Close()
 	if err := bookinggorm.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, db); err != nil {
 		return err
 	}
 	return idempotency.Migrate(ctx, db)

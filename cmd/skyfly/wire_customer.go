@@ -12,6 +12,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/customeract"
 	"github.com/skyfly/skyfly/api/customerapi"
+	"github.com/skyfly/skyfly/internal/platform/audit"
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
 	"github.com/skyfly/skyfly/internal/platform/outbox"
@@ -98,7 +99,7 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 	svc := customer.NewService(log, store, notifier, d.secrets, customer.DefaultVerificationPolicy(), d.now)
 	handler := customerapi.NewRouter(customerapi.Config{
 		Log: log, Service: svc, Notifier: notifier, Verifier: d.verifier, Policy: d.policy, Outbox: devOutbox, Now: d.now,
-		Idempotency: customermongo.NewIdempotencyStore(client.DB, d.now),
+		Idempotency: customermongo.NewIdempotencyStore(client.DB, d.now), Audit: mongoAudit(d, client.DB, "customer"),
 	})
 	acts := customeract.New(log, svc, notifier)
 	dom := &domain{
@@ -249,5 +250,5 @@ func migrateCustomer(ctx context.Context, d deps) error {
 	if _, err := customermongo.EnsureIndexes(ctx, client.DB); err != nil {
 		return err
 	}
-	return nil
+	return audit.EnsureMongoIndexes(ctx, client.DB)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/flightact"
 	"github.com/skyfly/skyfly/api/flightapi"
+	"github.com/skyfly/skyfly/internal/platform/audit"
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/outbox"
@@ -55,9 +56,14 @@ func wireFlight(ctx context.Context, d deps) (*domain, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	rec, err := sqlAudit(ctx, d, db, "flight")
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	handler := flightapi.NewRouter(flightapi.Config{
 		Log: log, Service: svc, Verifier: d.verifier, Policy: d.policy, Idempotency: idempotency.NewGormStore(db),
-		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL, Temporal: d.temporal,
+		HoldTTL: d.cfg.HoldTTL, StaffHoldTTL: d.cfg.StaffHoldTTL, Temporal: d.temporal, Audit: rec,
 	})
 	acts := flightact.New(svc)
 	background := d.withRelay("flight", db, svc.RunSweeper, svc.RunReloader)
@@ -103,6 +109,9 @@ func migrateFlight(ctx context.Context, d deps) error {
 	}
 	defer db.Close()
 	if err := flightgorm.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, db); err != nil {
 		return err
 	}
 	return idempotency.Migrate(ctx, db)

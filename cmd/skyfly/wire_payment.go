@@ -11,6 +11,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/paymentact"
 	"github.com/skyfly/skyfly/api/paymentapi"
+	"github.com/skyfly/skyfly/internal/platform/audit"
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
 	"github.com/skyfly/skyfly/services/payment"
@@ -69,8 +70,14 @@ func wirePayment(ctx context.Context, d deps) (*domain, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	rec, err := sqlAudit(ctx, d, db, "payment")
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	handler, err := paymentapi.NewHandler(paymentapi.Config{
 		Log: log, Service: svc, Verifier: d.verifier, Policy: d.policy, Idempotency: idempotency.NewGormStore(db), Sandbox: sb, Now: d.now,
+		Audit: rec,
 	})
 	if err != nil {
 		_ = db.Close()
@@ -101,6 +108,9 @@ func migratePayment(ctx context.Context, d deps) error {
 	}
 	defer db.Close()
 	if err := paymentgorm.Migrate(ctx, db); err != nil {
+		return err
+	}
+	if err := audit.Migrate(ctx, db); err != nil {
 		return err
 	}
 	return idempotency.Migrate(ctx, db)

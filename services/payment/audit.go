@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/skyfly/skyfly/internal/platform/audit"
 )
 
 // AuditEntry is one row of the append-only audit log. Each row's Hash covers
@@ -55,57 +57,23 @@ type AuditReader interface {
 }
 
 // AuditReport is the outcome of VerifyAudit.
-type AuditReport struct {
-	// Checked counts the rows read.
-	Checked int64
-	// OK is true when the whole chain verifies.
-	OK bool
-	// BadSeq is the first row that does not verify (or the first missing
-	// position), and Reason says why.
-	BadSeq int64
-	Reason string
-}
+type AuditReport = audit.Report
 
 // VerifyAudit walks the chain and reports the first row that was edited,
-// inserted or deleted.
+// inserted or deleted (the platform audit package's chain walk).
 func VerifyAudit(ctx context.Context, r AuditReader) (AuditReport, error) {
 	head, err := r.AuditHead(ctx)
 	if err != nil {
 		return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 	}
-	var rep AuditReport
-	prevSeq, prevHash := int64(0), ""
-	for {
-		page, err := r.AuditPage(ctx, prevSeq, 500)
-		if err != nil {
-			return AuditReport{}, fmt.Errorf("verify audit after %d: %w", prevSeq, err)
+	return audit.VerifyLinks(ctx, audit.Head{Seq: head.Seq, Hash: head.Hash}, func(ctx context.Context, afterSeq int64) ([]audit.Link, error) {
+		page, err := r.AuditPage(ctx, afterSeq, 500)
+		links := make([]audit.Link, len(page))
+		for i, e := range page {
+			links[i] = audit.Link{Seq: e.Seq, PrevHash: e.PrevHash, Hash: e.Hash, Recomputed: e.ComputeHash()}
 		}
-		for _, e := range page {
-			rep.Checked++
-			switch {
-			case e.Seq != prevSeq+1:
-				return bad(rep, prevSeq+1, fmt.Sprintf("row %d is missing (next row is %d)", prevSeq+1, e.Seq)), nil
-			case e.PrevHash != prevHash:
-				return bad(rep, e.Seq, "prev_hash does not match the previous row's hash"), nil
-			case e.ComputeHash() != e.Hash:
-				return bad(rep, e.Seq, "content does not match its hash (row edited)"), nil
-			}
-			prevSeq, prevHash = e.Seq, e.Hash
-		}
-		if len(page) == 0 {
-			break
-		}
-	}
-	if head.Seq != prevSeq || head.Hash != prevHash {
-		return bad(rep, prevSeq+1, fmt.Sprintf("chain ends at row %d but the head records row %d (rows deleted at the end)", prevSeq, head.Seq)), nil
-	}
-	rep.OK = true
-	return rep, nil
-}
-
-func bad(rep AuditReport, seq int64, reason string) AuditReport {
-	rep.BadSeq, rep.Reason = seq, reason
-	return rep
+		return links, err
+	})
 }
 
 // snapshot renders the audited fields of an intent as canonical JSON.

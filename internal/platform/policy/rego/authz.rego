@@ -24,6 +24,9 @@ staff_or_service := staff | service
 
 customers_and_staff := staff | {"customer"}
 
+# Auditors read the staff audit trail and nothing else; admins may too.
+auditors := {"auditor", "admin"}
+
 # ---- access levels of a route: "public", "authenticated" or a set of roles
 
 public := "public"
@@ -96,6 +99,12 @@ routes := {
 	"POST /api/v1/payments/webhooks/provider": public,
 	"GET /api/v1/payments/sandbox/challenge/:paymentId": public,
 	"POST /api/v1/payments/sandbox/challenge/:paymentId": public,
+	# Staff audit trail: each domain serves its own log.
+	"GET /api/v1/staff/audit/auth": auditors,
+	"GET /api/v1/staff/audit/flight": auditors,
+	"GET /api/v1/staff/audit/booking": auditors,
+	"GET /api/v1/staff/audit/customer": auditors,
+	"GET /api/v1/staff/audit/payment": auditors,
 }
 
 # ---- the decision

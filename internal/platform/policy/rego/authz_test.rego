@@ -184,3 +184,28 @@ test_recovery_codes_are_for_every_staff_member if {
 		route(m, "/api/v1/auth/corp/recovery-codes", anonymous).status == 401
 	}
 }
+
+auditor := {"sub": "s-4", "roles": ["auditor"]}
+
+test_audit_routes_admit_auditors_and_admins_only if {
+	every domain in ["auth", "flight", "booking", "customer", "payment"] {
+		path := sprintf("/api/v1/staff/audit/%s", [domain])
+		route("GET", path, auditor).allow
+		route("GET", path, admin).allow
+		every who in [customer, agent, supervisor, svc] {
+			d := route("GET", path, who)
+			not d.allow
+			d.status == 403
+		}
+		route("GET", path, anonymous).status == 401
+	}
+}
+
+test_auditor_is_not_staff if {
+	every path in ["/api/v1/staff/bookings", "/api/v1/staff/analytics/routes"] {
+		d := route("GET", path, auditor)
+		not d.allow
+		d.status == 403
+	}
+	not act("booking.read", "u-1", auditor).allow
+}
