@@ -62,15 +62,17 @@ type Codec struct {
 	timeout  time.Duration
 	now      func() time.Time
 
-	mu      sync.Mutex
-	current cached
-	byID    map[string]cached
+	mu       sync.Mutex
+	current  cached
+	byID     map[string]cached
+	subjects map[string]cached // subject id → current data key, or its shredded mark
 }
 
 type cached struct {
-	id      string
-	aead    cipher.AEAD
-	expires time.Time
+	id       string
+	aead     cipher.AEAD
+	expires  time.Time
+	shredded bool // a subject's tombstone was seen
 }
 
 // Option configures a Codec.
@@ -104,6 +106,7 @@ func New(provider secrets.Provider, opts ...Option) (*Codec, error) {
 		timeout:  10 * time.Second,
 		now:      time.Now,
 		byID:     map[string]cached{},
+		subjects: map[string]cached{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -115,26 +118,45 @@ func New(provider secrets.Provider, opts ...Option) (*Codec, error) {
 }
 
 // NewDataConverter returns Temporal's default data converter with every
-// payload encrypted by a Codec over provider.
+// payload encrypted by a Codec over provider: a value implementing
+// DataSubject (or an argument of a client call whose context carries
+// WithSubject) under its subject's key, every other payload under the
+// shared key.
 func NewDataConverter(provider secrets.Provider, opts ...Option) (converter.DataConverter, error) {
 	c, err := New(provider, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c), nil
+	return c.DataConverter(), nil
 }
 
-// Encode encrypts each payload with the key's current version.
+// DataConverter returns Temporal's default data converter with every
+// payload encrypted by c, subjects' payloads under their own keys (see
+// NewDataConverter).
+func (c *Codec) DataConverter() converter.DataConverter {
+	return newSubjectDataConverter(converter.GetDefaultDataConverter(), c, "")
+}
+
+// Encode encrypts each payload with the current version of its key: the
+// data key of the subject its MetadataSubject names, else the shared key.
+// A payload of a shredded subject fails the batch with ErrShredded.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	if len(payloads) == 0 {
 		return payloads, nil
 	}
-	key, err := c.currentKey()
-	if err != nil {
-		return nil, err
-	}
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
+		p, subject := untagged(p)
+		var key cached
+		var err error
+		if subject != "" {
+			key, err = c.subjectKey(subject)
+		} else {
+			key, err = c.currentKey()
+		}
+		if err != nil {
+			return nil, err
+		}
 		plain, err := proto.Marshal(p)
 		if err != nil {
 			return nil, fmt.Errorf("codec: encode: marshal payload: %w", err)
@@ -227,6 +249,11 @@ func (c *Codec) keyByID(id string) (cached, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	key, err := c.provider.Version(ctx, name, version)
+	if subject := subjectOfKey(name); subject != "" && errors.Is(err, secrets.ErrNotFound) {
+		if gone, terr := c.shredded(ctx, subject); terr == nil && gone {
+			return cached{}, fmt.Errorf("codec: decode: key %s: %w", id, ErrShredded)
+		}
+	}
 	if err != nil {
 		return cached{}, fmt.Errorf("codec: decode: key %s: %w", id, err)
 	}
