@@ -9,16 +9,34 @@
 // with the old one, as long as it is live. The key id is also the GCM
 // additional data, so a payload cannot be re-labelled to another version.
 //
-// Crypto-shredding (ACCEPTANCE G2). Encryption under one shared key cannot
-// forget one user. The intended design for per-user keys: a
-// converter.PayloadCodecWithSerializationContext (or a context-aware data
-// converter plus a context propagator carrying the customer id from the
-// workflow start) chooses the key name "customer-<id>" instead of
-// KeyCodec; erasure calls Provider.Destroy on that name, after which Decode
-// fails for that user's payloads only. Codec.Decode already resolves any
-// key named in the metadata, so only the encode-side choice of name is
-// missing; it is not built because the SDK's serialization context carries
-// workflow ids, not customer ids.
+// Crypto-shredding (ACCEPTANCE G2). A payload type that carries one
+// customer's personal data implements DataSubject (its customer id); the
+// data converter of NewDataConverter tags its payload (MetadataSubject)
+// before the codec runs, and Encode encrypts it under that subject's own
+// data key, key id "subject-<id>/vN" in the metadata. Client calls whose
+// arguments cannot name their subject (the reserve update) name it with
+// WithSubject on the call's context. Payloads without a subject keep the
+// shared key. Shred destroys the subject's key, after which Decode of that
+// subject's payloads, in every history, fails with ErrShredded while other
+// subjects' and shared payloads still decode.
+//
+// The data key is the secrets provider's own per-name key "subject-<id>"
+// rather than a key wrapped under KeyCodec: wrapping would need a blob
+// store the Provider interface does not have, and it would add nothing
+// here, because the wrapped key would sit in the same keyring file or
+// Vault path, under the same access control, as the master key that
+// unwraps it; what shredding needs — material that is destroyed, old KV
+// versions included, and a version id never reused — both providers' Destroy
+// already guarantees.
+//
+// A shredded subject stays shredded: Shred first writes a tombstone (a key
+// named "subject-<id>.shredded", whose existence is the mark), and Encode
+// for a tombstoned subject fails with ErrShredded instead of letting
+// Provider.Current create a new key under the old name. Encode checks the
+// tombstone before and after fetching the key, so a Shred racing with it
+// cannot leave a recreated key live. Shred empties this Codec's caches at
+// once (use one Codec per process); other processes keep a shredded key for
+// at most their cache TTL (WithCacheTTL, 30s by default).
 package codec
 
 import (

@@ -165,4 +165,3 @@ func TestCodec_G2_HistoryOnDevServerNoLongerDecodesAfterShred(t *testing.T) {
 	_, err = fresh.Decode(history["cus-a"])
 	require.ErrorIs(t, err, codec.ErrShredded, "nor does it in a new process")
 }
-
