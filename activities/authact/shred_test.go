@@ -22,11 +22,17 @@ type customerEmail struct {
 
 func (c customerEmail) DataSubject() string { return c.CustomerID }
 
-func TestShredCustomerKey_G2_T4_ShredsOnceAndRepeatsSafely(t *testing.T) {
+func newCodec(t *testing.T) *codec.Codec {
+	t.Helper()
 	keys, err := secrets.NewKeyring(filepath.Join(t.TempDir(), "keyring.json"), time.Now)
 	require.NoError(t, err)
 	c, err := codec.New(keys)
 	require.NoError(t, err)
+	return c
+}
+
+func TestShredCustomerKey_G2_T4_ShredsOnceAndRepeatsSafely(t *testing.T) {
+	c := newCodec(t)
 	dc := c.DataConverter()
 	mine, err := dc.ToPayload(customerEmail{CustomerID: "cus-1", Email: "ada@example.com"})
 	require.NoError(t, err)
@@ -52,15 +58,12 @@ func TestShredCustomerKey_G2_T4_ShredsOnceAndRepeatsSafely(t *testing.T) {
 }
 
 func TestShredCustomerKey_T5_EmptyCustomerIsNonRetryable(t *testing.T) {
-	keys, err := secrets.NewKeyring(filepath.Join(t.TempDir(), "keyring.json"), time.Now)
-	require.NoError(t, err)
-	c, err := codec.New(keys)
-	require.NoError(t, err)
+	c := newCodec(t)
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	acts := authact.NewShredActivities(c)
 	env.RegisterActivity(acts)
-	_, err = env.ExecuteActivity(acts.ShredCustomerKey, authact.ShredCustomerKeyInput{})
+	_, err := env.ExecuteActivity(acts.ShredCustomerKey, authact.ShredCustomerKeyInput{})
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "got %v, want an application error", err)
 	require.True(t, appErr.NonRetryable())
