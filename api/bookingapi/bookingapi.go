@@ -33,6 +33,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/idempotency"
 	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/services/booking"
+	"github.com/skyfly/skyfly/temporal/codec"
 	"github.com/skyfly/skyfly/temporal/queues"
 	"github.com/skyfly/skyfly/workflows/bookingsaga"
 	"github.com/skyfly/skyfly/workflows/cancelsaga"
@@ -280,7 +281,9 @@ func (a *api) reserve(c *gin.Context) {
 		// The same update id again joins the first call's update (Temporal
 		// deduplicates it), so retrying after an RPC timeout is safe.
 		start := a.tc.NewWithStartWorkflowOperation(startOpts, bookingsaga.WorkflowName, input)
-		h, err := a.tc.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		// The reserve request's passengers and contact carry no customer
+		// id: the context names it, for the customer's payload key (G2).
+		h, err := a.tc.UpdateWithStartWorkflow(codec.WithSubject(ctx, customerID), client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{
 				UpdateID: "reserve", UpdateName: bookingsaga.UpdateReserve, WaitForStage: client.WorkflowUpdateStageCompleted,

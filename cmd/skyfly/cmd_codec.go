@@ -41,16 +41,12 @@ func runCodecServer(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("codec-server: %w", err)
 	}
 	defer p.close()
-	c, err := codec.New(p.secrets)
-	if err != nil {
-		return fmt.Errorf("codec-server: %w", err)
-	}
 	srv, err := codec.NewServer(codec.ServerConfig{
 		Token:         token,
 		AllowedOrigin: cfg.CodecCORSOrigin,
 		Namespaces:    []string{cfg.TemporalNamespace},
 		Logger:        p.log.With("component", "codec-server"),
-	}, c)
+	}, p.codec)
 	if err != nil {
 		return fmt.Errorf("codec-server: %w", err)
 	}

@@ -270,14 +270,10 @@ func newCodecServer(p *platform) (http.Handler, string, error) {
 		}
 		token = hex.EncodeToString(b)
 	}
-	c, err := codec.New(p.secrets)
-	if err != nil {
-		return nil, "", err
-	}
 	srv, err := codec.NewServer(codec.ServerConfig{
 		Token: token, AllowedOrigin: p.cfg.CodecCORSOrigin, Namespaces: []string{p.cfg.TemporalNamespace},
 		Logger: p.log.With("component", "codec-server"),
-	}, c)
+	}, p.codec)
 	if err != nil {
 		return nil, "", err
 	}
@@ -296,10 +292,7 @@ func codecEndpoint(cfg *config.Config) string {
 // dialTemporal connects to Temporal with the configured options, the
 // payload encryption codec, SDK metrics and tracing.
 func dialTemporal(ctx context.Context, p *platform) (client.Client, error) {
-	dc, err := codec.NewDataConverter(p.secrets)
-	if err != nil {
-		return nil, err
-	}
+	dc := p.codec.DataConverter()
 	tracing, err := p.tracing.TemporalInterceptor()
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/temporal/codec"
 )
 
 // deps is what the wiring of every domain receives. Fields may be nil where
@@ -29,6 +30,7 @@ type deps struct {
 	log      *slog.Logger
 	now      func() time.Time
 	secrets  secrets.Provider
+	codec    *codec.Codec  // the process's payload codec (nil in tests that run no workflows)
 	temporal client.Client // nil for commands that run no workflows (migrate, seed)
 	verifier *authn.Verifier
 	redis    *redis.Client // nil when SKYFLY_REDIS_URL is empty

@@ -28,6 +28,7 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/observability"
 	"github.com/skyfly/skyfly/internal/platform/policy"
 	"github.com/skyfly/skyfly/internal/platform/secrets"
+	"github.com/skyfly/skyfly/temporal/codec"
 	"github.com/skyfly/skyfly/workers"
 )
 
@@ -45,6 +46,10 @@ type platform struct {
 	bus      *eventbus.Publisher
 	policy   *policy.Engine
 	closers  []func() error
+
+	// codec is the process's one payload codec, so a Shred through it
+	// invalidates every key cache of the process at once.
+	codec *codec.Codec
 }
 
 func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, overrides func(*config.Config)) (*config.Config, []string, error) {
@@ -88,6 +93,9 @@ func newPlatform(ctx context.Context, cfg *config.Config, stderr io.Writer) (*pl
 	}
 	if c, ok := p.secrets.(io.Closer); ok {
 		p.closers = append(p.closers, c.Close)
+	}
+	if p.codec, err = codec.New(p.secrets); err != nil {
+		return nil, err
 	}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
@@ -137,7 +145,7 @@ func (p *platform) close() {
 
 // deps builds the dependencies handed to every domain's wiring.
 func (p *platform) deps(tc client.Client, verifier *authn.Verifier) deps {
-	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, refusals: p.refusals, bus: p.bus, policy: p.policy}
+	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, codec: p.codec, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, refusals: p.refusals, bus: p.bus, policy: p.policy}
 }
 
 // migrateDomains applies the migrations of the named domains (all when

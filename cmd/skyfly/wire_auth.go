@@ -24,6 +24,7 @@ import (
 	"github.com/skyfly/skyfly/services/auth/devoidc"
 	"github.com/skyfly/skyfly/services/auth/oidcrp"
 	"github.com/skyfly/skyfly/temporal/queues"
+	"github.com/skyfly/skyfly/workers"
 )
 
 // devOIDCClientSecret is the client secret between SkyFly and its built-in
@@ -132,7 +133,7 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	return &domain{
 		name:    "auth",
 		handler: handler,
-		workers: map[string]func(worker.Registry){queues.Auth: func(r worker.Registry) { r.RegisterActivity(acts) }},
+		workers: map[string]func(worker.Registry){queues.Auth: func(r worker.Registry) { workers.RegisterAuth(r, acts, authact.NewShredActivities(d.codec)) }},
 		checks:  map[string]func(context.Context) error{"auth-db": db.Ping},
 		background: d.withRelay("auth", db, func(ctx context.Context) error {
 			return purgeAuth(ctx, d, store)

@@ -9,16 +9,34 @@
 // with the old one, as long as it is live. The key id is also the GCM
 // additional data, so a payload cannot be re-labelled to another version.
 //
-// Crypto-shredding (ACCEPTANCE G2). Encryption under one shared key cannot
-// forget one user. The intended design for per-user keys: a
-// converter.PayloadCodecWithSerializationContext (or a context-aware data
-// converter plus a context propagator carrying the customer id from the
-// workflow start) chooses the key name "customer-<id>" instead of
-// KeyCodec; erasure calls Provider.Destroy on that name, after which Decode
-// fails for that user's payloads only. Codec.Decode already resolves any
-// key named in the metadata, so only the encode-side choice of name is
-// missing; it is not built because the SDK's serialization context carries
-// workflow ids, not customer ids.
+// Crypto-shredding (ACCEPTANCE G2). A payload type that carries one
+// customer's personal data implements DataSubject (its customer id); the
+// data converter of NewDataConverter tags its payload (MetadataSubject)
+// before the codec runs, and Encode encrypts it under that subject's own
+// data key, key id "subject-<id>/vN" in the metadata. Client calls whose
+// arguments cannot name their subject (the reserve update) name it with
+// WithSubject on the call's context. Payloads without a subject keep the
+// shared key. Shred destroys the subject's key, after which Decode of that
+// subject's payloads, in every history, fails with ErrShredded while other
+// subjects' and shared payloads still decode.
+//
+// The data key is the secrets provider's own per-name key "subject-<id>"
+// rather than a key wrapped under KeyCodec: wrapping would need a blob
+// store the Provider interface does not have, and it would add nothing
+// here, because the wrapped key would sit in the same keyring file or
+// Vault path, under the same access control, as the master key that
+// unwraps it; what shredding needs — material that is destroyed, old KV
+// versions included, and a version id never reused — both providers' Destroy
+// already guarantees.
+//
+// A shredded subject stays shredded: Shred first writes a tombstone (a key
+// named "subject-<id>.shredded", whose existence is the mark), and Encode
+// for a tombstoned subject fails with ErrShredded instead of letting
+// Provider.Current create a new key under the old name. Encode checks the
+// tombstone before and after fetching the key, so a Shred racing with it
+// cannot leave a recreated key live. Shred empties this Codec's caches at
+// once (use one Codec per process); other processes keep a shredded key for
+// at most their cache TTL (WithCacheTTL, 30s by default).
 package codec
 
 import (
@@ -62,15 +80,17 @@ type Codec struct {
 	timeout  time.Duration
 	now      func() time.Time
 
-	mu      sync.Mutex
-	current cached
-	byID    map[string]cached
+	mu       sync.Mutex
+	current  cached
+	byID     map[string]cached
+	subjects map[string]cached // subject id → current data key, or its shredded mark
 }
 
 type cached struct {
-	id      string
-	aead    cipher.AEAD
-	expires time.Time
+	id       string
+	aead     cipher.AEAD
+	expires  time.Time
+	shredded bool // a subject's tombstone was seen
 }
 
 // Option configures a Codec.
@@ -104,6 +124,7 @@ func New(provider secrets.Provider, opts ...Option) (*Codec, error) {
 		timeout:  10 * time.Second,
 		now:      time.Now,
 		byID:     map[string]cached{},
+		subjects: map[string]cached{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -115,26 +136,45 @@ func New(provider secrets.Provider, opts ...Option) (*Codec, error) {
 }
 
 // NewDataConverter returns Temporal's default data converter with every
-// payload encrypted by a Codec over provider.
+// payload encrypted by a Codec over provider: a value implementing
+// DataSubject (or an argument of a client call whose context carries
+// WithSubject) under its subject's key, every other payload under the
+// shared key.
 func NewDataConverter(provider secrets.Provider, opts ...Option) (converter.DataConverter, error) {
 	c, err := New(provider, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c), nil
+	return c.DataConverter(), nil
 }
 
-// Encode encrypts each payload with the key's current version.
+// DataConverter returns Temporal's default data converter with every
+// payload encrypted by c, subjects' payloads under their own keys (see
+// NewDataConverter).
+func (c *Codec) DataConverter() converter.DataConverter {
+	return newSubjectDataConverter(converter.GetDefaultDataConverter(), c, "")
+}
+
+// Encode encrypts each payload with the current version of its key: the
+// data key of the subject its MetadataSubject names, else the shared key.
+// A payload of a shredded subject fails the batch with ErrShredded.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	if len(payloads) == 0 {
 		return payloads, nil
 	}
-	key, err := c.currentKey()
-	if err != nil {
-		return nil, err
-	}
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
+		p, subject := untagged(p)
+		var key cached
+		var err error
+		if subject != "" {
+			key, err = c.subjectKey(subject)
+		} else {
+			key, err = c.currentKey()
+		}
+		if err != nil {
+			return nil, err
+		}
 		plain, err := proto.Marshal(p)
 		if err != nil {
 			return nil, fmt.Errorf("codec: encode: marshal payload: %w", err)
@@ -227,6 +267,11 @@ func (c *Codec) keyByID(id string) (cached, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	key, err := c.provider.Version(ctx, name, version)
+	if subject := subjectOfKey(name); subject != "" && errors.Is(err, secrets.ErrNotFound) {
+		if gone, terr := c.shredded(ctx, subject); terr == nil && gone {
+			return cached{}, fmt.Errorf("codec: decode: key %s: %w", id, ErrShredded)
+		}
+	}
 	if err != nil {
 		return cached{}, fmt.Errorf("codec: decode: key %s: %w", id, err)
 	}
