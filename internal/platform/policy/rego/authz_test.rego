@@ -151,3 +151,17 @@ test_staff_actions if {
 test_unknown_action_is_denied if {
 	not act("booking.delete", "u-1", admin).allow
 }
+
+test_erasure_is_the_customers_own_or_a_supervisors if {
+	route("POST", "/api/v1/users/me/erasure", customer).allow
+	not route("POST", "/api/v1/users/me/erasure", agent).allow
+	not route("POST", "/api/v1/staff/customers/:userId/erasure", agent).allow
+	route("POST", "/api/v1/staff/customers/:userId/erasure", supervisor).allow
+	not route("POST", "/api/v1/staff/customers/:userId/erasure", customer).allow
+}
+
+test_staff_export_is_for_staff if {
+	route("POST", "/api/v1/staff/customers/:userId/export", agent).allow
+	route("POST", "/api/v1/staff/customers/:userId/export", customer).status == 403
+	route("POST", "/api/v1/users/me/export", customer).allow
+}
