@@ -287,8 +287,8 @@ func (a *privacyAPI) erasureStatus(c *gin.Context, userID string) {
 	}
 	ctx := c.Request.Context()
 	var st compliance.ErasureStatus
-	desc, err := a.tc.DescribeWorkflowExecution(ctx, compliance.ErasureWorkflowID(userID), "")
-	if err == nil && desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	desc, err := a.tc.DescribeWorkflow(ctx, compliance.ErasureWorkflowID(userID), "")
+	if err == nil && desc.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		err = a.tc.GetWorkflow(ctx, compliance.ErasureWorkflowID(userID), "").Get(ctx, &st)
 	} else if err == nil {
 		var v interface{ Get(any) error }

@@ -130,7 +130,7 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 			r.RegisterActivity(acts)
 			r.RegisterActivity(authact.NewPrivacy(auth.NewPrivacy(store, store, d.now), store))
 		}},
-		checks:  map[string]func(context.Context) error{"auth-db": db.Ping},
+		checks: map[string]func(context.Context) error{"auth-db": db.Ping},
 		background: d.withRelay("auth", db, func(ctx context.Context) error {
 			return purgeAuth(ctx, d, store)
 		}),

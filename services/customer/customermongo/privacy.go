@@ -126,24 +126,28 @@ func (s *Store) EraseUser(ctx context.Context, userID string, at time.Time) (cus
 		bson.M{"$set": bson.M{"value": bson.M{}}}); err != nil {
 		return n, fmt.Errorf("customermongo: erase %s: profile versions: %w", userID, err)
 	}
-	res, err := s.db.Collection(CollProfiles).DeleteOne(ctx, bson.M{"_id": userID})
+	// The head stays with an empty value, so the register does not fall
+	// back to the versions; an empty profile reads as none.
+	head, err := s.db.Collection(CollProfiles).UpdateOne(ctx, bson.M{"_id": userID, "value.userId": userID},
+		bson.M{"$set": bson.M{"value": bson.M{}}})
 	if err != nil {
 		return n, fmt.Errorf("customermongo: erase %s: profile: %w", userID, err)
 	}
-	n.Profiles = res.DeletedCount
-	if res, err = s.db.Collection(CollVerifications).DeleteMany(ctx, bson.M{"_id": userID}); err != nil {
+	n.Profiles = head.ModifiedCount
+	res, err := s.db.Collection(CollVerifications).DeleteMany(ctx, bson.M{"_id": userID})
+	if err != nil {
 		return n, fmt.Errorf("customermongo: erase %s: verifications: %w", userID, err)
 	}
 	n.Verifications = res.DeletedCount
+	if res, err = s.db.Collection(CollExports).DeleteMany(ctx, bson.M{"userId": userID}); err != nil {
+		return n, fmt.Errorf("customermongo: erase %s: exports: %w", userID, err)
+	}
+	n.Exports = res.DeletedCount
 	up, err := s.db.Collection(CollNotifications).UpdateMany(ctx, bson.M{"userId": userID, "recipient": bson.M{"$ne": ""}},
 		bson.M{"$set": bson.M{"recipient": "", "subject": "", "data": bson.M{}, "updatedAt": at.UTC()}})
 	if err != nil {
 		return n, fmt.Errorf("customermongo: erase %s: notifications: %w", userID, err)
 	}
 	n.Notifications = up.ModifiedCount
-	if res, err = s.db.Collection(CollExports).DeleteMany(ctx, bson.M{"userId": userID}); err != nil {
-		return n, fmt.Errorf("customermongo: erase %s: exports: %w", userID, err)
-	}
-	n.Exports = res.DeletedCount
 	return n, nil
 }
