@@ -198,7 +198,7 @@ func ErasureWorkflow(ctx workflow.Context, in ErasureInput) (ErasureStatus, erro
 		"auth: the user id as a tombstone, so it is never reissued",
 	}}
 	var revoked authact.RevokeUserSessionsResult
-	if err := workflow.ExecuteActivity(step(ctx, queues.Auth), (*authact.Activities).RevokeUserSessions,
+	if err := workflow.ExecuteActivity(step(ctx, queues.Auth), authSessions.RevokeUserSessions,
 		authact.RevokeUserSessionsInput{UserID: in.UserID, Reason: "user erased"}).Get(ctx, &revoked); err != nil {
 		return st, err
 	}

@@ -90,6 +90,7 @@ type ExportStatus struct {
 
 var (
 	authPrivacy     *authact.Privacy
+	authSessions    *authact.Activities
 	customerPrivacy *customeract.Privacy
 	bookingPrivacy  *bookingact.Privacy
 	paymentPrivacy  *paymentact.Privacy
