@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
 
 	"github.com/skyfly/skyfly/api/auditapi"
 	"github.com/skyfly/skyfly/api/authn"
@@ -52,6 +53,14 @@ type Config struct {
 	// Policy decides who may call each route; nil compiles the embedded one.
 	Policy      *policy.Engine
 	Idempotency idempotency.Store
+	// Privacy and Temporal serve data export and erasure (G1, G2); without
+	// them those routes answer 503.
+	Privacy  *customer.Privacy
+	Temporal client.Client
+	// ExportTTL is how long an export file lives; ErasureCoolingOff the
+	// wait before an erasure runs (defaults 7 days each).
+	ExportTTL         time.Duration
+	ErasureCoolingOff time.Duration
 	// Outbox, when set, is served at GET /api/v1/dev/outbox (development
 	// mode only; leave nil otherwise and the route does not exist).
 	Outbox *customerchannel.Outbox
@@ -89,6 +98,12 @@ func NewRouter(cfg Config) http.Handler {
 	me.PATCH("", a.patchMe)
 	me.POST("/mobile/verify/request", idem, a.requestVerification)
 	me.POST("/mobile/verify/confirm", idem, a.confirmVerification)
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	pa := &privacyAPI{log: log, p: cfg.Privacy, tc: cfg.Temporal, exportTTL: cfg.ExportTTL, coolingOff: cfg.ErasureCoolingOff, now: now}
+	pa.routes(me, v1.Group("/staff/customers"), idem)
 
 	notify := v1.Group("/notifications", idem)
 	for _, ch := range customer.Channels() {

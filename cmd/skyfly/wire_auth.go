@@ -133,8 +133,11 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	return &domain{
 		name:    "auth",
 		handler: handler,
-		workers: map[string]func(worker.Registry){queues.Auth: func(r worker.Registry) { workers.RegisterAuth(r, acts, authact.NewShredActivities(d.codec)) }},
-		checks:  map[string]func(context.Context) error{"auth-db": db.Ping},
+		workers: map[string]func(worker.Registry){queues.Auth: func(r worker.Registry) {
+			workers.RegisterAuth(r, acts, authact.NewShredActivities(d.codec))
+			r.RegisterActivity(authact.NewPrivacy(auth.NewPrivacy(store, store, d.now), store))
+		}},
+		checks: map[string]func(context.Context) error{"auth-db": db.Ping},
 		background: d.withRelay("auth", db, func(ctx context.Context) error {
 			return purgeAuth(ctx, d, store)
 		}),

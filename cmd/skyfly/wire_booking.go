@@ -33,7 +33,9 @@ func wireBooking(ctx context.Context, d deps) (*domain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("booking db: %w", err)
 	}
-	svc := booking.NewService(log, bookinggorm.New(db), d.now, booking.Options{})
+	store := bookinggorm.New(db)
+	svc := booking.NewService(log, store, d.now, booking.Options{})
+	privacy := bookingact.NewPrivacy(booking.NewPrivacy(store, store, d.now))
 	acts := bookingact.New(log, svc)
 	rec, err := sqlAudit(ctx, d, db, "booking")
 	if err != nil {
@@ -49,8 +51,14 @@ func wireBooking(ctx context.Context, d deps) (*domain, error) {
 		background: d.withRelay("booking", db),
 		handler:    handler,
 		workers: map[string]func(worker.Registry){
-			queues.BookingSaga: func(r worker.Registry) { workers.RegisterBookingSaga(r, acts) },
-			queues.Booking:     func(r worker.Registry) { workers.RegisterBooking(r, acts) },
+			queues.BookingSaga: func(r worker.Registry) {
+				workers.RegisterBookingSaga(r, acts)
+				workers.RegisterCompliance(r)
+			},
+			queues.Booking: func(r worker.Registry) {
+				workers.RegisterBooking(r, acts)
+				r.RegisterActivity(privacy)
+			},
 		},
 		checks: map[string]func(context.Context) error{"booking-db": db.Ping},
 		close:  db.Close,

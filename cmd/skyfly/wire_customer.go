@@ -97,8 +97,10 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 		Log: log, Store: store, Templates: templates, Senders: senders, Limits: customer.DefaultLimits(), Now: d.now,
 	})
 	svc := customer.NewService(log, store, notifier, d.secrets, customer.DefaultVerificationPolicy(), d.now)
+	privacy := customer.NewPrivacy(store, store, d.secrets, d.now)
 	handler := customerapi.NewRouter(customerapi.Config{
 		Log: log, Service: svc, Notifier: notifier, Verifier: d.verifier, Policy: d.policy, Outbox: devOutbox, Now: d.now,
+		Privacy: privacy, Temporal: d.temporal, ExportTTL: d.cfg.ExportTTL, ErasureCoolingOff: d.cfg.ErasureCoolingOff,
 		Idempotency: customermongo.NewIdempotencyStore(client.DB, d.now), Audit: mongoAudit(d, client.DB, "customer"),
 	})
 	acts := customeract.New(log, svc, notifier)
@@ -106,7 +108,10 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 		name:    "customer",
 		handler: handler,
 		workers: map[string]func(worker.Registry){
-			queues.Customer: func(r worker.Registry) { r.RegisterActivity(acts) },
+			queues.Customer: func(r worker.Registry) {
+				r.RegisterActivity(acts)
+				r.RegisterActivity(customeract.NewPrivacy(privacy))
+			},
 		},
 		checks: map[string]func(context.Context) error{"customer-db": store.Ping},
 		close: func() error {

@@ -88,7 +88,10 @@ func wirePayment(ctx context.Context, d deps) (*domain, error) {
 		name:    "payment",
 		handler: handler,
 		workers: map[string]func(worker.Registry){
-			queues.Payment: func(r worker.Registry) { r.RegisterActivity(acts) },
+			queues.Payment: func(r worker.Registry) {
+				r.RegisterActivity(acts)
+				r.RegisterActivity(paymentact.NewPrivacy(svc))
+			},
 		},
 		checks: map[string]func(context.Context) error{"payment-db": db.Ping},
 		background: d.withRelay("payment", db,

@@ -33,52 +33,52 @@ const OptOutMarketing = "marketing"
 // Profile is a customer's profile. UserID is the immutable user id issued by
 // the auth service (the access token's subject), never the email.
 type Profile struct {
-	UserID          string
-	Email           string
-	GivenName       string
-	FamilyName      string
-	Phone           string // E.164
-	PhoneVerified   bool
-	PhoneVerifiedAt time.Time
-	Preferences     Preferences
-	Travellers      []Traveller
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	UserID          string      `json:"userId"`
+	Email           string      `json:"email"`
+	GivenName       string      `json:"givenName"`
+	FamilyName      string      `json:"familyName"`
+	Phone           string      `json:"phone"` // E.164
+	PhoneVerified   bool        `json:"phoneVerified"`
+	PhoneVerifiedAt time.Time   `json:"phoneVerifiedAt,omitzero"`
+	Preferences     Preferences `json:"preferences"`
+	Travellers      []Traveller `json:"travellers"`
+	CreatedAt       time.Time   `json:"createdAt"`
+	UpdatedAt       time.Time   `json:"updatedAt"`
 	// Version increases with every update (optimistic concurrency).
-	Version int64
+	Version int64 `json:"version"`
 }
 
 // Preferences are a customer's travel and contact preferences.
 type Preferences struct {
-	Seat     string // one of SeatPreferences, "" for none
-	Meal     string // an IATA special meal code of MealPreferences, "" for none
-	Language string // one of Languages
+	Seat     string `json:"seat"`     // one of SeatPreferences, "" for none
+	Meal     string `json:"meal"`     // an IATA special meal code of MealPreferences, "" for none
+	Language string `json:"language"` // one of Languages
 	// Channels are where booking updates go (email always when known).
-	Channels []Channel
+	Channels []Channel `json:"channels"`
 	// OptOuts are OptOutMarketing and channel names; transactional messages
 	// ignore them.
-	OptOuts []string
+	OptOuts []string `json:"optOuts"`
 }
 
 // Traveller is a saved traveller the customer books for often.
 type Traveller struct {
-	ID          string
-	Type        string // ADT, CHD, INF
-	Title       string // MR, MRS, MS, MISS, MSTR, DR
-	GivenName   string
-	FamilyName  string
-	DateOfBirth string // YYYY-MM-DD
-	Gender      string // M, F, X
-	Document    *TravelDocument
+	ID          string          `json:"id"`
+	Type        string          `json:"type"`  // ADT, CHD, INF
+	Title       string          `json:"title"` // MR, MRS, MS, MISS, MSTR, DR
+	GivenName   string          `json:"givenName"`
+	FamilyName  string          `json:"familyName"`
+	DateOfBirth string          `json:"dateOfBirth"` // YYYY-MM-DD
+	Gender      string          `json:"gender"`      // M, F, X
+	Document    *TravelDocument `json:"document"`
 }
 
 // TravelDocument is a passport or national id card.
 type TravelDocument struct {
-	Type           string // PASSPORT, ID
-	Number         string
-	IssuingCountry string // ISO 3166-1 alpha-2
-	Nationality    string // ISO 3166-1 alpha-2
-	ExpiryDate     string // YYYY-MM-DD
+	Type           string `json:"type"` // PASSPORT, ID
+	Number         string `json:"number"`
+	IssuingCountry string `json:"issuingCountry"` // ISO 3166-1 alpha-2
+	Nationality    string `json:"nationality"`    // ISO 3166-1 alpha-2
+	ExpiryDate     string `json:"expiryDate"`     // YYYY-MM-DD
 }
 
 // Editable is the part of a profile its owner may change.

@@ -24,41 +24,41 @@ func (s Status) Final() bool { return s == StatusSent || s == StatusSuppressed }
 type Notification struct {
 	// ID is NotificationID(DedupeKey) when the sender gave a dedupe key,
 	// so finding the record of a key is a primary-key lookup.
-	ID string
+	ID string `json:"id"`
 	// DedupeKey makes sending idempotent: one notification per key. It is the
 	// ID when the caller gives none.
-	DedupeKey  string
-	UserID     string
-	Channel    Channel
-	Recipient  string
-	TemplateID string
-	Category   Category
-	Language   string
+	DedupeKey  string   `json:"dedupeKey"`
+	UserID     string   `json:"userId"`
+	Channel    Channel  `json:"channel"`
+	Recipient  string   `json:"recipient"`
+	TemplateID string   `json:"templateId"`
+	Category   Category `json:"category"`
+	Language   string   `json:"language"`
 	// Data is the template data with sensitive values redacted.
-	Data              map[string]string
-	Subject           string
-	Status            Status
-	Reason            string // why suppressed or failed
-	ProviderMessageID string
-	Attempts          int
-	LeaseUntil        time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	SentAt            time.Time
+	Data              map[string]string `json:"data"`
+	Subject           string            `json:"subject"`
+	Status            Status            `json:"status"`
+	Reason            string            `json:"reason"` // why suppressed or failed
+	ProviderMessageID string            `json:"providerMessageId"`
+	Attempts          int               `json:"attempts"`
+	LeaseUntil        time.Time         `json:"-"`
+	CreatedAt         time.Time         `json:"createdAt"`
+	UpdatedAt         time.Time         `json:"updatedAt"`
+	SentAt            time.Time         `json:"sentAt"`
 }
 
 // Verification is a pending mobile phone verification. The code itself is
 // never stored, only its HMAC.
 type Verification struct {
-	ID         string
-	UserID     string
-	Phone      string
-	CodeHash   []byte
-	KeyVersion int
-	Attempts   int
-	Consumed   bool
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
+	ID         string    `json:"id"`
+	UserID     string    `json:"userId"`
+	Phone      string    `json:"phone"`
+	CodeHash   []byte    `json:"-"`
+	KeyVersion int       `json:"-"`
+	Attempts   int       `json:"attempts"`
+	Consumed   bool      `json:"consumed"`
+	CreatedAt  time.Time `json:"createdAt"`
+	ExpiresAt  time.Time `json:"expiresAt"`
 }
 
 // NotificationFilter selects notification records.

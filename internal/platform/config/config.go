@@ -78,6 +78,8 @@ type Config struct {
 
 	HoldTTL            time.Duration
 	StaffHoldTTL       time.Duration
+	ExportTTL          time.Duration
+	ErasureCoolingOff  time.Duration
 	QuoteTTL           time.Duration
 	RateLimitRPS       float64
 	ShutdownGrace      time.Duration
@@ -151,6 +153,8 @@ func (c *Config) Settings() []Setting {
 		s("SKYFLY_OTLP_ENDPOINT", "", "OTLP/HTTP endpoint for traces (tracing off when empty)", &c.OTLPEndpoint),
 		s("SKYFLY_HOLD_TTL", "15m", "how long a customer's seat hold lasts", &c.HoldTTL),
 		s("SKYFLY_STAFF_HOLD_TTL", "24h", "how long a staff seat hold lasts", &c.StaffHoldTTL),
+		s("SKYFLY_EXPORT_TTL", "168h", "how long a data export file can be downloaded before it is deleted", &c.ExportTTL),
+		s("SKYFLY_ERASURE_COOLING_OFF", "168h", "cooling-off period between an erasure request and the erasure (cancellable meanwhile)", &c.ErasureCoolingOff),
 		s("SKYFLY_QUOTE_TTL", "20m", "price guarantee of a fare quote", &c.QuoteTTL),
 		s("SKYFLY_RATE_LIMIT_RPS", "20", "search requests per second per principal and IP (booking and payment get a quarter)", &c.RateLimitRPS),
 		s("SKYFLY_SHUTDOWN_GRACE", "15s", "graceful shutdown window", &c.ShutdownGrace),

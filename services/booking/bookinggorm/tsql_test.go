@@ -61,6 +61,7 @@ func TestStore_I3_SQLServerDialect(t *testing.T) {
 	require.NoError(t, s.SaveChange(ctx, booking.Change{ID: "ch", BookingID: "bk_dry", Status: booking.ChangeQuoted, CreatedAt: now, UpdatedAt: now}))
 	_, _ = s.GetChange(ctx, "ch")
 	_, _ = s.ListChanges(ctx, "bk_dry")
+	_, _ = s.ErasePersonalData(ctx, "c")
 
 	require.GreaterOrEqual(t, len(rec.stmt), 20, "got %d statements, want every store query rendered", len(rec.stmt))
 	forbidden := regexp.MustCompile(`(?i)\bFOR\s+UPDATE\b|\bLIMIT\b|\bRETURNING\b|\bON\s+CONFLICT\b|\bILIKE\b`)

@@ -291,6 +291,9 @@ func (s *Store) loadProfile(ctx context.Context, userID string) (profileDoc, int
 	if err := bson.Unmarshal(raw, &d); err != nil {
 		return profileDoc{}, 0, fmt.Errorf("decode profile %s: %w", userID, err)
 	}
+	if d.ID == "" {
+		return profileDoc{}, 0, nil // erased (EraseUser): as if never written
+	}
 	d.Version = version
 	return d, version, nil
 }

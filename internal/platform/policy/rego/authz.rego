@@ -27,6 +27,8 @@ customers_and_staff := staff | {"customer"}
 # Auditors read the staff audit trail and nothing else; admins may too.
 auditors := {"auditor", "admin"}
 
+customers := {"customer"}
+
 # ---- access levels of a route: "public", "authenticated" or a set of roles
 
 public := "public"
@@ -85,6 +87,16 @@ routes := {
 	"PATCH /api/v1/users/me": authenticated,
 	"POST /api/v1/users/me/mobile/verify/request": authenticated,
 	"POST /api/v1/users/me/mobile/verify/confirm": authenticated,
+	"POST /api/v1/users/me/export": authenticated,
+	"GET /api/v1/users/me/exports/:exportId": authenticated,
+	"GET /api/v1/users/me/exports/:exportId/download": authenticated,
+	"POST /api/v1/users/me/erasure": customers,
+	"GET /api/v1/users/me/erasure": customers,
+	"DELETE /api/v1/users/me/erasure": customers,
+	"POST /api/v1/staff/customers/:userId/export": staff,
+	"GET /api/v1/staff/customers/:userId/exports/:exportId": staff,
+	"POST /api/v1/staff/customers/:userId/erasure": supervisors,
+	"GET /api/v1/staff/customers/:userId/erasure": staff,
 	"POST /api/v1/notifications/email": staff_or_service,
 	"POST /api/v1/notifications/sms": staff_or_service,
 	"POST /api/v1/notifications/push": staff_or_service,

@@ -208,4 +208,17 @@ test_auditor_is_not_staff if {
 		d.status == 403
 	}
 	not act("booking.read", "u-1", auditor).allow
+
+test_erasure_is_the_customers_own_or_a_supervisors if {
+	route("POST", "/api/v1/users/me/erasure", customer).allow
+	not route("POST", "/api/v1/users/me/erasure", agent).allow
+	not route("POST", "/api/v1/staff/customers/:userId/erasure", agent).allow
+	route("POST", "/api/v1/staff/customers/:userId/erasure", supervisor).allow
+	not route("POST", "/api/v1/staff/customers/:userId/erasure", customer).allow
+}
+
+test_staff_export_is_for_staff if {
+	route("POST", "/api/v1/staff/customers/:userId/export", agent).allow
+	route("POST", "/api/v1/staff/customers/:userId/export", customer).status == 403
+	route("POST", "/api/v1/users/me/export", customer).allow
 }
