@@ -208,6 +208,7 @@ test_auditor_is_not_staff if {
 		d.status == 403
 	}
 	not act("booking.read", "u-1", auditor).allow
+}
 
 test_erasure_is_the_customers_own_or_a_supervisors if {
 	route("POST", "/api/v1/users/me/erasure", customer).allow
