@@ -49,6 +49,7 @@ type Network struct {
 	seats *seatBook
 	// classes and taxes are the fare tables, resolved once for the hot path.
 	classes map[Cabin][]BookingClass
+	fareIDs map[Cabin][]string // FareID of each of classes
 	taxes   map[string][]airportTax
 }
 
@@ -66,10 +67,14 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		via:         map[string][]string{},
 		seats:       newSeatBook(len(flights)),
 		classes:     map[Cabin][]BookingClass{},
+		fareIDs:     map[Cabin][]string{},
 		taxes:       map[string][]airportTax{},
 	}
 	for _, c := range []Cabin{CabinFirst, CabinBusiness, CabinPremium, CabinEconomy} {
 		n.classes[c] = BookingClasses(c)
+		for _, b := range n.classes[c] {
+			n.fareIDs[c] = append(n.fareIDs[c], FareID(c, b.Code))
+		}
 	}
 	for _, a := range airports {
 		loc, err := time.LoadLocation(a.Zone)

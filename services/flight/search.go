@@ -239,10 +239,12 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 		cabins[k] = CabinAvailability{Cabin: cabin, Capacity: n.list[legs[k]].Capacity(cabin), Available: avail}
 	}
 	var fares []FareOption
-	var segs []priceSegment
+	var segBuf [2]priceSegment
+	segs := segBuf[:0]
 	var families [3]string // at most one option per family
 	nfam := 0
-	for _, class := range n.classes[cabin] {
+	fareIDs := n.fareIDs[cabin]
+	for ci, class := range n.classes[cabin] {
 		if slices.Contains(families[:nfam], class.Family) {
 			continue
 		}
@@ -259,10 +261,12 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 		}
 		if fares == nil {
 			fares = make([]FareOption, 0, 3)
-			segs = n.priceSegmentsOf(legs[:nlegs])
+			for k := range nlegs {
+				segs = append(segs, n.priceSegment(&n.list[legs[k]]))
+			}
 		}
 		fares = append(fares, FareOption{
-			FareID:       FareID(cabin, class.Code),
+			FareID:       fareIDs[ci],
 			Cabin:        cabin,
 			BookingClass: class.Code,
 			Family:       class.Family,
@@ -288,21 +292,17 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 	return it, true
 }
 
-func (n *Network) priceSegmentsOf(legs []int32) []priceSegment {
-	fs := make([]*Flight, len(legs))
-	for i, o := range legs {
-		fs[i] = &n.list[o]
-	}
-	return n.priceSegments(fs)
-}
-
 func (n *Network) priceSegments(fs []*Flight) []priceSegment {
 	segs := make([]priceSegment, len(fs))
 	for i, f := range fs {
-		country := n.airports[f.Origin].Country
-		segs[i] = priceSegment{DistanceKm: f.DistanceKm, OriginCountry: country, International: n.International(f), taxes: n.taxes[country]}
+		segs[i] = n.priceSegment(f)
 	}
 	return segs
+}
+
+func (n *Network) priceSegment(f *Flight) priceSegment {
+	country := n.airports[f.Origin].Country
+	return priceSegment{DistanceKm: f.DistanceKm, OriginCountry: country, International: n.International(f), taxes: n.taxes[country]}
 }
 
 func cabinOf(cs []CabinAvailability, c Cabin) (CabinAvailability, bool) {
