@@ -73,3 +73,24 @@ func (n *Network) BruteForceCandidateIDs(origin, destination, date string, maxSt
 	}
 	return out
 }
+
+// InstallSchedule makes airports and flights the service's network with
+// every cabin at full capacity, without a store round trip: the search
+// core benchmarks use it for schedules too big to seed into SQLite
+// quickly (searches read only the network and its seat counters).
+func (s *Service) InstallSchedule(airports []Airport, flights []Flight) error {
+	n, err := NewNetwork(airports, flights)
+	if err != nil {
+		return err
+	}
+	seq := s.seatSeq.Add(1)
+	for i := range n.list {
+		cabins := make([]CabinAvailability, len(n.list[i].Cabins))
+		for k, c := range n.list[i].Cabins {
+			cabins[k] = CabinAvailability{Cabin: c.Cabin, Capacity: c.Seats, Available: c.Seats}
+		}
+		n.seats.set(int32(i), seq, cabins)
+	}
+	s.network.Store(n)
+	return nil
+}
