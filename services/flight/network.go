@@ -45,12 +45,25 @@ type Network struct {
 	// destination. A search walks only those routes, never every departure
 	// from the origin.
 	via map[string][]string
+	// routeOf holds each flight's route (indexed like list) and routes what
+	// pricing and rendering need of a route, resolved once instead of by
+	// airport look-ups per itinerary.
+	routeOf []uint16
+	routes  []routeInfo
 	// seats are the flights' seat counters, indexed like list.
 	seats *seatBook
 	// classes and taxes are the fare tables, resolved once for the hot path.
 	classes map[Cabin][]BookingClass
 	fareIDs map[Cabin][]string // FareID of each of classes
 	taxes   map[string][]airportTax
+}
+
+// routeInfo is what an itinerary needs of a flight's route.
+type routeInfo struct {
+	from, to      *time.Location
+	originCountry string
+	international bool
+	taxes         []airportTax
 }
 
 // NewNetwork indexes airports and flights. Every flight's airports must be
@@ -65,6 +78,7 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		byRouteDate: map[string][]int32{},
 		byRoute:     map[string][]int32{},
 		via:         map[string][]string{},
+		routeOf:     make([]uint16, len(flights)),
 		seats:       newSeatBook(len(flights)),
 		classes:     map[Cabin][]BookingClass{},
 		fareIDs:     map[Cabin][]string{},
@@ -88,6 +102,7 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		}
 	}
 	onward := map[string][]string{} // airport → destinations with a route
+	routeIdx := map[string]uint16{}
 	for i := range flights {
 		f := &flights[i]
 		loc, ok := n.zones[f.Origin]
@@ -98,10 +113,22 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 			return nil, fmt.Errorf("network: flight %s: unknown destination %s", f.ID, f.Destination)
 		}
 		n.ord[f.ID] = int32(i)
+		rk := routeKey(f.Origin, f.Destination)
+		ri, ok := routeIdx[rk]
+		if !ok {
+			if len(n.routes) == math.MaxUint16 {
+				return nil, fmt.Errorf("network: more than %d routes", math.MaxUint16)
+			}
+			ri = uint16(len(n.routes))
+			routeIdx[rk] = ri
+			country := n.airports[f.Origin].Country
+			n.routes = append(n.routes, routeInfo{from: loc, to: n.zones[f.Destination], originCountry: country,
+				international: n.International(f), taxes: n.taxes[country]})
+		}
+		n.routeOf[i] = ri
 		if f.Status == FlightCancelled {
 			continue // known by id, never offered
 		}
-		rk := routeKey(f.Origin, f.Destination)
 		if _, ok := n.byRoute[rk]; !ok {
 			onward[f.Origin] = append(onward[f.Origin], f.Destination)
 		}
@@ -190,6 +217,21 @@ func (n *Network) MinimumConnection(inbound, outbound *Flight) time.Duration {
 	return MCTInternational
 }
 
+// segmentAt renders flight i of list as a segment with local times.
+func (n *Network) segmentAt(i int32) Segment {
+	f, r := &n.list[i], &n.routes[n.routeOf[i]]
+	return Segment{
+		FlightID:      f.ID,
+		FlightNumber:  f.Number,
+		Origin:        f.Origin,
+		Destination:   f.Destination,
+		Departure:     f.DepartureUTC.In(r.from),
+		Arrival:       f.ArrivalUTC.In(r.to),
+		Aircraft:      f.Aircraft,
+		International: r.international,
+	}
+}
+
 // segment renders a flight as a segment with local times.
 func (n *Network) segment(f *Flight) Segment {
 	return Segment{
@@ -243,9 +285,9 @@ type legPair struct{ first, onward int32 }
 // lists of the direct route and of the routes to each connecting airport,
 // so its cost follows the flights that can be offered, not the size of
 // the schedule.
-func (n *Network) candidates(out []legPair, origin, destination, date string, maxStops int, keep func(*Flight) bool) []legPair {
+func (n *Network) candidates(out []legPair, origin, destination, date string, maxStops int, keep func(int32) bool) []legPair {
 	for _, i := range n.byRouteDate[routeDateKey(origin, destination, date)] {
-		if keep == nil || keep(&n.list[i]) {
+		if keep == nil || keep(i) {
 			out = append(out, legPair{first: i, onward: -1})
 		}
 	}
@@ -259,7 +301,7 @@ func (n *Network) candidates(out []legPair, origin, destination, date string, ma
 		onward := n.byRoute[routeKey(hub, destination)]
 		for _, i := range n.byRouteDate[routeDateKey(origin, hub, date)] {
 			f1 := &n.list[i]
-			if keep != nil && !keep(f1) {
+			if keep != nil && !keep(i) {
 				continue
 			}
 			// first onward flight not before the earliest possible connection

@@ -177,11 +177,12 @@ func (s *Service) search(_ context.Context, n *Network, q SearchQuery) ([]Itiner
 	}
 	now := s.now()
 	after, before := clockMinutes(q.DepartAfter, 0), clockMinutes(q.DepartBefore, 24*60)
-	cands := n.candidates(nil, q.Origin, q.Destination, q.Date, q.MaxStops, func(f *Flight) bool {
+	cands := n.candidates(nil, q.Origin, q.Destination, q.Date, q.MaxStops, func(i int32) bool {
+		f := &n.list[i]
 		if !f.DepartureUTC.After(now) {
 			return false
 		}
-		h, m, _ := f.DepartureUTC.In(n.Location(f.Origin)).Clock()
+		h, m, _ := f.DepartureUTC.In(n.routes[n.routeOf[i]].from).Clock()
 		local := h*60 + m
 		return local >= after && local <= before
 	})
@@ -262,7 +263,8 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 		if fares == nil {
 			fares = make([]FareOption, 0, 3)
 			for k := range nlegs {
-				segs = append(segs, n.priceSegment(&n.list[legs[k]]))
+				r := &n.routes[n.routeOf[legs[k]]]
+				segs = append(segs, priceSegment{DistanceKm: n.list[legs[k]].DistanceKm, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes})
 			}
 		}
 		fares = append(fares, FareOption{
@@ -282,7 +284,7 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 	it := Itinerary{Stops: nlegs - 1, Duration: last.ArrivalUTC.Sub(first.DepartureUTC), Fares: fares}
 	it.Segments = make([]Segment, nlegs)
 	for k := range nlegs {
-		it.Segments[k] = n.segment(&n.list[legs[k]])
+		it.Segments[k] = n.segmentAt(legs[k])
 	}
 	if nlegs == 1 {
 		it.ID = first.ID
