@@ -1,75 +1,124 @@
 package flight
 
-import (
-	"context"
-	"sync"
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
-// availabilityCache keeps recently read seat counters so that a search that
-// misses the result cache reads only the flights it has not seen lately.
-// Entries are dropped when this process changes a flight's inventory and
-// expire after a short TTL (changes made by other replicas show up then).
-type availabilityCache struct {
-	mu      sync.RWMutex
-	ttl     time.Duration
-	entries map[string]availabilityEntry
+// cabinIndex is a cabin's slot in a seatRow (F, J, W, Y); -1 when unknown.
+func cabinIndex(c Cabin) int {
+	switch c {
+	case CabinFirst:
+		return 0
+	case CabinBusiness:
+		return 1
+	case CabinPremium:
+		return 2
+	case CabinEconomy:
+		return 3
+	}
+	return -1
 }
 
-type availabilityEntry struct {
-	cabins []CabinAvailability
-	read   time.Time
+// noCabin marks a cabin the flight has no counter for.
+const noCabin = -1
+
+// seatRow is one flight's seats available per cabin (noCabin when the
+// flight has no such counter) and the sequence number of the read it came
+// from. Readers load the counters without a lock (a search may see one
+// cabin updated before another, which is harmless: searches only show
+// seats, quotes and holds read the database); writers hold the service's
+// seatMu so that an older read never overwrites a newer one.
+type seatRow struct {
+	avail [4]atomic.Int32
+	seq   atomic.Uint64
 }
 
-func newAvailabilityCache(ttl time.Duration) *availabilityCache {
-	return &availabilityCache{ttl: ttl, entries: map[string]availabilityEntry{}}
+// seatBook holds the seat counters of every flight of a network, indexed
+// like the network's flights, so that a search reads counters from memory
+// instead of the database. The service keeps it coherent: it is filled on
+// Reload, updated after every inventory change made through the service
+// and from the store's feed of changed flights for changes made by other
+// processes (see Service.refreshChangedSeats).
+type seatBook struct {
+	rows []seatRow
 }
 
-// get returns the counters of ids, reading the missing or stale ones with
-// read in one call. What it read is kept only when changes did not move
-// meanwhile (an inventory change may have raced the read).
-func (c *availabilityCache) get(ctx context.Context, now time.Time, ids []string, read func(context.Context, []string) (map[string][]CabinAvailability, error), changes *atomic.Uint64) (map[string][]CabinAvailability, error) {
-	out := make(map[string][]CabinAvailability, len(ids))
-	var missing []string
-	c.mu.RLock()
-	for _, id := range ids {
-		if e, ok := c.entries[id]; ok && now.Sub(e.read) < c.ttl {
-			out[id] = e.cabins
-		} else {
-			missing = append(missing, id)
+func newSeatBook(n int) *seatBook {
+	b := &seatBook{rows: make([]seatRow, n)}
+	for i := range b.rows {
+		for c := range b.rows[i].avail {
+			b.rows[i].avail[c].Store(noCabin)
 		}
 	}
-	c.mu.RUnlock()
-	if len(missing) == 0 {
-		return out, nil
-	}
-	before := changes.Load()
-	got, err := read(ctx, missing)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range missing {
-		out[id] = got[id]
-	}
-	if changes.Load() != before {
-		return out, nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) > 500_000 { // bound memory: start over
-		c.entries = map[string]availabilityEntry{}
-	}
-	for _, id := range missing {
-		c.entries[id] = availabilityEntry{cabins: got[id], read: now}
-	}
-	return out, nil
+	return b
 }
 
-func (c *availabilityCache) invalidate(ids []string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range ids {
-		delete(c.entries, id)
+// set stores the counters of row i read at seq unless a later read was
+// stored already; it reports whether a counter changed. The caller holds
+// seatMu (or owns a book not yet shared).
+func (b *seatBook) set(i int32, seq uint64, cabins []CabinAvailability) bool {
+	r := &b.rows[i]
+	if r.seq.Load() > seq {
+		return false
+	}
+	var next [4]int32
+	for c := range next {
+		next[c] = noCabin
+	}
+	for _, ca := range cabins {
+		if c := cabinIndex(ca.Cabin); c >= 0 {
+			next[c] = int32(ca.Available)
+		}
+	}
+	changed := false
+	for c := range next {
+		if r.avail[c].Swap(next[c]) != next[c] {
+			changed = true
+		}
+	}
+	r.seq.Store(seq)
+	return changed
+}
+
+// copyNewer copies into b the rows of old read after seq (changes made
+// while b was being loaded); ord maps an old row to b's row or -1. The
+// caller holds seatMu.
+func (b *seatBook) copyNewer(old *seatBook, seq uint64, ord func(int) int32) {
+	for i := range old.rows {
+		r := &old.rows[i]
+		s := r.seq.Load()
+		if s <= seq {
+			continue
+		}
+		j := ord(i)
+		if j < 0 || b.rows[j].seq.Load() > s {
+			continue
+		}
+		for c := range r.avail {
+			b.rows[j].avail[c].Store(r.avail[c].Load())
+		}
+		b.rows[j].seq.Store(s)
+	}
+}
+
+// available returns the seats available in cabin c of row i and whether
+// the flight has a counter for c.
+func (b *seatBook) available(i int32, c Cabin) (int, bool) {
+	ci := cabinIndex(c)
+	if ci < 0 {
+		return 0, false
+	}
+	v := b.rows[i].avail[ci].Load()
+	return int(v), v != noCabin
+}
+
+// load fills a new book (not yet shared) from counters read at seq.
+func (b *seatBook) load(ord map[string]int32, seq uint64, counters []SeatCounter) {
+	for _, c := range counters {
+		i, ok := ord[c.FlightID]
+		ci := cabinIndex(c.Cabin)
+		if !ok || ci < 0 {
+			continue
+		}
+		b.rows[i].avail[ci].Store(int32(c.Available))
+		b.rows[i].seq.Store(seq)
 	}
 }

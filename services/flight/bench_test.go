@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +99,55 @@ func BenchmarkSearch(b *testing.B) {
 				b.ReportMetric(float64(flights), "flights")
 			})
 		}
+	}
+}
+
+// BenchmarkSearchInMemory measures the uncached search core on schedules
+// too big to seed into SQLite quickly (SKYFLY_BENCH_SCALES, default
+// "1,10"; "100" for the 100× figure): the network is installed directly
+// with every cabin at full capacity, which is all a search reads. It
+// reports the heap the network and its seat counters take.
+func BenchmarkSearchInMemory(b *testing.B) {
+	scales := os.Getenv("SKYFLY_BENCH_SCALES")
+	if scales == "" {
+		scales = "1,10"
+	}
+	for _, raw := range strings.Split(scales, ",") {
+		scale, err := strconv.Atoi(strings.TrimSpace(raw))
+		require.NoError(b, err)
+		b.Run(fmt.Sprintf("scale=%d", scale), func(b *testing.B) {
+			now := func() time.Time { return benchStart.Add(-time.Hour) }
+			svc := flight.NewService(slog.New(slog.DiscardHandler), nil, now, flight.NewMemoryCache(0, time.Minute, nil), flight.Config{})
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			n, err := seeddata.Generate(benchStart, 60, scale)
+			require.NoError(b, err)
+			require.NoError(b, svc.InstallSchedule(n.Airports, n.Flights))
+			flights := len(n.Flights)
+			n = seeddata.Network{}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			qs := parseQueries(b, seeddata.SearchQueries(benchStart, 2000, 1))
+			ctx := context.Background()
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				t := time.Now()
+				_, err := svc.Search(ctx, qs[i%len(qs)])
+				lat = append(lat, time.Since(t))
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
+			b.ReportMetric(float64(pct(0.50).Microseconds()), "p50-µs")
+			b.ReportMetric(float64(pct(0.99).Microseconds()), "p99-µs")
+			b.ReportMetric(float64(flights), "flights")
+			b.ReportMetric(float64(after.HeapInuse-min(after.HeapInuse, before.HeapInuse))/(1<<20), "network-heap-MB")
+			runtime.KeepAlive(svc)
+		})
 	}
 }

@@ -243,7 +243,7 @@ func (s *Service) Protect(ctx context.Context, req ProtectRequest) (Protection, 
 	var cands [][]*Flight
 	for d := -1; d <= days; d++ {
 		date := earliest.In(loc).AddDate(0, 0, d).Format(time.DateOnly)
-		for _, fs := range n.candidates(origin, destination, date, 1) {
+		for _, fs := range n.candidateFlights(origin, destination, date, 1) {
 			if fs[0].DepartureUTC.Before(earliest) || slices.Equal(ids(fs), req.FlightIDs) {
 				continue
 			}

@@ -164,6 +164,13 @@ type CabinAvailability struct {
 // Sold is the number of seats held or sold.
 func (c CabinAvailability) Sold() int { return c.Capacity - c.Available }
 
+// SeatCounter is one cabin's seats available on one flight.
+type SeatCounter struct {
+	FlightID  string
+	Cabin     Cabin
+	Available int
+}
+
 // Passengers counts the passengers of a search or quote.
 type Passengers struct {
 	Adults   int

@@ -189,9 +189,14 @@ func (s *Service) invalidate(ctx context.Context, h Hold) {
 	for i, seg := range h.Segments {
 		ids[i] = seg.FlightID
 	}
-	if len(ids) > 0 {
-		s.changes.Add(1)
-		s.avail.invalidate(ids)
-		s.cache.InvalidateFlights(ctx, ids)
+	if len(ids) == 0 {
+		return
 	}
+	// Write through: the in-memory counters searches read take the change
+	// before the cached results showing these flights are dropped.
+	if err := s.refreshSeats(ctx, ids); err != nil {
+		s.log.WarnContext(ctx, "seat counters not refreshed; the reloader's poll will catch up", "hold_id", h.ID, "err", err)
+	}
+	s.changes.Add(1)
+	s.cache.InvalidateFlights(ctx, ids)
 }

@@ -1,6 +1,7 @@
 package flight
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -25,35 +26,69 @@ const (
 
 // Network is an immutable in-memory view of airports and the schedule,
 // indexed for search. Build one with NewNetwork; the service swaps it
-// atomically when the schedule changes.
+// atomically when the schedule changes. Only its seat counters (seats)
+// change in place.
 type Network struct {
 	airports map[string]Airport
 	zones    map[string]*time.Location
-	flights  map[string]*Flight
-	// byOriginDate holds flights by origin and local departure date, sorted
-	// by departure.
-	byOriginDate map[string][]*Flight
-	// byRoute holds flights by origin-destination, sorted by departure.
-	byRoute map[string][]*Flight
+	// list holds every flight; the indexes below hold positions in it.
+	list []Flight
+	ord  map[string]int32
+	// byRouteDate holds the flights offered by origin, destination and
+	// local departure date at the origin, sorted by departure.
+	byRouteDate map[string][]int32
+	// byRoute holds the flights offered by origin-destination, sorted by
+	// departure.
+	byRoute map[string][]int32
+	// via holds, by origin-destination, the airports a one-stop connection
+	// can change at: those with a route from the origin and one to the
+	// destination. A search walks only those routes, never every departure
+	// from the origin.
+	via map[string][]string
+	// routeOf holds each flight's route (indexed like list) and routes what
+	// pricing and rendering need of a route, resolved once instead of by
+	// airport look-ups per itinerary.
+	routeOf []uint16
+	routes  []routeInfo
+	// seats are the flights' seat counters, indexed like list.
+	seats *seatBook
 	// classes and taxes are the fare tables, resolved once for the hot path.
 	classes map[Cabin][]BookingClass
+	fareIDs map[Cabin][]string // FareID of each of classes
 	taxes   map[string][]airportTax
 }
 
+// routeInfo is what an itinerary needs of a flight's route.
+type routeInfo struct {
+	from, to      *time.Location
+	originCountry string
+	international bool
+	taxes         []airportTax
+}
+
 // NewNetwork indexes airports and flights. Every flight's airports must be
-// known and their zones loadable.
+// known and their zones loadable. Its seat counters start unknown (nothing
+// is offered) until the service loads them.
 func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 	n := &Network{
-		airports:     make(map[string]Airport, len(airports)),
-		zones:        make(map[string]*time.Location, len(airports)),
-		flights:      make(map[string]*Flight, len(flights)),
-		byOriginDate: map[string][]*Flight{},
-		byRoute:      map[string][]*Flight{},
-		classes:      map[Cabin][]BookingClass{},
-		taxes:        map[string][]airportTax{},
+		airports:    make(map[string]Airport, len(airports)),
+		zones:       make(map[string]*time.Location, len(airports)),
+		list:        flights,
+		ord:         make(map[string]int32, len(flights)),
+		byRouteDate: map[string][]int32{},
+		byRoute:     map[string][]int32{},
+		via:         map[string][]string{},
+		routeOf:     make([]uint16, len(flights)),
+		seats:       newSeatBook(len(flights)),
+		classes:     map[Cabin][]BookingClass{},
+		fareIDs:     map[Cabin][]string{},
+		taxes:       map[string][]airportTax{},
 	}
 	for _, c := range []Cabin{CabinFirst, CabinBusiness, CabinPremium, CabinEconomy} {
 		n.classes[c] = BookingClasses(c)
+		for _, b := range n.classes[c] {
+			n.fareIDs[c] = append(n.fareIDs[c], FareID(c, b.Code))
+		}
 	}
 	for _, a := range airports {
 		loc, err := time.LoadLocation(a.Zone)
@@ -66,6 +101,8 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 			n.taxes[a.Country] = departureTaxes(a.Country)
 		}
 	}
+	onward := map[string][]string{} // airport → destinations with a route
+	routeIdx := map[string]uint16{}
 	for i := range flights {
 		f := &flights[i]
 		loc, ok := n.zones[f.Origin]
@@ -75,32 +112,59 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		if _, ok := n.zones[f.Destination]; !ok {
 			return nil, fmt.Errorf("network: flight %s: unknown destination %s", f.ID, f.Destination)
 		}
-		n.flights[f.ID] = f
+		n.ord[f.ID] = int32(i)
+		rk := routeKey(f.Origin, f.Destination)
+		ri, ok := routeIdx[rk]
+		if !ok {
+			if len(n.routes) == math.MaxUint16 {
+				return nil, fmt.Errorf("network: more than %d routes", math.MaxUint16)
+			}
+			ri = uint16(len(n.routes))
+			routeIdx[rk] = ri
+			country := n.airports[f.Origin].Country
+			n.routes = append(n.routes, routeInfo{from: loc, to: n.zones[f.Destination], originCountry: country,
+				international: n.International(f), taxes: n.taxes[country]})
+		}
+		n.routeOf[i] = ri
 		if f.Status == FlightCancelled {
 			continue // known by id, never offered
 		}
-		dk := dateKey(f.Origin, f.DepartureUTC.In(loc).Format(time.DateOnly))
-		n.byOriginDate[dk] = append(n.byOriginDate[dk], f)
-		rk := routeKey(f.Origin, f.Destination)
-		n.byRoute[rk] = append(n.byRoute[rk], f)
+		if _, ok := n.byRoute[rk]; !ok {
+			onward[f.Origin] = append(onward[f.Origin], f.Destination)
+		}
+		n.byRoute[rk] = append(n.byRoute[rk], int32(i))
+		dk := routeDateKey(f.Origin, f.Destination, f.DepartureUTC.In(loc).Format(time.DateOnly))
+		n.byRouteDate[dk] = append(n.byRouteDate[dk], int32(i))
 	}
-	byDep := func(a, b *Flight) int {
-		if c := a.DepartureUTC.Compare(b.DepartureUTC); c != 0 {
+	byDep := func(a, b int32) int {
+		fa, fb := &flights[a], &flights[b]
+		if c := fa.DepartureUTC.Compare(fb.DepartureUTC); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(fa.ID, fb.ID)
 	}
-	for _, fs := range n.byOriginDate {
+	for _, fs := range n.byRouteDate {
 		slices.SortFunc(fs, byDep)
 	}
 	for _, fs := range n.byRoute {
 		slices.SortFunc(fs, byDep)
 	}
+	for origin, hubs := range onward {
+		slices.Sort(hubs)
+		for _, hub := range hubs {
+			for _, dest := range onward[hub] {
+				if dest != origin {
+					k := routeKey(origin, dest)
+					n.via[k] = append(n.via[k], hub)
+				}
+			}
+		}
+	}
 	return n, nil
 }
 
-func dateKey(origin, date string) string { return origin + "|" + date }
-func routeKey(from, to string) string    { return from + "|" + to }
+func routeDateKey(from, to, date string) string { return from + "|" + to + "|" + date }
+func routeKey(from, to string) string           { return from + "|" + to }
 
 // Airport returns an airport by IATA code.
 func (n *Network) Airport(code string) (Airport, bool) {
@@ -120,15 +184,15 @@ func (n *Network) Airports() []Airport {
 
 // Flight returns a flight by id.
 func (n *Network) Flight(id string) (Flight, bool) {
-	f, ok := n.flights[id]
+	i, ok := n.ord[id]
 	if !ok {
 		return Flight{}, false
 	}
-	return *f, true
+	return n.list[i], true
 }
 
 // FlightCount is the number of flights in the schedule.
-func (n *Network) FlightCount() int { return len(n.flights) }
+func (n *Network) FlightCount() int { return len(n.list) }
 
 // Location returns the time zone of an airport (UTC when unknown).
 func (n *Network) Location(code string) *time.Location {
@@ -151,6 +215,21 @@ func (n *Network) MinimumConnection(inbound, outbound *Flight) time.Duration {
 		return MCTDomestic
 	}
 	return MCTInternational
+}
+
+// segmentAt renders flight i of list as a segment with local times.
+func (n *Network) segmentAt(i int32) Segment {
+	f, r := &n.list[i], &n.routes[n.routeOf[i]]
+	return Segment{
+		FlightID:      f.ID,
+		FlightNumber:  f.Number,
+		Origin:        f.Origin,
+		Destination:   f.Destination,
+		Departure:     f.DepartureUTC.In(r.from),
+		Arrival:       f.ArrivalUTC.In(r.to),
+		Aircraft:      f.Aircraft,
+		International: r.international,
+	}
 }
 
 // segment renders a flight as a segment with local times.
@@ -176,10 +255,11 @@ func (n *Network) Connects(ids []string) ([]*Flight, error) {
 	}
 	fs := make([]*Flight, len(ids))
 	for i, id := range ids {
-		f, ok := n.flights[id]
+		o, ok := n.ord[id]
 		if !ok {
 			return nil, fmt.Errorf("flight %s: %w", id, ErrFlightNotFound)
 		}
+		f := &n.list[o]
 		if f.Status == FlightCancelled {
 			return nil, fmt.Errorf("flight %s: %w", id, ErrFlightCancelled)
 		}
@@ -195,37 +275,78 @@ func (n *Network) Connects(ids []string) ([]*Flight, error) {
 	return fs, nil
 }
 
-// candidates returns the itineraries (as flight lists) from origin on the
-// local date with up to maxStops stops.
-func (n *Network) candidates(origin, destination, date string, maxStops int) [][]*Flight {
-	var out [][]*Flight
-	for _, f1 := range n.byOriginDate[dateKey(origin, date)] {
-		if f1.Destination == destination {
-			out = append(out, []*Flight{f1})
+// leg pair is a candidate itinerary: the positions in Network.list of its
+// first flight and of its onward flight (-1 for a direct flight).
+type legPair struct{ first, onward int32 }
+
+// candidates appends to out the itineraries from origin to destination
+// leaving on the local date with up to maxStops stops whose first flight
+// passes keep (nil keeps all). It walks the precomputed route-and-date
+// lists of the direct route and of the routes to each connecting airport,
+// so its cost follows the flights that can be offered, not the size of
+// the schedule.
+func (n *Network) candidates(out []legPair, origin, destination, date string, maxStops int, keep func(int32) bool) []legPair {
+	for _, i := range n.byRouteDate[routeDateKey(origin, destination, date)] {
+		if keep == nil || keep(i) {
+			out = append(out, legPair{first: i, onward: -1})
+		}
+	}
+	if maxStops < 1 {
+		return out
+	}
+	for _, hub := range n.via[routeKey(origin, destination)] {
+		if hub == destination {
 			continue
 		}
-		if maxStops < 1 || f1.Destination == origin {
-			continue
-		}
-		onward := n.byRoute[routeKey(f1.Destination, destination)]
-		// first onward flight not before the earliest possible connection
-		i, _ := slices.BinarySearchFunc(onward, f1.ArrivalUTC.Add(MCTDomestic), func(f *Flight, t time.Time) int {
-			return f.DepartureUTC.Compare(t)
-		})
-		for taken := 0; i < len(onward) && taken < MaxOnwardPerInbound; i++ {
-			f2 := onward[i]
-			gap := f2.DepartureUTC.Sub(f1.ArrivalUTC)
-			if gap >= MaxConnection {
-				break
-			}
-			if gap < n.MinimumConnection(f1, f2) {
+		onward := n.byRoute[routeKey(hub, destination)]
+		for _, i := range n.byRouteDate[routeDateKey(origin, hub, date)] {
+			f1 := &n.list[i]
+			if keep != nil && !keep(i) {
 				continue
 			}
-			out = append(out, []*Flight{f1, f2})
-			taken++
+			// first onward flight not before the earliest possible connection
+			earliest := f1.ArrivalUTC.Add(MCTDomestic)
+			j, _ := slices.BinarySearchFunc(onward, earliest, func(k int32, t time.Time) int {
+				return n.list[k].DepartureUTC.Compare(t)
+			})
+			for taken := 0; j < len(onward) && taken < MaxOnwardPerInbound; j++ {
+				f2 := &n.list[onward[j]]
+				gap := f2.DepartureUTC.Sub(f1.ArrivalUTC)
+				if gap >= MaxConnection {
+					break
+				}
+				if gap < n.MinimumConnection(f1, f2) {
+					continue
+				}
+				out = append(out, legPair{first: i, onward: onward[j]})
+				taken++
+			}
 		}
 	}
 	return out
+}
+
+// candidateFlights is candidates as flight lists, ordered by the first
+// flight's departure (then id), direct flights before connections.
+func (n *Network) candidateFlights(origin, destination, date string, maxStops int) [][]*Flight {
+	cands := n.candidates(nil, origin, destination, date, maxStops, nil)
+	slices.SortStableFunc(cands, func(a, b legPair) int {
+		fa, fb := &n.list[a.first], &n.list[b.first]
+		return cmp.Or(fa.DepartureUTC.Compare(fb.DepartureUTC), strings.Compare(fa.ID, fb.ID))
+	})
+	out := make([][]*Flight, len(cands))
+	for i, c := range cands {
+		out[i] = n.flightsOf(c)
+	}
+	return out
+}
+
+// flightsOf returns the flights of a candidate.
+func (n *Network) flightsOf(c legPair) []*Flight {
+	if c.onward < 0 {
+		return []*Flight{&n.list[c.first]}
+	}
+	return []*Flight{&n.list[c.first], &n.list[c.onward]}
 }
 
 // distanceKm is the great-circle distance between two airports.

@@ -166,40 +166,45 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 }
 
 // search computes the full sorted result of a normalized query and the
-// flights it depends on.
-func (s *Service) search(ctx context.Context, n *Network, q SearchQuery) ([]Itinerary, []string, error) {
+// flights it depends on. It reads seat counters from the network's
+// in-memory seat book, never from the database.
+func (s *Service) search(_ context.Context, n *Network, q SearchQuery) ([]Itinerary, []string, error) {
 	if _, ok := n.Airport(q.Origin); !ok {
 		return nil, nil, invalid("origin", "is not an airport SkyFly serves")
 	}
 	if _, ok := n.Airport(q.Destination); !ok {
 		return nil, nil, invalid("destination", "is not an airport SkyFly serves")
 	}
-	cands := n.candidates(q.Origin, q.Destination, q.Date, q.MaxStops)
 	now := s.now()
-	cands = slices.DeleteFunc(cands, func(fs []*Flight) bool {
-		return !fs[0].DepartureUTC.After(now) || !inWindow(n, fs[0], q.DepartAfter, q.DepartBefore)
-	})
-	seen := map[string]bool{}
-	var ids []string
-	for _, fs := range cands {
-		for _, f := range fs {
-			if !seen[f.ID] {
-				seen[f.ID] = true
-				ids = append(ids, f.ID)
-			}
+	after, before := clockMinutes(q.DepartAfter, 0), clockMinutes(q.DepartBefore, 24*60)
+	cands := n.candidates(nil, q.Origin, q.Destination, q.Date, q.MaxStops, func(i int32) bool {
+		f := &n.list[i]
+		if !f.DepartureUTC.After(now) {
+			return false
 		}
-	}
-	if len(ids) == 0 {
+		h, m, _ := f.DepartureUTC.In(n.routes[n.routeOf[i]].from).Clock()
+		local := h*60 + m
+		return local >= after && local <= before
+	})
+	if len(cands) == 0 {
 		return []Itinerary{}, nil, nil
 	}
-	avail, err := s.avail.get(ctx, s.now(), ids, s.store.Availability, &s.changes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("search %s-%s %s: %w", q.Origin, q.Destination, q.Date, err)
+	used := make([]int32, 0, 2*len(cands))
+	for _, c := range cands {
+		used = append(used, c.first)
+		if c.onward >= 0 {
+			used = append(used, c.onward)
+		}
+	}
+	slices.Sort(used)
+	used = slices.Compact(used)
+	ids := make([]string, len(used))
+	for i, o := range used {
+		ids[i] = n.list[o].ID
 	}
 	out := make([]Itinerary, 0, len(cands))
-	for _, fs := range cands {
-		it := n.itinerary(fs, q.Cabin, q.Passengers, avail)
-		if len(it.Fares) > 0 {
+	for _, c := range cands {
+		if it, ok := n.itinerary(c, q.Cabin, q.Passengers); ok {
 			out = append(out, it)
 		}
 	}
@@ -207,42 +212,63 @@ func (s *Service) search(ctx context.Context, n *Network, q SearchQuery) ([]Itin
 	return out, ids, nil
 }
 
-func inWindow(n *Network, f *Flight, after, before string) bool {
-	local := f.DepartureUTC.In(n.Location(f.Origin)).Format("15:04")
-	return (after == "" || local >= after) && (before == "" || local <= before)
+// clockMinutes parses a validated "HH:MM" into minutes after midnight
+// (def when empty).
+func clockMinutes(hhmm string, def int) int {
+	t, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return def
+	}
+	return t.Hour()*60 + t.Minute()
 }
 
-// itinerary prices flights for a cabin: per fare family, the cheapest
-// booking class open on every segment for the passengers' seats.
-func (n *Network) itinerary(fs []*Flight, cabin Cabin, pax Passengers, avail map[string][]CabinAvailability) Itinerary {
-	it := Itinerary{Stops: len(fs) - 1, Duration: fs[len(fs)-1].ArrivalUTC.Sub(fs[0].DepartureUTC)}
-	segs := n.priceSegments(fs)
-	families := map[string]bool{}
-	for _, class := range n.classes[cabin] {
-		if families[class.Family] {
+// itinerary prices a candidate for a cabin: per fare family, the cheapest
+// booking class open on every segment for the passengers' seats, from the
+// in-memory seat counters. ok is false when nothing can be sold.
+func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, bool) {
+	legs := [2]int32{c.first, c.onward}
+	nlegs := 1
+	if c.onward >= 0 {
+		nlegs = 2
+	}
+	var cabins [2]CabinAvailability
+	for k := range nlegs {
+		avail, ok := n.seats.available(legs[k], cabin)
+		if !ok {
+			return Itinerary{}, false
+		}
+		cabins[k] = CabinAvailability{Cabin: cabin, Capacity: n.list[legs[k]].Capacity(cabin), Available: avail}
+	}
+	var fares []FareOption
+	var segBuf [2]priceSegment
+	segs := segBuf[:0]
+	var families [3]string // at most one option per family
+	nfam := 0
+	fareIDs := n.fareIDs[cabin]
+	for ci, class := range n.classes[cabin] {
+		if slices.Contains(families[:nfam], class.Family) {
 			continue
 		}
-		left := -1
-		for _, f := range fs {
-			c, ok := cabinOf(avail[f.ID], cabin)
-			if !ok {
-				left = 0
-				break
-			}
-			l := class.SeatsLeft(c)
-			if left < 0 || l < left {
-				left = l
-			}
+		left := class.SeatsLeft(cabins[0])
+		if nlegs == 2 {
+			left = min(left, class.SeatsLeft(cabins[1]))
 		}
 		if left < pax.Seats() {
 			continue
 		}
-		families[class.Family] = true
-		if it.Fares == nil {
-			it.Fares = make([]FareOption, 0, 3)
+		if nfam < len(families) {
+			families[nfam] = class.Family
+			nfam++
 		}
-		it.Fares = append(it.Fares, FareOption{
-			FareID:       FareID(cabin, class.Code),
+		if fares == nil {
+			fares = make([]FareOption, 0, 3)
+			for k := range nlegs {
+				r := &n.routes[n.routeOf[legs[k]]]
+				segs = append(segs, priceSegment{DistanceKm: n.list[legs[k]].DistanceKm, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes})
+			}
+		}
+		fares = append(fares, FareOption{
+			FareID:       fareIDs[ci],
 			Cabin:        cabin,
 			BookingClass: class.Code,
 			Family:       class.Family,
@@ -251,26 +277,34 @@ func (n *Network) itinerary(fs []*Flight, cabin Cabin, pax Passengers, avail map
 			Conditions:   FamilyConditions(class.Family, cabin),
 		})
 	}
-	if len(it.Fares) == 0 {
-		return it // sold out: the caller drops it
+	if len(fares) == 0 {
+		return Itinerary{}, false // sold out
 	}
-	ids := make([]string, len(fs))
-	it.Segments = make([]Segment, len(fs))
-	for i, f := range fs {
-		ids[i] = f.ID
-		it.Segments[i] = n.segment(f)
+	first, last := &n.list[c.first], &n.list[legs[nlegs-1]]
+	it := Itinerary{Stops: nlegs - 1, Duration: last.ArrivalUTC.Sub(first.DepartureUTC), Fares: fares}
+	it.Segments = make([]Segment, nlegs)
+	for k := range nlegs {
+		it.Segments[k] = n.segmentAt(legs[k])
 	}
-	it.ID = ItineraryID(ids)
-	return it
+	if nlegs == 1 {
+		it.ID = first.ID
+	} else {
+		it.ID = first.ID + "_" + last.ID
+	}
+	return it, true
 }
 
 func (n *Network) priceSegments(fs []*Flight) []priceSegment {
 	segs := make([]priceSegment, len(fs))
 	for i, f := range fs {
-		country := n.airports[f.Origin].Country
-		segs[i] = priceSegment{DistanceKm: f.DistanceKm, OriginCountry: country, International: n.International(f), taxes: n.taxes[country]}
+		segs[i] = n.priceSegment(f)
 	}
 	return segs
+}
+
+func (n *Network) priceSegment(f *Flight) priceSegment {
+	country := n.airports[f.Origin].Country
+	return priceSegment{DistanceKm: f.DistanceKm, OriginCountry: country, International: n.International(f), taxes: n.taxes[country]}
 }
 
 func cabinOf(cs []CabinAvailability, c Cabin) (CabinAvailability, bool) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -35,6 +36,12 @@ type Store interface {
 	Flight(ctx context.Context, id string) (Flight, error)
 	// Availability returns the seat counters of the flights by flight id.
 	Availability(ctx context.Context, flightIDs []string) (map[string][]CabinAvailability, error)
+	// SeatCounters returns the seat counter of every cabin of the flights
+	// departing at or after from (one read for the whole schedule).
+	SeatCounters(ctx context.Context, from time.Time) ([]SeatCounter, error)
+	// ChangedFlights returns the flights whose seat counters a hold changed
+	// (created, released or expired it) at or after since.
+	ChangedFlights(ctx context.Context, since time.Time) ([]string, error)
 
 	// SaveQuote stores a quote.
 	SaveQuote(ctx context.Context, q Quote) error
@@ -84,10 +91,11 @@ type Config struct {
 	MaxHoldTTL time.Duration
 	// SearchCacheTTL bounds how long a search result is reused (default 30s).
 	SearchCacheTTL time.Duration
-	// AvailabilityTTL bounds how long a search reuses a flight's seat
-	// counters read by an earlier search (default 5s). Holds made through
-	// this process drop them at once; quotes and holds always read the
-	// database.
+	// AvailabilityTTL is how often the seat counters searches read from
+	// memory catch up with inventory changes made by other processes, from
+	// the store's feed of changed flights (default 5s). Changes made
+	// through this process update them at once; quotes and holds always
+	// read the database.
 	AvailabilityTTL time.Duration
 	// SweepInterval is how often the sweeper looks for expired holds
 	// (default 15s).
@@ -120,7 +128,6 @@ type Service struct {
 	store   Store
 	now     func() time.Time
 	cache   SearchCache
-	avail   *availabilityCache
 	cfg     Config
 	network atomic.Pointer[Network]
 	// stamp is the ScheduleStamp the current network was loaded at.
@@ -128,6 +135,13 @@ type Service struct {
 	// changes counts inventory changes made through this service; a search
 	// that raced one does not cache what it read (it may predate the change).
 	changes atomic.Uint64
+	// seatMu serializes writes to the network's seat counters with the
+	// swap of the network on Reload; seatSeq orders the reads they come
+	// from so that an older read never overwrites a newer one.
+	seatMu  sync.Mutex
+	seatSeq atomic.Uint64
+	// seatsPolled is when the feed of changed flights was last read.
+	seatsPolled time.Time
 }
 
 // NewService returns a service over store. cache may be nil (an in-process
@@ -143,7 +157,7 @@ func NewService(log *slog.Logger, store Store, now func() time.Time, cache Searc
 	if cache == nil {
 		cache = NewMemoryCache(4096, cfg.SearchCacheTTL, now)
 	}
-	s := &Service{log: log, store: store, now: now, cache: cache, avail: newAvailabilityCache(cfg.AvailabilityTTL), cfg: cfg}
+	s := &Service{log: log, store: store, now: now, cache: cache, cfg: cfg}
 	empty, _ := NewNetwork(nil, nil)
 	s.network.Store(empty)
 	return s
@@ -158,9 +172,10 @@ func (s *Service) Config() Config { return s.cfg }
 // Network returns the current in-memory network.
 func (s *Service) Network() *Network { return s.network.Load() }
 
-// Reload rebuilds the in-memory network from the store: airports and the
-// flights departing from a day ago on.
+// Reload rebuilds the in-memory network from the store: airports, the
+// flights departing from a day ago on and their seat counters.
 func (s *Service) Reload(ctx context.Context) error {
+	from := s.now().Add(-24 * time.Hour)
 	stamp, err := s.store.ScheduleStamp(ctx)
 	if err != nil {
 		return fmt.Errorf("reload network: %w", err)
@@ -169,7 +184,12 @@ func (s *Service) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload network: %w", err)
 	}
-	flights, err := s.store.Flights(ctx, s.now().Add(-24*time.Hour))
+	flights, err := s.store.Flights(ctx, from)
+	if err != nil {
+		return fmt.Errorf("reload network: %w", err)
+	}
+	seq := s.seatSeq.Add(1)
+	counters, err := s.store.SeatCounters(ctx, from)
 	if err != nil {
 		return fmt.Errorf("reload network: %w", err)
 	}
@@ -182,7 +202,18 @@ func (s *Service) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload network: %w", err)
 	}
+	n.seats.load(n.ord, seq, counters)
+	s.seatMu.Lock()
+	old := s.network.Load()
+	n.seats.copyNewer(old.seats, seq, func(i int) int32 {
+		if j, ok := n.ord[old.list[i].ID]; ok {
+			return j
+		}
+		return -1
+	})
 	s.network.Store(n)
+	s.seatMu.Unlock()
+	s.changes.Add(1) // a search that raced the swap does not cache the old network
 	s.stamp.Store(&stamp)
 	s.log.DebugContext(ctx, "flight network loaded", "airports", len(airports), "flights", len(flights))
 	return nil
@@ -218,6 +249,8 @@ func (s *Service) Seed(ctx context.Context, airports []Airport, flights []Flight
 func (s *Service) RunReloader(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.ReloadInterval)
 	defer t.Stop()
+	seats := time.NewTicker(s.cfg.AvailabilityTTL)
+	defer seats.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -226,8 +259,58 @@ func (s *Service) RunReloader(ctx context.Context) error {
 			if err := s.reloadIfChanged(ctx); err != nil && ctx.Err() == nil {
 				s.log.WarnContext(ctx, "flight network reload failed", "err", err)
 			}
+		case <-seats.C:
+			if err := s.refreshChangedSeats(ctx); err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "seat counter refresh failed", "err", err)
+			}
 		}
 	}
+}
+
+// refreshChangedSeats re-reads the seat counters of the flights whose
+// inventory changed since the previous poll (by any process; the window
+// overlaps the previous one by AvailabilityTTL to absorb clock skew) and
+// drops the cached results showing those whose counters moved. Only the
+// reloader goroutine calls it.
+func (s *Service) refreshChangedSeats(ctx context.Context) error {
+	now := s.now()
+	since := s.seatsPolled.Add(-s.cfg.AvailabilityTTL)
+	if s.seatsPolled.IsZero() {
+		since = now.Add(-2 * s.cfg.AvailabilityTTL)
+	}
+	ids, err := s.store.ChangedFlights(ctx, since)
+	if err != nil {
+		return fmt.Errorf("changed flights: %w", err)
+	}
+	s.seatsPolled = now
+	return s.refreshSeats(ctx, ids)
+}
+
+// refreshSeats reads the seat counters of ids into the network and drops
+// the cached search results showing those that moved.
+func (s *Service) refreshSeats(ctx context.Context, ids []string) error {
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(len(ids), start+500)]
+		seq := s.seatSeq.Add(1)
+		got, err := s.store.Availability(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("refresh seats: %w", err)
+		}
+		var changed []string
+		s.seatMu.Lock()
+		n := s.network.Load()
+		for _, id := range chunk {
+			if i, ok := n.ord[id]; ok && n.seats.set(i, seq, got[id]) {
+				changed = append(changed, id)
+			}
+		}
+		s.seatMu.Unlock()
+		if len(changed) > 0 {
+			s.changes.Add(1)
+			s.cache.InvalidateFlights(ctx, changed)
+		}
+	}
+	return nil
 }
 
 // reloadIfChanged reloads the network when the stored schedule changed

@@ -46,6 +46,7 @@ func TestStore_I3_SQLServerQueriesAreValidTSQL(t *testing.T) {
 		"flight disruptions": func(db *gorm.DB) *gorm.DB { return qFlightDisruptions(db, "a", &disruptions) },
 		"all disruptions":    func(db *gorm.DB) *gorm.DB { return qAllDisruptions(db, &disruptions) },
 		"inventory":          func(db *gorm.DB) *gorm.DB { return qInventory(db, []string{"a"}, &inv) },
+		"changed flights":    func(db *gorm.DB) *gorm.DB { return qChangedFlights(db, now, &strs) },
 		"quote":              func(db *gorm.DB) *gorm.DB { return qQuote(db, "q", &quotes) },
 		"hold":               func(db *gorm.DB) *gorm.DB { return qHold(db, "h", &holds) },
 		"hold segments":      func(db *gorm.DB) *gorm.DB { return qHoldSegments(db, "h", &segs) },

@@ -252,6 +252,11 @@ func qInventory(db *gorm.DB, ids []string, out *[]inventoryRow) *gorm.DB {
 	return db.Where("flight_id IN ?", ids).Find(out)
 }
 
+func qChangedFlights(db *gorm.DB, since time.Time, out *[]string) *gorm.DB {
+	return db.Table("flight_hold_segments AS s").Distinct("s.flight_id").
+		Joins("JOIN flight_holds AS h ON h.id = s.hold_id").Where("h.updated_at >= ?", ts(since)).Pluck("s.flight_id", out)
+}
+
 func qQuote(db *gorm.DB, id string, out *[]quoteRow) *gorm.DB {
 	return db.Where("id = ?", id).Find(out)
 }
@@ -494,6 +499,29 @@ func (s *Store) Availability(ctx context.Context, ids []string) (map[string][]fl
 		})
 	}
 	return out, nil
+}
+
+// SeatCounters returns the seat counters of the flights departing at or
+// after from, in one read.
+func (s *Store) SeatCounters(ctx context.Context, from time.Time) ([]flight.SeatCounter, error) {
+	var rows []inventoryRow
+	if err := qCapacitiesFrom(s.bulk().WithContext(ctx), from, &rows).Error; err != nil {
+		return nil, fmt.Errorf("flightgorm: seat counters: %w", err)
+	}
+	out := make([]flight.SeatCounter, len(rows))
+	for i, r := range rows {
+		out[i] = flight.SeatCounter{FlightID: r.FlightID, Cabin: flight.Cabin(r.Cabin), Available: r.SeatsAvailable}
+	}
+	return out, nil
+}
+
+// ChangedFlights returns the flights of the holds changed at or after since.
+func (s *Store) ChangedFlights(ctx context.Context, since time.Time) ([]string, error) {
+	var ids []string
+	if err := qChangedFlights(s.db.WithContext(ctx), since, &ids).Error; err != nil {
+		return nil, fmt.Errorf("flightgorm: changed flights: %w", err)
+	}
+	return ids, nil
 }
 
 // ---- quotes

@@ -291,6 +291,42 @@ func TestStore_Contract(t *testing.T) {
 			require.Equal(t, 8, seatsLeft(t, s, f1.ID, flight.CabinEconomy))
 		})
 
+		t.Run("seat counters come in one read and the changed-flights feed names what holds changed", func(t *testing.T) {
+			from := t0.Add(-time.Hour)
+			before, err := s.SeatCounters(ctx, from)
+			require.NoError(t, err)
+			got := map[string]int{}
+			for _, c := range before {
+				got[c.FlightID+"/"+string(c.Cabin)] = c.Available
+			}
+			require.Equal(t, seatsLeft(t, s, f1.ID, flight.CabinEconomy), got[f1.ID+"/Y"])
+			require.Equal(t, seatsLeft(t, s, f1.ID, flight.CabinBusiness), got[f1.ID+"/J"])
+			require.Equal(t, seatsLeft(t, s, f2.ID, flight.CabinEconomy), got[f2.ID+"/Y"])
+			require.Len(t, before, 3, "J and Y on the first flight, Y on the second")
+			later, err := s.SeatCounters(ctx, f2.DepartureUTC.Add(time.Minute))
+			require.NoError(t, err)
+			require.Empty(t, later, "flights departed before from are left out")
+
+			mark := t0.AddDate(0, 0, 30) // after every change the subtests above made
+			h := hold("h_feed", "q_feed", 1, t0.Add(time.Hour), f2)
+			h.CreatedAt = mark
+			_, created, err := s.CreateHold(ctx, h)
+			require.NoError(t, err)
+			require.True(t, created)
+			changed, err := s.ChangedFlights(ctx, mark)
+			require.NoError(t, err)
+			require.Equal(t, []string{f2.ID}, changed)
+			changed, err = s.ChangedFlights(ctx, mark.Add(time.Minute))
+			require.NoError(t, err)
+			require.Empty(t, changed, "nothing changed since")
+			_, released, err := s.ReleaseHold(ctx, "h_feed", "test", mark.Add(2*time.Minute))
+			require.NoError(t, err)
+			require.True(t, released)
+			changed, err = s.ChangedFlights(ctx, mark.Add(time.Minute))
+			require.NoError(t, err)
+			require.Equal(t, []string{f2.ID}, changed, "the release changed it again")
+		})
+
 		t.Run("disruptions are numbered per flight, recorded once, and end with a cancellation", func(t *testing.T) {
 			retime := flight.Disruption{FlightID: f2.ID, Kind: flight.DisruptionRetimed, NewDepartureUTC: t0.Add(10 * time.Hour),
 				NewArrivalUTC: t0.Add(11*time.Hour + 30*time.Minute), Reason: "crew", Actor: "sup", CreatedAt: t0}
