@@ -105,8 +105,9 @@ type bench struct {
 }
 
 type bookedRef struct {
-	id     string
-	status string
+	id        string
+	status    string
+	confirmed bool
 }
 
 type stepStats struct {
@@ -187,6 +188,10 @@ func (b *bench) run(ctx context.Context) error {
 	if err := b.checkDatabases(ctx); err != nil {
 		fmt.Fprintln(b.out, "T13 FAIL:", err)
 		failures++
+	}
+	// After the T13 wait, so the histories are complete.
+	if err := b.stepBreakdown(ctx, tc, 300); err != nil {
+		fmt.Fprintf(b.out, "breakdown failed: %v\n", err)
 	}
 	if failures > 0 {
 		return errors.New("bench: invariant checks failed")
@@ -272,6 +277,14 @@ func (b *bench) customer(ctx context.Context, tok string, rng *mrand.Rand) {
 	}
 	b.record("reserve+confirm", time.Since(start), "")
 	b.confirmed.Add(1)
+	b.mu.Lock()
+	for i := len(b.booked) - 1; i >= 0; i-- {
+		if b.booked[i].id == bk.BookingID {
+			b.booked[i].confirmed = true
+			break
+		}
+	}
+	b.mu.Unlock()
 	if rng.Float64() >= b.o.cancel {
 		return
 	}
