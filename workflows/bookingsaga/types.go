@@ -23,6 +23,14 @@ const (
 	QueryState    = "state"
 )
 
+// VersionCreateAndAuthorize is the workflow.GetVersion change id under
+// which confirm pays with one CreateAndAuthorizePayment activity after
+// marking the booking PAYMENT_PENDING (version 1), instead of
+// CreatePaymentIntent, PAYMENT_PENDING, AuthorizePayment (DefaultVersion,
+// kept for the recorded histories): one task-queue round trip and one
+// workflow task fewer per booking (PF2).
+const VersionCreateAndAuthorize = "booking-create-and-authorize"
+
 // Application error types the updates return.
 const (
 	// ErrTypeNotConfirmable: the booking is not HELD (e.g. expired).

@@ -363,6 +363,9 @@ func (w *wf) confirm(ctx workflow.Context, req ConfirmRequest) (State, error) {
 		Amount: w.st.Total, Provider: req.Provider,
 	}
 	w.saga.Add("undo-payment", w.undoPayment(createIn))
+	if workflow.GetVersion(ctx, VersionCreateAndAuthorize, workflow.DefaultVersion, 1) == 1 {
+		return w.payInOneCall(ctx, req, createIn)
+	}
 
 	var intent paymentact.PaymentResult
 	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CreatePaymentIntent, createIn).Get(ctx, &intent); err != nil {
@@ -383,6 +386,40 @@ func (w *wf) confirm(ctx workflow.Context, req ConfirmRequest) (State, error) {
 	if err != nil {
 		return w.st, w.fail(ctx, fmt.Errorf("authorize payment: %w", err))
 	}
+	return w.authorized(ctx, auth)
+}
+
+// payInOneCall is the payment step from version 1 of
+// VersionCreateAndAuthorize: the booking is marked PAYMENT_PENDING first,
+// then one CreateAndAuthorizePayment creates the intent (on the key the
+// undo's lookup uses) and authorizes it. The undo-payment step is already
+// registered: it voids what the call authorized, finding the intent by its
+// key when the answer was lost (T8).
+func (w *wf) payInOneCall(ctx workflow.Context, req ConfirmRequest, createIn paymentact.CreatePaymentIntentInput) (State, error) {
+	if err := w.setStatus(ctx, booking.StatusPaymentPending, "payment_started", ""); err != nil {
+		// Nothing was asked of the payment domain yet.
+		w.intentRefused = true
+		return w.st, w.fail(ctx, err)
+	}
+	var auth paymentact.PaymentResult
+	err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CreateAndAuthorizePayment, paymentact.CreateAndAuthorizePaymentInput{
+		Intent: createIn, AuthorizeKey: w.payKey + "/authorize", Token: req.Token, ReturnURL: req.ReturnURL,
+	}).Get(ctx, &auth)
+	if isType(err, paymentact.ErrTypePaymentDeclined) {
+		w.st.PaymentID = declinedPaymentID(err)
+		return w.st, w.decline(ctx, declineCode(err))
+	}
+	if err != nil {
+		w.intentRefused = isType(err, paymentact.ErrTypeIntentRefused)
+		return w.st, w.fail(ctx, fmt.Errorf("create and authorize payment: %w", err))
+	}
+	w.st.PaymentID = auth.PaymentID
+	return w.authorized(ctx, auth)
+}
+
+// authorized goes on from an authorization's answer: 3-D Secure waits for
+// the payment event, an authorization is captured, anything else declines.
+func (w *wf) authorized(ctx workflow.Context, auth paymentact.PaymentResult) (State, error) {
 	w.st.PaymentStatus = auth.Status
 	switch auth.Status {
 	case payRequiresAction:
@@ -680,6 +717,17 @@ func isType(err error, t string) bool {
 func isNonRetryable(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.NonRetryable()
+}
+
+// declinedPaymentID is the intent a CreateAndAuthorizePayment decline
+// names (its second detail), or "" (the undo then finds it by its key).
+func declinedPaymentID(err error) string {
+	var appErr *temporal.ApplicationError
+	var code, pid string
+	if errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(&code, &pid) == nil {
+		return pid
+	}
+	return ""
 }
 
 func declineCode(err error) string {

@@ -198,6 +198,7 @@ func (w *World) Register(r worker.Registry) {
 	reg(w.CommitHold, "CommitHold")
 	reg(w.CreatePaymentIntent, "CreatePaymentIntent")
 	reg(w.AuthorizePayment, "AuthorizePayment")
+	reg(w.CreateAndAuthorizePayment, "CreateAndAuthorizePayment")
 	reg(w.GetPayment, "GetPayment")
 	reg(w.CapturePayment, "CapturePayment")
 	reg(w.VoidPayment, "VoidPayment")
@@ -380,6 +381,31 @@ func (w *World) AuthorizePayment(ctx context.Context, in paymentact.AuthorizePay
 		p.status = "authorized"
 	}
 	return w.result(p), nil
+}
+
+// CreateAndAuthorizePayment is the fake's create-and-confirm: its
+// CreatePaymentIntent and AuthorizePayment in one call, so faults injected
+// under either name still hit it. Like the real activity, a refused
+// creation is ErrTypeIntentRefused and a decline names the intent.
+func (w *World) CreateAndAuthorizePayment(ctx context.Context, in paymentact.CreateAndAuthorizePaymentInput) (paymentact.PaymentResult, error) {
+	if f, ok := w.inject("CreateAndAuthorizePayment", in); ok {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	created, err := w.CreatePaymentIntent(ctx, in.Intent)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		return paymentact.PaymentResult{}, temporal.NewNonRetryableApplicationError("intent refused", paymentact.ErrTypeIntentRefused, err)
+	}
+	if err != nil {
+		return paymentact.PaymentResult{}, err
+	}
+	out, err := w.AuthorizePayment(ctx, paymentact.AuthorizePaymentInput{
+		IdempotencyKey: in.AuthorizeKey, PaymentID: created.PaymentID, Token: in.Token, ReturnURL: in.ReturnURL,
+	})
+	if errors.As(err, &appErr) && appErr.Type() == paymentact.ErrTypePaymentDeclined {
+		return paymentact.PaymentResult{}, temporal.NewNonRetryableApplicationError("card declined", paymentact.ErrTypePaymentDeclined, nil, "card_declined", created.PaymentID)
+	}
+	return out, err
 }
 
 // Complete3DS is the provider finishing the customer's 3-D Secure step.
