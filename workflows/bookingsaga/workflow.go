@@ -274,21 +274,11 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 	// domain (the hold re-checks the quote itself), so they run together:
 	// one round trip instead of two. The release is registered first.
 	w.saga.Add("release-seats", w.releaseSeats(w.in.BookingID))
-	quoteF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ValidateQuote,
-		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: PassengerCounts(req.Passengers)})
-	holdF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
-		HoldID: w.in.BookingID, QuoteID: req.QuoteID, TTL: w.in.HoldTTL,
-	})
-	var q flightact.ValidateQuoteResult
-	quoteErr := quoteF.Get(ctx, &q)
-	var hold flightact.HoldSeatsResult
-	holdErr := holdF.Get(ctx, &hold)
-	if quoteErr != nil {
-		return w.st, fmt.Errorf("validate quote %s: %w", req.QuoteID, quoteErr)
+	held, err := w.holdQuote(ctx, req)
+	if err != nil {
+		return w.st, err
 	}
-	if holdErr != nil {
-		return w.st, fmt.Errorf("hold seats: %w", holdErr)
-	}
+	q, hold := flightact.ValidateQuoteResult{Quote: held.Quote}, held.Hold
 	w.st.Total = q.Quote.Total
 	w.st.FlightIDs = saga.FlightIDs(q.Quote)
 
@@ -306,11 +296,10 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 		exp = workflow.Now(ctx).Add(w.in.HoldTTL)
 	}
 	exp = exp.UTC()
-	var held bookingact.BookingResult
 	if err := w.local(ctx, w.ba.SetBookingStatus, bookingact.SetBookingStatusInput{
 		BookingID: w.in.BookingID, Status: booking.StatusHeld, Event: "seats_held", Actor: w.in.Actor,
 		HoldID: w.in.BookingID, HoldExpiresAt: &exp,
-	}, &held); err != nil {
+	}, nil); err != nil {
 		return w.st, fmt.Errorf("mark held: %w", err)
 	}
 	w.everHeld = true
@@ -318,6 +307,38 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 	w.st.HoldExpiresAt = &exp
 	w.publish(ctx)
 	return w.st, nil
+}
+
+// holdQuote validates the quote and holds its seats. From version 1 of
+// VersionHoldValidatesQuote it is one HoldQuotedSeats call (the flight
+// domain validates its own quote, then holds); before, ValidateQuote and
+// HoldSeats ran in parallel (kept for the recorded histories).
+func (w *wf) holdQuote(ctx workflow.Context, req ReserveRequest) (flightact.HoldQuotedSeatsResult, error) {
+	if workflow.GetVersion(ctx, VersionHoldValidatesQuote, workflow.DefaultVersion, 1) == 1 {
+		var res flightact.HoldQuotedSeatsResult
+		if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldQuotedSeats, flightact.HoldQuotedSeatsInput{
+			HoldID: w.in.BookingID, QuoteID: req.QuoteID, Passengers: PassengerCounts(req.Passengers), TTL: w.in.HoldTTL,
+		}).Get(ctx, &res); err != nil {
+			return res, fmt.Errorf("hold seats of quote %s: %w", req.QuoteID, err)
+		}
+		return res, nil
+	}
+	quoteF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ValidateQuote,
+		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: PassengerCounts(req.Passengers)})
+	holdF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
+		HoldID: w.in.BookingID, QuoteID: req.QuoteID, TTL: w.in.HoldTTL,
+	})
+	var q flightact.ValidateQuoteResult
+	quoteErr := quoteF.Get(ctx, &q)
+	var hold flightact.HoldSeatsResult
+	holdErr := holdF.Get(ctx, &hold)
+	if quoteErr != nil {
+		return flightact.HoldQuotedSeatsResult{}, fmt.Errorf("validate quote %s: %w", req.QuoteID, quoteErr)
+	}
+	if holdErr != nil {
+		return flightact.HoldQuotedSeatsResult{}, fmt.Errorf("hold seats: %w", holdErr)
+	}
+	return flightact.HoldQuotedSeatsResult{Hold: hold, Quote: q.Quote}, nil
 }
 
 // ---- confirm ----

@@ -18,6 +18,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/bookingact"
 	"github.com/skyfly/skyfly/activities/customeract"
+	"github.com/skyfly/skyfly/activities/flightact"
 	"github.com/skyfly/skyfly/activities/paymentact"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/workflows/bookingsaga"
@@ -96,10 +97,12 @@ func (r *run) confirmAt(d time.Duration, token string) {
 	}, d)
 }
 
-// payVersion pins the payment step's version (VersionCreateAndAuthorize);
-// without it the test runs the newest.
+// payVersion pins the versions of the reserve and payment steps
+// (VersionHoldValidatesQuote, VersionCreateAndAuthorize); without it the
+// test runs the newest.
 func (r *run) payVersion(v workflow.Version) {
 	r.env.OnGetVersion(bookingsaga.VersionCreateAndAuthorize, workflow.DefaultVersion, 1).Return(v)
+	r.env.OnGetVersion(bookingsaga.VersionHoldValidatesQuote, workflow.DefaultVersion, 1).Return(v)
 }
 
 func (r *run) execute() bookingsaga.State {
@@ -517,7 +520,7 @@ func TestBooking_T5_ActivityOptions(t *testing.T) {
 		require.NotNil(t, c.retry, "%s has no retry policy", c.name)
 		require.Positive(t, c.retry.MaximumAttempts, "%s retries forever", c.name)
 	}
-	for _, name := range []string{"ValidateQuote", "CreateBooking", "HoldSeats", "SetBookingStatus", "CreatePaymentIntent",
+	for _, name := range []string{"ValidateQuote", "CreateBooking", "HoldSeats", "HoldQuotedSeats", "SetBookingStatus", "CreatePaymentIntent",
 		"AuthorizePayment", "CreateAndAuthorizePayment", "CapturePayment", "CommitHold", "ConfirmBooking", "SendBookingNotification", "ReleaseHold", "VoidPayment", "GetPayment"} {
 		require.True(t, seen[name], "activity %s was not exercised", name)
 	}
@@ -579,8 +582,8 @@ func TestBooking_T9_ForwardStepsWaitForCancellation(t *testing.T) {
 		version workflow.Version
 		payment []string
 	}{
-		{workflow.DefaultVersion, []string{"CreatePaymentIntent", "AuthorizePayment"}},
-		{1, []string{"CreateAndAuthorizePayment"}},
+		{workflow.DefaultVersion, []string{"ValidateQuote", "HoldSeats", "CreatePaymentIntent", "AuthorizePayment"}},
+		{1, []string{"HoldQuotedSeats", "CreateAndAuthorizePayment"}},
 	} {
 		t.Run(fmt.Sprintf("payment version %d", tt.version), func(t *testing.T) {
 			calls = nil
@@ -591,7 +594,7 @@ func TestBooking_T9_ForwardStepsWaitForCancellation(t *testing.T) {
 			r.confirmAt(time.Minute, "tok_visa")
 			st := r.execute()
 			require.Equal(t, booking.StatusConfirmed, st.Status)
-			forward := map[string]bool{"ValidateQuote": true, "HoldSeats": true, "CapturePayment": true, "CommitHold": true}
+			forward := map[string]bool{"CapturePayment": true, "CommitHold": true}
 			for _, name := range tt.payment {
 				forward[name] = true
 			}
@@ -658,6 +661,9 @@ func TestBooking_CreateAndAuthorizeInOneCall(t *testing.T) {
 			require.Equal(t, 1, w.Count("CreatePaymentIntent"))
 			require.Equal(t, 1, w.Count("AuthorizePayment"))
 			require.Equal(t, boolToInt(version == 1), w.Count("CreateAndAuthorizePayment"), "the one call only from version 1")
+			require.Equal(t, 1, w.Count("ValidateQuote"))
+			require.Equal(t, 1, w.Count("HoldSeats"))
+			require.Equal(t, boolToInt(version == 1), w.Count("HoldQuotedSeats"), "the one reserve call only from version 1")
 		})
 	}
 	t.Run("a decline names the intent, is not retried, and the booking stays HELD", func(t *testing.T) {
@@ -699,4 +705,26 @@ func TestBooking_CreateAndAuthorizeInOneCall(t *testing.T) {
 		require.Equal(t, booking.StatusConfirmed, st.Status)
 		require.Equal(t, []string{"captured"}, w.IntentStatuses())
 	})
+}
+
+// PF2: from version 1 reserve is one HoldQuotedSeats call: the flight
+// domain validates its own quote first, so a refused quote takes no seat
+// (before, the hold ran beside the check and was released after it).
+func TestBooking_HoldValidatesItsQuote(t *testing.T) {
+	for _, version := range []workflow.Version{workflow.DefaultVersion, 1} {
+		t.Run(fmt.Sprintf("reserve version %d: an expired quote is refused and every seat stays on sale", version), func(t *testing.T) {
+			w := sagatest.NewWorld(t, 9)
+			r := newRun(t, w)
+			r.payVersion(version)
+			req := reserveRequest()
+			req.QuoteID = "expired"
+			r.reserveAt(0, req)
+			st := r.execute()
+			require.Equal(t, booking.StatusFailed, st.Status)
+			require.Equal(t, flightact.ErrTypeQuoteExpired, appType(r.reserveErr))
+			require.Equal(t, 9, w.Seats())
+			require.Equal(t, boolToInt(version == workflow.DefaultVersion), w.Count("HoldSeats"), "the hold runs only beside the check, before version 1")
+			require.Empty(t, w.Leftovers())
+		})
+	}
 }

@@ -194,6 +194,7 @@ func (w *World) Register(r worker.Registry) {
 	reg := func(fn any, name string) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
 	reg(w.ValidateQuote, "ValidateQuote")
 	reg(w.HoldSeats, "HoldSeats")
+	reg(w.HoldQuotedSeats, "HoldQuotedSeats")
 	reg(w.ReleaseHold, "ReleaseHold")
 	reg(w.CommitHold, "CommitHold")
 	reg(w.CreatePaymentIntent, "CreatePaymentIntent")
@@ -286,6 +287,23 @@ func (w *World) HoldSeats(ctx context.Context, in flightact.HoldSeatsInput) (fli
 		return flightact.HoldSeatsResult{}, f.err()
 	}
 	return flightact.HoldSeatsResult{HoldID: in.HoldID, Status: "HELD", Seats: 1}, nil
+}
+
+// HoldQuotedSeats is the fake's one-call reserve: its ValidateQuote, then
+// its HoldSeats, so faults injected under either name still hit it.
+func (w *World) HoldQuotedSeats(ctx context.Context, in flightact.HoldQuotedSeatsInput) (flightact.HoldQuotedSeatsResult, error) {
+	if f, ok := w.inject("HoldQuotedSeats", in); ok {
+		return flightact.HoldQuotedSeatsResult{}, f.err()
+	}
+	q, err := w.ValidateQuote(ctx, flightact.ValidateQuoteInput{QuoteID: in.QuoteID, Passengers: in.Passengers})
+	if err != nil {
+		return flightact.HoldQuotedSeatsResult{}, err
+	}
+	h, err := w.HoldSeats(ctx, flightact.HoldSeatsInput{HoldID: in.HoldID, QuoteID: in.QuoteID, TTL: in.TTL})
+	if err != nil {
+		return flightact.HoldQuotedSeatsResult{}, err
+	}
+	return flightact.HoldQuotedSeatsResult{Hold: h, Quote: q.Quote}, nil
 }
 
 func (w *World) ReleaseHold(_ context.Context, in flightact.ReleaseHoldInput) (flightact.ReleaseHoldResult, error) {
