@@ -82,9 +82,34 @@ func (a *Activities) HoldSeats(ctx context.Context, in HoldSeatsInput) (HoldSeat
 	if err != nil {
 		return HoldSeatsResult{}, a.refused(ctx, "hold seats "+in.HoldID, err)
 	}
+	return a.held(ctx, h)
+}
+
+// HoldQuotedSeats validates the quote for the passengers and holds its
+// seats in one call (flight.Service.HoldQuote), idempotent on HoldID, and
+// returns the quote beside the hold: the saga's reserve needs no separate
+// ValidateQuote. Refusals as ValidateQuote's and HoldSeats'.
+func (a *Activities) HoldQuotedSeats(ctx context.Context, in HoldQuotedSeatsInput) (HoldQuotedSeatsResult, error) {
+	if in.HoldID == "" {
+		return HoldQuotedSeatsResult{}, temporal.NewNonRetryableApplicationError("hold seats: holdId is required", ErrTypeQuoteInvalid, nil)
+	}
+	h, q, err := a.svc.HoldQuote(ctx, flight.HoldRequest{HoldID: in.HoldID, QuoteID: in.QuoteID, TTL: in.TTL}, toPassengers(in.Passengers))
+	if err != nil {
+		return HoldQuotedSeatsResult{}, a.refused(ctx, "hold quoted seats "+in.HoldID, err)
+	}
+	held, err := a.held(ctx, h)
+	if err != nil {
+		return HoldQuotedSeatsResult{}, err
+	}
+	return HoldQuotedSeatsResult{Hold: held, Quote: toQuote(q)}, nil
+}
+
+// held answers a hold that is HELD or COMMITTED; a released or expired one
+// under the same id is a non-retryable HoldExpired.
+func (a *Activities) held(ctx context.Context, h flight.Hold) (HoldSeatsResult, error) {
 	if h.Status != flight.HoldHeld && h.Status != flight.HoldCommitted {
 		return HoldSeatsResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("hold seats %s: the hold is already %s", in.HoldID, h.Status), ErrTypeHoldExpired, nil)
+			fmt.Sprintf("hold seats %s: the hold is already %s", h.ID, h.Status), ErrTypeHoldExpired, nil)
 	}
 	a.logger(ctx).DebugContext(ctx, "seats held", "hold_id", h.ID, "seats", h.Seats, "expires_at", h.ExpiresAt)
 	return HoldSeatsResult{HoldID: h.ID, Status: string(h.Status), Seats: h.Seats, ExpiresAt: h.ExpiresAt}, nil

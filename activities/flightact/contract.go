@@ -115,6 +115,21 @@ type HoldSeatsResult struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// HoldQuotedSeatsInput validates a quote for the passengers and holds its
+// seats in one call. HoldID is the idempotency key, as in HoldSeatsInput.
+type HoldQuotedSeatsInput struct {
+	HoldID     string          `json:"holdId"`
+	QuoteID    string          `json:"quoteId"`
+	Passengers PassengerCounts `json:"passengers"`
+	TTL        time.Duration   `json:"ttl"`
+}
+
+// HoldQuotedSeatsResult is the hold and the validated quote.
+type HoldQuotedSeatsResult struct {
+	Hold  HoldSeatsResult `json:"hold"`
+	Quote Quote           `json:"quote"`
+}
+
 // ReleaseHoldInput returns a hold's seats to sale, whether held or committed
 // (cancellation). Releasing twice, or a hold that never existed, is a no-op.
 type ReleaseHoldInput struct {

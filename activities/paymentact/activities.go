@@ -64,6 +64,35 @@ func (a *Activities) AuthorizePayment(ctx context.Context, in AuthorizePaymentIn
 	return result(out), nil
 }
 
+// CreateAndAuthorizePayment creates (or finds, on the same key) the intent
+// and authorizes it in one call: one task-queue round trip for the saga's
+// payment step. A refused creation is a non-retryable ErrTypeIntentRefused
+// (nothing exists to undo); a decline is a non-retryable PaymentDeclined
+// whose details are the decline code and the payment id; 3-D Secure returns
+// requires_action with the NextAction, as AuthorizePayment does.
+func (a *Activities) CreateAndAuthorizePayment(ctx context.Context, in CreateAndAuthorizePaymentInput) (PaymentResult, error) {
+	out, err := a.svc.CreateAndAuthorize(ctx, payment.CreateAndAuthorizeInput{
+		Intent: payment.CreateIntentInput{
+			IdempotencyKey: in.Intent.IdempotencyKey, BookingID: in.Intent.BookingID, CustomerID: in.Intent.CustomerID,
+			Amount: in.Intent.Amount, Provider: in.Intent.Provider, Actor: actor(ctx),
+		},
+		AuthorizeKey: in.AuthorizeKey, Token: in.Token, ReturnURL: in.ReturnURL,
+	})
+	if err == nil {
+		return result(out), nil
+	}
+	var de *payment.DeclineError
+	var appErr *temporal.ApplicationError
+	switch terr := translate("create and authorize payment", err); {
+	case errors.As(err, &de):
+		return PaymentResult{}, temporal.NewNonRetryableApplicationError(terr.Error(), ErrTypePaymentDeclined, err, de.Code, de.PaymentID)
+	case out.ID == "" && errors.As(terr, &appErr) && appErr.NonRetryable():
+		return PaymentResult{}, temporal.NewNonRetryableApplicationError(terr.Error(), ErrTypeIntentRefused, err)
+	default:
+		return PaymentResult{}, terr
+	}
+}
+
 // GetPayment reads an intent.
 func (a *Activities) GetPayment(ctx context.Context, in GetPaymentInput) (PaymentResult, error) {
 	out, err := a.svc.Get(ctx, in.PaymentID)

@@ -11,6 +11,9 @@ const (
 	ErrTypePaymentDeclined   = "PaymentDeclined"
 	ErrTypeInvalidTransition = "PaymentInvalidTransition"
 	ErrTypePaymentNotFound   = "PaymentNotFound"
+	// ErrTypeIntentRefused: CreateAndAuthorizePayment's creation half was
+	// refused (bad input, unknown provider, key conflict): no intent exists.
+	ErrTypeIntentRefused = "PaymentIntentRefused"
 )
 
 // SignalPaymentEvent is the signal the payment service sends to
@@ -60,6 +63,17 @@ type AuthorizePaymentInput struct {
 	PaymentID      string `json:"paymentId"`
 	Token          string `json:"token"`
 	ReturnURL      string `json:"returnUrl,omitempty"`
+}
+
+// CreateAndAuthorizePaymentInput creates an intent and authorizes it in one
+// activity (Stripe-style create-and-confirm). Intent.IdempotencyKey is the
+// key CreatePaymentIntent alone would use, so an undo that lost the answer
+// finds the intent with it; AuthorizeKey keys the authorization.
+type CreateAndAuthorizePaymentInput struct {
+	Intent       CreatePaymentIntentInput `json:"intent"`
+	AuthorizeKey string                   `json:"authorizeKey"`
+	Token        string                   `json:"token"`
+	ReturnURL    string                   `json:"returnUrl,omitempty"`
 }
 
 // GetPaymentInput reads an intent.

@@ -23,6 +23,21 @@ const (
 	QueryState    = "state"
 )
 
+// VersionCreateAndAuthorize is the workflow.GetVersion change id under
+// which confirm pays with one CreateAndAuthorizePayment activity after
+// marking the booking PAYMENT_PENDING (version 1), instead of
+// CreatePaymentIntent, PAYMENT_PENDING, AuthorizePayment (DefaultVersion,
+// kept for the recorded histories): one task-queue round trip and one
+// workflow task fewer per booking (PF2).
+const VersionCreateAndAuthorize = "booking-create-and-authorize"
+
+// VersionHoldValidatesQuote is the workflow.GetVersion change id under
+// which reserve validates the quote and holds its seats with one
+// HoldQuotedSeats activity (version 1) instead of ValidateQuote beside
+// HoldSeats (DefaultVersion, kept for the recorded histories): one activity
+// task and its workflow task fewer per booking (PF2).
+const VersionHoldValidatesQuote = "booking-hold-validates-quote"
+
 // Application error types the updates return.
 const (
 	// ErrTypeNotConfirmable: the booking is not HELD (e.g. expired).

@@ -274,21 +274,11 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 	// domain (the hold re-checks the quote itself), so they run together:
 	// one round trip instead of two. The release is registered first.
 	w.saga.Add("release-seats", w.releaseSeats(w.in.BookingID))
-	quoteF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ValidateQuote,
-		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: PassengerCounts(req.Passengers)})
-	holdF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
-		HoldID: w.in.BookingID, QuoteID: req.QuoteID, TTL: w.in.HoldTTL,
-	})
-	var q flightact.ValidateQuoteResult
-	quoteErr := quoteF.Get(ctx, &q)
-	var hold flightact.HoldSeatsResult
-	holdErr := holdF.Get(ctx, &hold)
-	if quoteErr != nil {
-		return w.st, fmt.Errorf("validate quote %s: %w", req.QuoteID, quoteErr)
+	held, err := w.holdQuote(ctx, req)
+	if err != nil {
+		return w.st, err
 	}
-	if holdErr != nil {
-		return w.st, fmt.Errorf("hold seats: %w", holdErr)
-	}
+	q, hold := flightact.ValidateQuoteResult{Quote: held.Quote}, held.Hold
 	w.st.Total = q.Quote.Total
 	w.st.FlightIDs = saga.FlightIDs(q.Quote)
 
@@ -306,11 +296,10 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 		exp = workflow.Now(ctx).Add(w.in.HoldTTL)
 	}
 	exp = exp.UTC()
-	var held bookingact.BookingResult
 	if err := w.local(ctx, w.ba.SetBookingStatus, bookingact.SetBookingStatusInput{
 		BookingID: w.in.BookingID, Status: booking.StatusHeld, Event: "seats_held", Actor: w.in.Actor,
 		HoldID: w.in.BookingID, HoldExpiresAt: &exp,
-	}, &held); err != nil {
+	}, nil); err != nil {
 		return w.st, fmt.Errorf("mark held: %w", err)
 	}
 	w.everHeld = true
@@ -318,6 +307,38 @@ func (w *wf) doReserve(ctx workflow.Context, req ReserveRequest) (State, error) 
 	w.st.HoldExpiresAt = &exp
 	w.publish(ctx)
 	return w.st, nil
+}
+
+// holdQuote validates the quote and holds its seats. From version 1 of
+// VersionHoldValidatesQuote it is one HoldQuotedSeats call (the flight
+// domain validates its own quote, then holds); before, ValidateQuote and
+// HoldSeats ran in parallel (kept for the recorded histories).
+func (w *wf) holdQuote(ctx workflow.Context, req ReserveRequest) (flightact.HoldQuotedSeatsResult, error) {
+	if workflow.GetVersion(ctx, VersionHoldValidatesQuote, workflow.DefaultVersion, 1) == 1 {
+		var res flightact.HoldQuotedSeatsResult
+		if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldQuotedSeats, flightact.HoldQuotedSeatsInput{
+			HoldID: w.in.BookingID, QuoteID: req.QuoteID, Passengers: PassengerCounts(req.Passengers), TTL: w.in.HoldTTL,
+		}).Get(ctx, &res); err != nil {
+			return res, fmt.Errorf("hold seats of quote %s: %w", req.QuoteID, err)
+		}
+		return res, nil
+	}
+	quoteF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.ValidateQuote,
+		flightact.ValidateQuoteInput{QuoteID: req.QuoteID, Passengers: PassengerCounts(req.Passengers)})
+	holdF := workflow.ExecuteActivity(saga.Step(ctx, queues.Flight), w.fa.HoldSeats, flightact.HoldSeatsInput{
+		HoldID: w.in.BookingID, QuoteID: req.QuoteID, TTL: w.in.HoldTTL,
+	})
+	var q flightact.ValidateQuoteResult
+	quoteErr := quoteF.Get(ctx, &q)
+	var hold flightact.HoldSeatsResult
+	holdErr := holdF.Get(ctx, &hold)
+	if quoteErr != nil {
+		return flightact.HoldQuotedSeatsResult{}, fmt.Errorf("validate quote %s: %w", req.QuoteID, quoteErr)
+	}
+	if holdErr != nil {
+		return flightact.HoldQuotedSeatsResult{}, fmt.Errorf("hold seats: %w", holdErr)
+	}
+	return flightact.HoldQuotedSeatsResult{Hold: hold, Quote: q.Quote}, nil
 }
 
 // ---- confirm ----
@@ -363,6 +384,9 @@ func (w *wf) confirm(ctx workflow.Context, req ConfirmRequest) (State, error) {
 		Amount: w.st.Total, Provider: req.Provider,
 	}
 	w.saga.Add("undo-payment", w.undoPayment(createIn))
+	if workflow.GetVersion(ctx, VersionCreateAndAuthorize, workflow.DefaultVersion, 1) == 1 {
+		return w.payInOneCall(ctx, req, createIn)
+	}
 
 	var intent paymentact.PaymentResult
 	if err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CreatePaymentIntent, createIn).Get(ctx, &intent); err != nil {
@@ -383,6 +407,40 @@ func (w *wf) confirm(ctx workflow.Context, req ConfirmRequest) (State, error) {
 	if err != nil {
 		return w.st, w.fail(ctx, fmt.Errorf("authorize payment: %w", err))
 	}
+	return w.authorized(ctx, auth)
+}
+
+// payInOneCall is the payment step from version 1 of
+// VersionCreateAndAuthorize: the booking is marked PAYMENT_PENDING first,
+// then one CreateAndAuthorizePayment creates the intent (on the key the
+// undo's lookup uses) and authorizes it. The undo-payment step is already
+// registered: it voids what the call authorized, finding the intent by its
+// key when the answer was lost (T8).
+func (w *wf) payInOneCall(ctx workflow.Context, req ConfirmRequest, createIn paymentact.CreatePaymentIntentInput) (State, error) {
+	if err := w.setStatus(ctx, booking.StatusPaymentPending, "payment_started", ""); err != nil {
+		// Nothing was asked of the payment domain yet.
+		w.intentRefused = true
+		return w.st, w.fail(ctx, err)
+	}
+	var auth paymentact.PaymentResult
+	err := workflow.ExecuteActivity(saga.Step(ctx, queues.Payment), w.pa.CreateAndAuthorizePayment, paymentact.CreateAndAuthorizePaymentInput{
+		Intent: createIn, AuthorizeKey: w.payKey + "/authorize", Token: req.Token, ReturnURL: req.ReturnURL,
+	}).Get(ctx, &auth)
+	if isType(err, paymentact.ErrTypePaymentDeclined) {
+		w.st.PaymentID = declinedPaymentID(err)
+		return w.st, w.decline(ctx, declineCode(err))
+	}
+	if err != nil {
+		w.intentRefused = isType(err, paymentact.ErrTypeIntentRefused)
+		return w.st, w.fail(ctx, fmt.Errorf("create and authorize payment: %w", err))
+	}
+	w.st.PaymentID = auth.PaymentID
+	return w.authorized(ctx, auth)
+}
+
+// authorized goes on from an authorization's answer: 3-D Secure waits for
+// the payment event, an authorization is captured, anything else declines.
+func (w *wf) authorized(ctx workflow.Context, auth paymentact.PaymentResult) (State, error) {
 	w.st.PaymentStatus = auth.Status
 	switch auth.Status {
 	case payRequiresAction:
@@ -680,6 +738,17 @@ func isType(err error, t string) bool {
 func isNonRetryable(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.NonRetryable()
+}
+
+// declinedPaymentID is the intent a CreateAndAuthorizePayment decline
+// names (its second detail), or "" (the undo then finds it by its key).
+func declinedPaymentID(err error) string {
+	var appErr *temporal.ApplicationError
+	var code, pid string
+	if errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(&code, &pid) == nil {
+		return pid
+	}
+	return ""
 }
 
 func declineCode(err error) string {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/skyfly/skyfly/activities/bookingact"
 	"github.com/skyfly/skyfly/activities/customeract"
+	"github.com/skyfly/skyfly/activities/flightact"
 	"github.com/skyfly/skyfly/activities/paymentact"
 	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/workflows/bookingsaga"
@@ -94,6 +95,14 @@ func (r *run) confirmAt(d time.Duration, token string) {
 			OnComplete: func(v any, err error) { r.confirm, r.confirmErr, r.confirmed = decodeState(r.t, v), err, true },
 		}, bookingsaga.ConfirmRequest{Provider: "sandbox", Token: token})
 	}, d)
+}
+
+// payVersion pins the versions of the reserve and payment steps
+// (VersionHoldValidatesQuote, VersionCreateAndAuthorize); without it the
+// test runs the newest.
+func (r *run) payVersion(v workflow.Version) {
+	r.env.OnGetVersion(bookingsaga.VersionCreateAndAuthorize, workflow.DefaultVersion, 1).Return(v)
+	r.env.OnGetVersion(bookingsaga.VersionHoldValidatesQuote, workflow.DefaultVersion, 1).Return(v)
 }
 
 func (r *run) execute() bookingsaga.State {
@@ -494,12 +503,15 @@ func TestBooking_T5_ActivityOptions(t *testing.T) {
 	withRecorder := func(o *worker.Options) {
 		o.Interceptors = []interceptor.WorkerInterceptor{&optionsRecorder{calls: &calls}}
 	}
-	for _, tokens := range [][]string{{"tok_visa"}, {"tok_decline"}, {"tok_3ds"}} {
-		w := sagatest.NewWorld(t, 9)
-		r := newRun(t, w, withRecorder)
-		r.reserveAt(0, reserveRequest())
-		r.confirmAt(time.Minute, tokens[0])
-		r.execute()
+	for _, version := range []workflow.Version{workflow.DefaultVersion, 1} {
+		for _, tokens := range [][]string{{"tok_visa"}, {"tok_decline"}, {"tok_3ds"}} {
+			w := sagatest.NewWorld(t, 9)
+			r := newRun(t, w, withRecorder)
+			r.payVersion(version)
+			r.reserveAt(0, reserveRequest())
+			r.confirmAt(time.Minute, tokens[0])
+			r.execute()
+		}
 	}
 	seen := map[string]bool{}
 	for _, c := range calls {
@@ -508,8 +520,8 @@ func TestBooking_T5_ActivityOptions(t *testing.T) {
 		require.NotNil(t, c.retry, "%s has no retry policy", c.name)
 		require.Positive(t, c.retry.MaximumAttempts, "%s retries forever", c.name)
 	}
-	for _, name := range []string{"ValidateQuote", "CreateBooking", "HoldSeats", "SetBookingStatus", "CreatePaymentIntent",
-		"AuthorizePayment", "CapturePayment", "CommitHold", "ConfirmBooking", "SendBookingNotification", "ReleaseHold", "VoidPayment", "GetPayment"} {
+	for _, name := range []string{"ValidateQuote", "CreateBooking", "HoldSeats", "HoldQuotedSeats", "SetBookingStatus", "CreatePaymentIntent",
+		"AuthorizePayment", "CreateAndAuthorizePayment", "CapturePayment", "CommitHold", "ConfirmBooking", "SendBookingNotification", "ReleaseHold", "VoidPayment", "GetPayment"} {
 		require.True(t, seen[name], "activity %s was not exercised", name)
 	}
 }
@@ -566,23 +578,37 @@ func TestBooking_T9_ForwardStepsWaitForCancellation(t *testing.T) {
 	withRecorder := func(o *worker.Options) {
 		o.Interceptors = []interceptor.WorkerInterceptor{&optionsRecorder{calls: &calls}}
 	}
-	w := sagatest.NewWorld(t, 9)
-	r := newRun(t, w, withRecorder)
-	r.reserveAt(0, reserveRequest())
-	r.confirmAt(time.Minute, "tok_visa")
-	st := r.execute()
-	require.Equal(t, booking.StatusConfirmed, st.Status)
-	forward := map[string]bool{"ValidateQuote": true, "HoldSeats": true, "CreatePaymentIntent": true,
-		"AuthorizePayment": true, "CapturePayment": true, "CommitHold": true}
-	seen := 0
-	for _, c := range calls {
-		if !forward[c.name] {
-			continue
-		}
-		seen++
-		require.True(t, c.waitCancel, "%s: got WaitForCancellation false, want true", c.name)
+	for _, tt := range []struct {
+		version workflow.Version
+		payment []string
+	}{
+		{workflow.DefaultVersion, []string{"ValidateQuote", "HoldSeats", "CreatePaymentIntent", "AuthorizePayment"}},
+		{1, []string{"HoldQuotedSeats", "CreateAndAuthorizePayment"}},
+	} {
+		t.Run(fmt.Sprintf("payment version %d", tt.version), func(t *testing.T) {
+			calls = nil
+			w := sagatest.NewWorld(t, 9)
+			r := newRun(t, w, withRecorder)
+			r.payVersion(tt.version)
+			r.reserveAt(0, reserveRequest())
+			r.confirmAt(time.Minute, "tok_visa")
+			st := r.execute()
+			require.Equal(t, booking.StatusConfirmed, st.Status)
+			forward := map[string]bool{"CapturePayment": true, "CommitHold": true}
+			for _, name := range tt.payment {
+				forward[name] = true
+			}
+			seen := 0
+			for _, c := range calls {
+				if !forward[c.name] {
+					continue
+				}
+				seen++
+				require.True(t, c.waitCancel, "%s: got WaitForCancellation false, want true", c.name)
+			}
+			require.Equal(t, len(forward), seen, "every forward step was exercised")
+		})
 	}
-	require.Equal(t, len(forward), seen, "every forward step was exercised")
 }
 
 // TestBooking_NoUndoAfterCaptureAndCommit: once the money is captured and
@@ -615,4 +641,90 @@ func TestBooking_NoUndoAfterCaptureAndCommit(t *testing.T) {
 	require.Equal(t, []string{"captured"}, w.IntentStatuses(), "the money stays captured")
 	require.Zero(t, w.Count("RefundPayment"))
 	require.Equal(t, 8, w.Seats(), "the seat stays sold")
+}
+
+// PF2: from version 1 the payment step is one CreateAndAuthorizePayment
+// activity; the guarantees of the two-call version hold (both versions run
+// here; the recorded histories replay the old one).
+func TestBooking_CreateAndAuthorizeInOneCall(t *testing.T) {
+	for _, version := range []workflow.Version{workflow.DefaultVersion, 1} {
+		t.Run(fmt.Sprintf("payment version %d: a good card confirms with one intent and one authorization", version), func(t *testing.T) {
+			w := sagatest.NewWorld(t, 9)
+			r := newRun(t, w)
+			r.payVersion(version)
+			r.reserveAt(0, reserveRequest())
+			r.confirmAt(time.Minute, "tok_visa")
+			st := r.execute()
+			require.Equal(t, booking.StatusConfirmed, st.Status)
+			require.NotEmpty(t, st.PaymentID)
+			require.Equal(t, []string{"captured"}, w.IntentStatuses())
+			require.Equal(t, 1, w.Count("CreatePaymentIntent"))
+			require.Equal(t, 1, w.Count("AuthorizePayment"))
+			require.Equal(t, boolToInt(version == 1), w.Count("CreateAndAuthorizePayment"), "the one call only from version 1")
+			require.Equal(t, 1, w.Count("ValidateQuote"))
+			require.Equal(t, 1, w.Count("HoldSeats"))
+			require.Equal(t, boolToInt(version == 1), w.Count("HoldQuotedSeats"), "the one reserve call only from version 1")
+		})
+	}
+	t.Run("a decline names the intent, is not retried, and the booking stays HELD", func(t *testing.T) {
+		w := sagatest.NewWorld(t, 9)
+		r := newRun(t, w)
+		r.reserveAt(0, reserveRequest())
+		r.confirmAt(time.Minute, "tok_decline")
+		r.execute()
+		require.Equal(t, paymentact.ErrTypePaymentDeclined, appType(r.confirmErr))
+		require.Equal(t, 1, w.Count("CreateAndAuthorizePayment"), "T5: a decline is not retried")
+		require.Equal(t, 1, w.Count("CreatePaymentIntent"), "the undo needed no lookup: the decline named the intent")
+		require.Equal(t, booking.StatusExpired, r.dbStatus(), "held until the hold ran out")
+	})
+	t.Run("a refused creation leaves nothing to undo in the payment domain", func(t *testing.T) {
+		w := sagatest.NewWorld(t, 9)
+		w.SetFault("CreatePaymentIntent", sagatest.Fault{NonRetryable: true})
+		r := newRun(t, w)
+		r.reserveAt(0, reserveRequest())
+		r.confirmAt(time.Minute, "tok_visa")
+		st := r.execute()
+		require.Equal(t, booking.StatusFailed, st.Status)
+		require.Equal(t, 1, w.Count("CreatePaymentIntent"), "no lookup of an intent that was never made")
+		require.Zero(t, w.Count("GetPayment"))
+		require.Zero(t, w.Count("VoidPayment"))
+		require.Equal(t, 9, w.Seats())
+	})
+	t.Run("3-D Secure waits for the payment event, then captures", func(t *testing.T) {
+		w := sagatest.NewWorld(t, 9)
+		r := newRun(t, w)
+		r.reserveAt(0, reserveRequest())
+		r.confirmAt(time.Minute, "tok_3ds")
+		r.env.RegisterDelayedCallback(func() {
+			w.Complete3DS(r.confirm.PaymentID, true)
+			r.env.SignalWorkflow(paymentact.SignalPaymentEvent, paymentact.PaymentEvent{PaymentID: r.confirm.PaymentID, Status: "authorized"})
+		}, 2*time.Minute)
+		st := r.execute()
+		require.Equal(t, "requires_action", r.confirm.PaymentStatus)
+		require.NotNil(t, r.confirm.NextAction)
+		require.Equal(t, booking.StatusConfirmed, st.Status)
+		require.Equal(t, []string{"captured"}, w.IntentStatuses())
+	})
+}
+
+// PF2: from version 1 reserve is one HoldQuotedSeats call: the flight
+// domain validates its own quote first, so a refused quote takes no seat
+// (before, the hold ran beside the check and was released after it).
+func TestBooking_HoldValidatesItsQuote(t *testing.T) {
+	for _, version := range []workflow.Version{workflow.DefaultVersion, 1} {
+		t.Run(fmt.Sprintf("reserve version %d: an expired quote is refused and every seat stays on sale", version), func(t *testing.T) {
+			w := sagatest.NewWorld(t, 9)
+			r := newRun(t, w)
+			r.payVersion(version)
+			req := reserveRequest()
+			req.QuoteID = "expired"
+			r.reserveAt(0, req)
+			st := r.execute()
+			require.Equal(t, booking.StatusFailed, st.Status)
+			require.Equal(t, flightact.ErrTypeQuoteExpired, appType(r.reserveErr))
+			require.Equal(t, 9, w.Seats())
+			require.Equal(t, boolToInt(version == workflow.DefaultVersion), w.Count("HoldSeats"), "the hold runs only beside the check, before version 1")
+			require.Empty(t, w.Leftovers())
+		})
+	}
 }

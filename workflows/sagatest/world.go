@@ -194,10 +194,12 @@ func (w *World) Register(r worker.Registry) {
 	reg := func(fn any, name string) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
 	reg(w.ValidateQuote, "ValidateQuote")
 	reg(w.HoldSeats, "HoldSeats")
+	reg(w.HoldQuotedSeats, "HoldQuotedSeats")
 	reg(w.ReleaseHold, "ReleaseHold")
 	reg(w.CommitHold, "CommitHold")
 	reg(w.CreatePaymentIntent, "CreatePaymentIntent")
 	reg(w.AuthorizePayment, "AuthorizePayment")
+	reg(w.CreateAndAuthorizePayment, "CreateAndAuthorizePayment")
 	reg(w.GetPayment, "GetPayment")
 	reg(w.CapturePayment, "CapturePayment")
 	reg(w.VoidPayment, "VoidPayment")
@@ -285,6 +287,23 @@ func (w *World) HoldSeats(ctx context.Context, in flightact.HoldSeatsInput) (fli
 		return flightact.HoldSeatsResult{}, f.err()
 	}
 	return flightact.HoldSeatsResult{HoldID: in.HoldID, Status: "HELD", Seats: 1}, nil
+}
+
+// HoldQuotedSeats is the fake's one-call reserve: its ValidateQuote, then
+// its HoldSeats, so faults injected under either name still hit it.
+func (w *World) HoldQuotedSeats(ctx context.Context, in flightact.HoldQuotedSeatsInput) (flightact.HoldQuotedSeatsResult, error) {
+	if f, ok := w.inject("HoldQuotedSeats", in); ok {
+		return flightact.HoldQuotedSeatsResult{}, f.err()
+	}
+	q, err := w.ValidateQuote(ctx, flightact.ValidateQuoteInput{QuoteID: in.QuoteID, Passengers: in.Passengers})
+	if err != nil {
+		return flightact.HoldQuotedSeatsResult{}, err
+	}
+	h, err := w.HoldSeats(ctx, flightact.HoldSeatsInput{HoldID: in.HoldID, QuoteID: in.QuoteID, TTL: in.TTL})
+	if err != nil {
+		return flightact.HoldQuotedSeatsResult{}, err
+	}
+	return flightact.HoldQuotedSeatsResult{Hold: h, Quote: q.Quote}, nil
 }
 
 func (w *World) ReleaseHold(_ context.Context, in flightact.ReleaseHoldInput) (flightact.ReleaseHoldResult, error) {
@@ -380,6 +399,31 @@ func (w *World) AuthorizePayment(ctx context.Context, in paymentact.AuthorizePay
 		p.status = "authorized"
 	}
 	return w.result(p), nil
+}
+
+// CreateAndAuthorizePayment is the fake's create-and-confirm: its
+// CreatePaymentIntent and AuthorizePayment in one call, so faults injected
+// under either name still hit it. Like the real activity, a refused
+// creation is ErrTypeIntentRefused and a decline names the intent.
+func (w *World) CreateAndAuthorizePayment(ctx context.Context, in paymentact.CreateAndAuthorizePaymentInput) (paymentact.PaymentResult, error) {
+	if f, ok := w.inject("CreateAndAuthorizePayment", in); ok {
+		return paymentact.PaymentResult{}, f.err()
+	}
+	created, err := w.CreatePaymentIntent(ctx, in.Intent)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		return paymentact.PaymentResult{}, temporal.NewNonRetryableApplicationError("intent refused", paymentact.ErrTypeIntentRefused, err)
+	}
+	if err != nil {
+		return paymentact.PaymentResult{}, err
+	}
+	out, err := w.AuthorizePayment(ctx, paymentact.AuthorizePaymentInput{
+		IdempotencyKey: in.AuthorizeKey, PaymentID: created.PaymentID, Token: in.Token, ReturnURL: in.ReturnURL,
+	})
+	if errors.As(err, &appErr) && appErr.Type() == paymentact.ErrTypePaymentDeclined {
+		return paymentact.PaymentResult{}, temporal.NewNonRetryableApplicationError("card declined", paymentact.ErrTypePaymentDeclined, nil, "card_declined", created.PaymentID)
+	}
+	return out, err
 }
 
 // Complete3DS is the provider finishing the customer's 3-D Secure step.
