@@ -170,8 +170,15 @@ run_one() { # SERVER N
 	local tq=(--address "127.0.0.1:$tport" -n default)
 	"$TEMPORAL" workflow list "${tq[@]}" --query "ExecutionStatus = 'Running'" >"$RUN/running-workflows.txt" 2>&1 || true
 	count() { "$TEMPORAL" workflow count "${tq[@]}" --query "$1" 2>/dev/null | sed -n 's/^Total: *//p'; }
-	count "ExecutionStatus = 'Running'" >"$RUN/running.count"
-	count "ExecutionStatus = 'Running' AND WorkflowType = 'BookingWorkflow' AND SkyflyBookingStatus = 'HELD'" >"$RUN/running-held.count"
+	# A confirmed booking's workflow may still be notifying: give what is
+	# neither HELD nor closed two more minutes.
+	for _ in $(seq 1 120); do
+		count "ExecutionStatus = 'Running'" >"$RUN/running.count"
+		count "ExecutionStatus = 'Running' AND WorkflowType = 'BookingWorkflow' AND SkyflyBookingStatus = 'HELD'" >"$RUN/running-held.count"
+		[ "$(cat "$RUN/running.count")" = "$(cat "$RUN/running-held.count")" ] && break
+		sleep 1
+	done
+	"$TEMPORAL" workflow list "${tq[@]}" --query "ExecutionStatus = 'Running'" >"$RUN/running-workflows-end.txt" 2>&1 || true
 
 	# CPU per process over the load window, in cores (1.00 = one core busy).
 	local hz
@@ -223,8 +230,8 @@ summarize() { # SERVER N
 }
 
 mkdir -p "$OUT"
-echo "| server | booking+flight processes | bookings/s | reserve+confirm p50 / p99 | T13 | CPU (cores) of the busiest processes | Temporal persistence latency (mean) | workflow task schedule-to-start (mean, n) | activity schedule-to-start (mean, n) | load average 1 min (start → end) |" >>"$OUT/summary.md"
-echo "|---|---:|---:|---|---|---|---|---|---|---|" >>"$OUT/summary.md"
+[ -s "$OUT/summary.md" ] || echo "| server | booking+flight processes | bookings/s | reserve+confirm p50 / p99 | T13 | CPU (cores) of the busiest processes | Temporal persistence latency (mean) | workflow task schedule-to-start (mean, n) | activity schedule-to-start (mean, n) | load average 1 min (start → end) |" >>"$OUT/summary.md"
+[ "$(wc -l <"$OUT/summary.md")" -gt 1 ] || echo "|---|---:|---:|---|---|---|---|---|---|---|" >>"$OUT/summary.md"
 for server in $SERVERS; do
 	for n in $WORKERS; do
 		echo "== $server, $n booking + $n flight processes ($(date -u +%T), $(uptime | sed 's/.*load/load/'))" >&2
