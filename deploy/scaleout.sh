@@ -169,13 +169,13 @@ run_one() { # SERVER N
 	# inside its hold, which its expiry closes and releases.
 	local tq=(--address "127.0.0.1:$tport" -n default)
 	"$TEMPORAL" workflow list "${tq[@]}" --query "ExecutionStatus = 'Running'" >"$RUN/running-workflows.txt" 2>&1 || true
-	count() { "$TEMPORAL" workflow count "${tq[@]}" --query "$1" 2>/dev/null | sed -n 's/^Total: *//p'; }
+	count() { "$TEMPORAL" workflow count "${tq[@]}" --query "$1" 2>/dev/null | sed -n 's/^Total: *//p' || true; }
 	# A confirmed booking's workflow may still be notifying: give what is
 	# neither HELD nor closed two more minutes.
 	for _ in $(seq 1 120); do
 		count "ExecutionStatus = 'Running'" >"$RUN/running.count"
 		count "ExecutionStatus = 'Running' AND WorkflowType = 'BookingWorkflow' AND SkyflyBookingStatus = 'HELD'" >"$RUN/running-held.count"
-		[ "$(cat "$RUN/running.count")" = "$(cat "$RUN/running-held.count")" ] && break
+		[ "$(cat "$RUN/running-held.count")" -ge "$(cat "$RUN/running.count")" ] 2>/dev/null && break
 		sleep 1
 	done
 	"$TEMPORAL" workflow list "${tq[@]}" --query "ExecutionStatus = 'Running'" >"$RUN/running-workflows-end.txt" 2>&1 || true
@@ -199,10 +199,10 @@ summarize() { # SERVER N
 	# T13 holds when the databases check passed and no check failed.
 	local running held
 	running=$(cat "$RUN/running.count") held=$(cat "$RUN/running-held.count")
-	if grep -q '^T13 OK' "$b" && [ -n "$running" ] && [ "$running" = "$held" ]; then
+	if grep -q '^T13 OK' "$b" && [ -n "$running" ] && [ "$held" -ge "$running" ]; then
 		t13="OK ($held HELD, in their hold)"
 	else
-		t13="FAIL: $(grep '^T13 FAIL' "$b" | cut -c11- | tr '\n' ' ')running $running, HELD $held"
+		t13="FAIL: $(grep '^T13 FAIL' "$b" | cut -c11- | tr '\n' ' ' || true)running $running, HELD $held"
 	fi
 	cpu=$(head -4 "$RUN/cpu.txt" | awk '{printf "%s%s %.2f", (NR>1?", ":""), $1, $2}')
 	local s0 c0 s1 c1
