@@ -1,3 +1,8 @@
+// The Temporal server on PostgreSQL for the scale-out benchmark. Its own
+// module: the requirements below are github.com/temporalio/cli v1.5.1's
+// (the pinned temporal CLI), so go.temporal.io/server v1.29.1 and every
+// dependency build at the versions already in the module cache, and the
+// main module keeps its newer SDK. Test: go test . (needs PostgreSQL).
 module github.com/skyfly/skyfly/tools/temporal-pg
 
 go 1.25.0
