@@ -19,7 +19,7 @@ export SKYFLY_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export SKYFLY_TEMPORAL_BIN ?= $(BIN)/temporal
 export SKYFLY_WORKFLOWCHECK_BIN ?= $(BIN)/workflowcheck
 
-.PHONY: dev build web test vet lint unit race fuzz e2e clean tools
+.PHONY: dev build web test vet lint unit race fuzz e2e clean tools temporal-pg
 
 dev: $(BIN)/temporal build
 	$(BIN)/skyfly dev
@@ -50,6 +50,13 @@ $(BIN)/workflowcheck:
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
 tools: $(BIN)/temporal $(BIN)/staticcheck $(BIN)/workflowcheck
+
+# A Temporal server on PostgreSQL (tools/temporal-pg, its own go.mod pinned to
+# go.temporal.io/server v1.29.1, the server the temporal CLI above embeds) for
+# the scale-out benchmark (docs/BENCHMARKS.md "Scale-out"); not part of make test.
+temporal-pg: $(BIN)/temporal-pg
+$(BIN)/temporal-pg: tools/temporal-pg/main.go tools/temporal-pg/go.mod
+	cd tools/temporal-pg && $(GO) build -o $(BIN)/temporal-pg .
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
