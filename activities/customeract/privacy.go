@@ -11,13 +11,12 @@ import (
 	"github.com/skyfly/skyfly/services/customer"
 )
 
-// UserInput names the data subject of an export or erasure step.
+// UserInput names the data subject of an export or erasure step. It holds
+// ids only and stays on the shared key, so the erasure can still run after
+// the customer's own key is shredded.
 type UserInput struct {
 	UserID string `json:"userId"`
 }
-
-// DataSubject is the customer whose data key encrypts this payload.
-func (in UserInput) DataSubject() string { return in.UserID }
 
 // ExportCustomerResult is the customer section of an export.
 type ExportCustomerResult struct {

@@ -13,9 +13,6 @@ type PaymentsOfUserInput struct {
 	PaymentIDs []string `json:"paymentIds"`
 }
 
-// DataSubject is the customer whose data key encrypts this payload.
-func (in PaymentsOfUserInput) DataSubject() string { return in.UserID }
-
 // ExportPaymentResult is the payment section of an export.
 type ExportPaymentResult struct {
 	UserID   string                    `json:"userId"`

@@ -174,13 +174,17 @@ func TestDev_G1G2_ExportAndErasure(t *testing.T) {
 	var er struct {
 		Stage string `json:"stage"`
 	}
+	var last []byte
 	require.Equal(t, http.StatusAccepted, ada.do("POST", "/api/v1/users/me/erasure", nil, &er))
 	require.Equal(t, "COOLING_OFF", er.Stage)
 	require.Eventually(t, func() bool {
 		er.Stage = ""
-		staff.do("GET", "/api/v1/staff/customers/"+adaID+"/erasure", nil, &er)
+		var raw json.RawMessage
+		staff.do("GET", "/api/v1/staff/customers/"+adaID+"/erasure", nil, &raw)
+		last = raw
+		_ = json.Unmarshal(raw, &er)
 		return er.Stage == "ERASED"
-	}, 90*time.Second, 500*time.Millisecond, "the erasure runs after the cooling-off period (last %q)", er.Stage)
+	}, 90*time.Second, 500*time.Millisecond, "the erasure runs after the cooling-off period (last %s)", &last)
 
 	require.Eventually(t, func() bool {
 		return ada.do("GET", "/api/v1/users/me", nil, nil) == http.StatusUnauthorized

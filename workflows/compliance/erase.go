@@ -61,9 +61,6 @@ type ErasureInput struct {
 	CoolingOff  time.Duration `json:"coolingOff"`
 }
 
-// DataSubject is the customer whose data key encrypts this payload.
-func (in ErasureInput) DataSubject() string { return in.UserID }
-
 // ErasureStatus is the erasure's progress (query, update answer, result).
 type ErasureStatus struct {
 	Stage       string             `json:"stage"`

@@ -56,9 +56,6 @@ type ExportInput struct {
 	TTL time.Duration `json:"ttl"`
 }
 
-// DataSubject is the customer whose data key encrypts this payload.
-func (in ExportInput) DataSubject() string { return in.UserID }
-
 // Document is the export file: one JSON document with every category a
 // domain stores about the user.
 type Document struct {
