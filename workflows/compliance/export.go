@@ -4,7 +4,6 @@
 package compliance
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -68,6 +67,18 @@ type Document struct {
 	Bookings    []booking.BookingExport   `json:"bookings"`
 	Payments    []payment.ExportedPayment `json:"payments"`
 }
+
+// sealInput is customeract.SealExportInput with the document as a value:
+// the data converter encodes it to the same JSON outside the workflow code.
+type sealInput struct {
+	ExportID string        `json:"exportId"`
+	UserID   string        `json:"userId"`
+	Document Document      `json:"document"`
+	TTL      time.Duration `json:"ttl"`
+}
+
+// DataSubject is the customer whose data key encrypts this payload.
+func (in sealInput) DataSubject() string { return in.UserID }
 
 // Stages of an export.
 const (
@@ -146,14 +157,11 @@ func ExportWorkflow(ctx workflow.Context, in ExportInput) (ExportStatus, error) 
 		paymentact.PaymentsOfUserInput{UserID: in.UserID, PaymentIDs: b.Data.PaymentIDs}).Get(ctx, &p); err != nil {
 		return fail(ctx, in, st, err)
 	}
-	doc, err := json.Marshal(Document{Schema: ExportSchema, ExportID: in.ExportID, UserID: in.UserID, GeneratedAt: workflow.Now(ctx).UTC(),
-		Auth: a.Data, Customer: c.Data, Bookings: b.Data.Bookings, Payments: p.Payments})
-	if err != nil {
-		return fail(ctx, in, st, fmt.Errorf("marshal export: %w", err))
-	}
+	doc := Document{Schema: ExportSchema, ExportID: in.ExportID, UserID: in.UserID, GeneratedAt: workflow.Now(ctx).UTC(),
+		Auth: a.Data, Customer: c.Data, Bookings: b.Data.Bookings, Payments: p.Payments}
 	var sealed customeract.SealExportResult
 	if err := workflow.ExecuteActivity(collect(ctx, queues.Customer), customerPrivacy.SealExport,
-		customeract.SealExportInput{ExportID: in.ExportID, UserID: in.UserID, Document: doc, TTL: in.TTL}).Get(ctx, &sealed); err != nil {
+		sealInput{ExportID: in.ExportID, UserID: in.UserID, Document: doc, TTL: in.TTL}).Get(ctx, &sealed); err != nil {
 		return fail(ctx, in, st, err)
 	}
 	st = ExportStatus{Stage: StageReady, ExpiresAt: sealed.ExpiresAt, Size: sealed.Size}
