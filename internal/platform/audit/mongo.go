@@ -36,14 +36,35 @@ func NewMongoLog(db *mongo.Database, chain string) *MongoLog {
 	return &MongoLog{db: db, chain: chain}
 }
 
-// EnsureMongoIndexes creates the indexes the auditor queries use.
+// EnsureMongoIndexes creates the indexes the auditor queries use, one at a
+// time with explicit names and only those missing (FerretDB fails on a
+// repeated CreateMany of unnamed indexes).
 func EnsureMongoIndexes(ctx context.Context, db *mongo.Database) error {
-	_, err := db.Collection(CollLog).Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "chain", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true)},
-		{Keys: bson.D{{Key: "chain", Value: 1}, {Key: "subjects", Value: 1}}},
-	})
+	coll := db.Collection(CollLog)
+	cur, err := coll.Indexes().List(ctx)
 	if err != nil {
 		return fmt.Errorf("audit: mongo indexes: %w", err)
+	}
+	var existing []struct {
+		Name string `bson:"name"`
+	}
+	if err := cur.All(ctx, &existing); err != nil {
+		return fmt.Errorf("audit: mongo indexes: %w", err)
+	}
+	have := map[string]bool{}
+	for _, x := range existing {
+		have[x.Name] = true
+	}
+	for _, m := range []mongo.IndexModel{
+		{Keys: bson.D{{Key: "chain", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("chain_seq")},
+		{Keys: bson.D{{Key: "chain", Value: 1}, {Key: "subjects", Value: 1}}, Options: options.Index().SetName("chain_subjects")},
+	} {
+		if have[*m.Options.Name] {
+			continue
+		}
+		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("audit: mongo index %s: %w", *m.Options.Name, err)
+		}
 	}
 	return nil
 }
