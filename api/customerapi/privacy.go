@@ -352,14 +352,9 @@ func (a *privacyAPI) fail(c *gin.Context, err error) {
 			return
 		case compliance.ErrTypeBookingsInFlight:
 			p := problem.New(http.StatusConflict, CodeBookingsInFlight, "bookings in flight block erasure until they end; request it again then")
-			var blocked []any
+			var blocked []map[string]any
 			if ae.HasDetails() {
-				var bs []map[string]any
-				if ae.Details(&bs) == nil {
-					for _, b := range bs {
-						blocked = append(blocked, b)
-					}
-				}
+				_ = ae.Details(&blocked) // without details the list is empty
 			}
 			problem.Write(c, p.With("bookings", blocked))
 			return

@@ -207,7 +207,7 @@ func (p *Privacy) Download(ctx context.Context, id, userID string) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("download export %s: %w", id, err)
 	}
-	name, version, err := parseKeyID(f.KeyID)
+	name, version, err := secrets.ParseKeyID(f.KeyID)
 	if err != nil {
 		return nil, fmt.Errorf("download export %s: %w", id, err)
 	}
@@ -295,17 +295,4 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("aes: %w", err)
 	}
 	return cipher.NewGCM(block)
-}
-
-// parseKeyID splits "name/vN".
-func parseKeyID(id string) (string, int, error) {
-	for i := len(id) - 1; i >= 0; i-- {
-		if id[i] == '/' && i+2 <= len(id) && id[i+1] == 'v' {
-			n, err := strconv.Atoi(id[i+2:])
-			if err == nil {
-				return id[:i], n, nil
-			}
-		}
-	}
-	return "", 0, fmt.Errorf("malformed key id %q", id)
 }

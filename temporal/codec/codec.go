@@ -46,8 +46,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -304,14 +302,4 @@ func newCached(k secrets.Key, expires time.Time) (cached, error) {
 
 // ParseKeyID splits a key id "name/vN" (secrets.Key.ID) into name and
 // version.
-func ParseKeyID(id string) (name string, version int, err error) {
-	i := strings.LastIndex(id, "/v")
-	if i <= 0 {
-		return "", 0, fmt.Errorf("malformed key id %q", id)
-	}
-	version, err = strconv.Atoi(id[i+2:])
-	if err != nil || version < 1 {
-		return "", 0, fmt.Errorf("malformed key id %q", id)
-	}
-	return id[:i], version, nil
-}
+func ParseKeyID(id string) (name string, version int, err error) { return secrets.ParseKeyID(id) }

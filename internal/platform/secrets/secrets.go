@@ -7,7 +7,9 @@ package secrets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,6 +32,19 @@ type Key struct {
 
 // ID is "name/vN", the identifier stored beside data the key protects.
 func (k Key) ID() string { return k.Name + "/v" + strconv.Itoa(k.Version) }
+
+// ParseKeyID splits a key id "name/vN" (Key.ID) into name and version.
+func ParseKeyID(id string) (name string, version int, err error) {
+	i := strings.LastIndex(id, "/v")
+	if i <= 0 {
+		return "", 0, fmt.Errorf("malformed key id %q", id)
+	}
+	version, err = strconv.Atoi(id[i+2:])
+	if err != nil || version < 1 {
+		return "", 0, fmt.Errorf("malformed key id %q", id)
+	}
+	return id[:i], version, nil
+}
 
 // Provider hands out versioned keys and static secrets.
 type Provider interface {

@@ -29,14 +29,12 @@ func (s *Store) ErasePersonalData(ctx context.Context, customerID string) (int, 
 		if res.Error != nil {
 			return res.Error
 		}
-		var changed []string
-		if err := tx.Model(&bookingRow{}).Where("id IN ? AND (contact_email <> '' OR contact_phone <> '')", ids).Pluck("id", &changed).Error; err != nil {
-			return err
+		contact := tx.Model(&bookingRow{}).Where("id IN ? AND (contact_email <> '' OR contact_phone <> '')", ids).
+			Updates(map[string]any{"contact_email": "", "contact_phone": ""})
+		if contact.Error != nil {
+			return contact.Error
 		}
-		if err := tx.Model(&bookingRow{}).Where("id IN ?", ids).Updates(map[string]any{"contact_email": "", "contact_phone": ""}).Error; err != nil {
-			return err
-		}
-		if res.RowsAffected > 0 || len(changed) > 0 {
+		if res.RowsAffected > 0 || contact.RowsAffected > 0 {
 			n = len(ids)
 		}
 		return nil
