@@ -84,6 +84,7 @@ const (
 	customerKey  = "audit.customer"
 	resourcesKey = "audit.resources"
 	detailsKey   = "audit.details"
+	recordingKey = "audit.recording"
 )
 
 // SetCustomer names the customer whose data the request touched (a handler
@@ -122,34 +123,63 @@ func (r *Recorder) Middleware() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		reason := c.GetHeader(ReasonHeader)
-		if reason == "" {
-			reason = bodyReason(c)
-		}
-		w := &heldWriter{ResponseWriter: c.Writer, status: http.StatusOK}
-		w.commit = func() bool { return r.record(c, p, role, reason, w.status) }
-		c.Writer = w
-		defer func() {
-			// A panicking handler is recorded as the 500 Recovery answers.
-			if rec := recover(); rec != nil {
-				c.Writer = w.ResponseWriter
-				if !w.recorded {
-					w.status = http.StatusInternalServerError
-					w.commit()
-				}
-				panic(rec)
-			}
-		}()
-		c.Next()
-		c.Writer = w.ResponseWriter
-		if !w.recorded {
-			if !w.commit() {
-				r.refuse(c)
-				return
-			}
-		}
-		w.release()
+		r.serve(c, p, role)
 	}
+}
+
+// SelfService records a customer's own request on the routes it is added
+// to (exports of their data, its download, erasure requests and their
+// cancellation: what a data-protection audit asks for). The entry's actor
+// and subject are the customer, its role "customer"; it is fail-closed like
+// a staff entry. A request the staff Middleware already records is not
+// recorded twice. Added per route, it runs after authorization, so a
+// customer's refused request is not recorded.
+func (r *Recorder) SelfService() gin.HandlerFunc {
+	if r == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return func(c *gin.Context) {
+		p, ok := authn.PrincipalFrom(c)
+		if !ok || c.GetBool(recordingKey) || p.UserID == "" {
+			c.Next()
+			return
+		}
+		SetCustomer(c, p.UserID)
+		r.serve(c, p, authn.RoleCustomer)
+	}
+}
+
+// serve runs the rest of the chain with the response held back until the
+// request's entry is written.
+func (r *Recorder) serve(c *gin.Context, p authn.Principal, role string) {
+	c.Set(recordingKey, true)
+	reason := c.GetHeader(ReasonHeader)
+	if reason == "" {
+		reason = bodyReason(c)
+	}
+	w := &heldWriter{ResponseWriter: c.Writer, status: http.StatusOK}
+	w.commit = func() bool { return r.record(c, p, role, reason, w.status) }
+	c.Writer = w
+	defer func() {
+		// A panicking handler is recorded as the 500 Recovery answers.
+		if rec := recover(); rec != nil {
+			c.Writer = w.ResponseWriter
+			if !w.recorded {
+				w.status = http.StatusInternalServerError
+				w.commit()
+			}
+			panic(rec)
+		}
+	}()
+	c.Next()
+	c.Writer = w.ResponseWriter
+	if !w.recorded {
+		if !w.commit() {
+			r.refuse(c)
+			return
+		}
+	}
+	w.release()
 }
 
 // record appends the request's entry; false when it could not.

@@ -197,3 +197,60 @@ func TestAuditorRoute_A5_ListsBySubjectForAuditorsOnly(t *testing.T) {
 	require.Equal(t, audit.OutcomeRefused, es[3].Outcome)
 	require.Equal(t, audit.OutcomeFailed, es[4].Outcome)
 }
+
+// selfServiceEngine mounts a customer's own export route behind the staff
+// Middleware and SelfService, as the customer router does.
+func selfServiceEngine(f *fixture, v *authn.Verifier) {
+	e := problem.NewEngine(nil)
+	v1 := e.Group("/api/v1", authn.Authenticate(v), f.rec.Middleware())
+	v1.POST("/users/me/export", f.rec.SelfService(), func(c *gin.Context) {
+		f.ran++
+		c.JSON(http.StatusAccepted, gin.H{"exportId": "exp_1"})
+	})
+	v1.GET("/users/me", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"name": "Ada"}) })
+	f.engine = e
+}
+
+func newSelfServiceFixture(t *testing.T, l audit.Log) *fixture {
+	t.Helper()
+	f := newFixture(t, l)
+	now := testdate.At(0, 0, 0)
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{"k": f.priv.Public().(ed25519.PublicKey)}, Issuer: "iss", Audience: "aud", Now: func() time.Time { return now }})
+	selfServiceEngine(f, v)
+	return f
+}
+
+func TestSelfService_CustomersOwnExportIsRecordedWithThemAsActorAndSubject(t *testing.T) {
+	f := newSelfServiceFixture(t, sqliteLog(t))
+	rec := f.do(t, "POST", "/api/v1/users/me/export", f.token(t, "cust-1", "customer"), "")
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "exp_1")
+	require.Equal(t, http.StatusOK, f.do(t, "GET", "/api/v1/users/me", f.token(t, "cust-1", "customer"), "").Code)
+
+	es := entries(t, f.log)
+	require.Len(t, es, 1, "the export request only: a customer reading their profile is not recorded")
+	got := es[0]
+	require.Equal(t, "cust-1", got.Actor)
+	require.Equal(t, authn.RoleCustomer, got.ActorRole)
+	require.Equal(t, "cust-1", got.CustomerID)
+	require.Equal(t, "POST /api/v1/users/me/export", got.Action)
+	require.Equal(t, http.StatusAccepted, got.Status)
+	require.Equal(t, "req-1", got.RequestID)
+}
+
+func TestSelfService_AStaffRequestOnTheRouteIsRecordedOnce(t *testing.T) {
+	f := newSelfServiceFixture(t, sqliteLog(t))
+	require.Equal(t, http.StatusAccepted, f.do(t, "POST", "/api/v1/users/me/export", f.token(t, "agent-2", "agent"), "").Code)
+	es := entries(t, f.log)
+	require.Len(t, es, 1)
+	require.Equal(t, "agent", es[0].ActorRole)
+}
+
+func TestSelfService_FailClosed(t *testing.T) {
+	f := newSelfServiceFixture(t, failingLog{sqliteLog(t)})
+	rec := f.do(t, "POST", "/api/v1/users/me/export", f.token(t, "cust-1", "customer"), "")
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.Contains(t, rec.Body.String(), `"code":"audit_unavailable"`)
+	require.NotContains(t, rec.Body.String(), "exp_1")
+	require.Equal(t, int64(1), f.rec.Failures())
+}

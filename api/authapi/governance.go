@@ -3,6 +3,7 @@ package authapi
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -215,7 +216,7 @@ func (h *Handler) failGovernance(c *gin.Context, err error) {
 	case errors.Is(err, auth.ErrConflict):
 		problem.Write(c, problem.New(http.StatusConflict, problem.CodeConflict, "a staff account with this email exists"))
 	case errors.Is(err, auth.ErrInvalidRole):
-		problem.Write(c, problem.Validation(problem.FieldError{Field: "role", Reason: "must be one of agent, supervisor, admin"}))
+		problem.Write(c, problem.Validation(problem.FieldError{Field: "role", Reason: "must be one of " + strings.Join(auth.StaffRoles(), ", ")}))
 	case errors.Is(err, auth.ErrReasonRequired):
 		problem.Write(c, problem.Validation(problem.FieldError{Field: "reason", Reason: "is required for role changes, disabling and MFA resets (at most 1000 bytes)"}))
 	case errors.Is(err, auth.ErrLastAdmin):

@@ -103,7 +103,7 @@ func NewRouter(cfg Config) http.Handler {
 		now = time.Now
 	}
 	pa := &privacyAPI{log: log, p: cfg.Privacy, tc: cfg.Temporal, exportTTL: cfg.ExportTTL, coolingOff: cfg.ErasureCoolingOff, now: now}
-	pa.routes(me, v1.Group("/staff/customers"), idem)
+	pa.routes(me, v1.Group("/staff/customers"), idem, cfg.Audit.SelfService())
 
 	notify := v1.Group("/notifications", idem)
 	for _, ch := range customer.Channels() {

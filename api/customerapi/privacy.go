@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/skyfly/skyfly/api/auditapi"
 	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/services/customer"
 	"github.com/skyfly/skyfly/temporal/queues"
@@ -55,13 +56,19 @@ type privacyAPI struct {
 	now        func() time.Time
 }
 
-func (a *privacyAPI) routes(me, staff *gin.RouterGroup, idem gin.HandlerFunc) {
-	me.POST("/export", idem, a.requestOwnExport)
+// routes mounts export and erasure for customers and staff. self records
+// a customer's own export and erasure requests, the download and a
+// cancellation in the domain's audit trail (the status reads are not
+// recorded); it runs before idem, so a replayed request is recorded too.
+func (a *privacyAPI) routes(me, staff *gin.RouterGroup, idem, self gin.HandlerFunc) {
+	me.POST("/export", self, idem, a.requestOwnExport)
 	me.GET("/exports/:exportId", a.ownExportStatus)
-	me.GET("/exports/:exportId/download", a.download)
-	me.POST("/erasure", idem, a.requestOwnErasure)
+	me.GET("/exports/:exportId/download", self, a.download)
+	me.POST("/erasure", self, idem, a.requestOwnErasure)
 	me.GET("/erasure", a.ownErasureStatus)
-	me.DELETE("/erasure", a.cancelOwnErasure)
+	me.DELETE("/erasure", self, a.cancelOwnErasure)
+	// A staff request about a customer names them in its audit entry.
+	staff.Use(func(c *gin.Context) { auditapi.SetCustomer(c, c.Param("userId")); c.Next() })
 	staff.POST("/:userId/export", idem, a.requestStaffExport)
 	staff.GET("/:userId/exports/:exportId", a.staffExportStatus)
 	staff.POST("/:userId/erasure", idem, a.requestStaffErasure)

@@ -212,4 +212,32 @@ func TestDev_G1G2_ExportAndErasure(t *testing.T) {
 	var still bookingView
 	require.Equal(t, http.StatusOK, mallory.do("GET", "/api/v1/bookings/"+mb.BookingID, nil, &still), "another customer is untouched")
 	require.Equal(t, "CONFIRMED", still.Status)
+
+	// The audit trail (A5): Ada's own export, its downloads and her erasure
+	// request are recorded with her as actor and subject, the staff export
+	// with the supervisor; an auditor reads them, a customer cannot.
+	auditor := &api{t: t, base: gw, token: demoStaffToken(t, d, "auditor@skyfly.dev")}
+	var trail struct {
+		Entries []struct {
+			Actor      string `json:"actor"`
+			ActorRole  string `json:"actorRole"`
+			Action     string `json:"action"`
+			CustomerID string `json:"customerId"`
+			Status     int    `json:"status"`
+		} `json:"entries"`
+	}
+	require.Equal(t, http.StatusOK, auditor.do("GET", "/api/v1/staff/audit/customer?subject="+adaID, nil, &trail))
+	seen := map[string][]int{}
+	for _, e := range trail.Entries {
+		require.Equal(t, adaID, e.CustomerID)
+		seen[e.ActorRole+" "+e.Action] = append(seen[e.ActorRole+" "+e.Action], e.Status)
+		if e.ActorRole == "customer" {
+			require.Equal(t, adaID, e.Actor)
+		}
+	}
+	require.Equal(t, []int{http.StatusAccepted}, seen["customer POST /api/v1/users/me/export"], "%v", seen)
+	require.Equal(t, []int{http.StatusForbidden, http.StatusOK, http.StatusGone}, seen["customer GET /api/v1/users/me/exports/:exportId/download"], "tampered, downloaded, gone: %v", seen)
+	require.Equal(t, []int{http.StatusAccepted}, seen["customer POST /api/v1/users/me/erasure"], "%v", seen)
+	require.Equal(t, []int{http.StatusAccepted}, seen["supervisor POST /api/v1/staff/customers/:userId/export"], "%v", seen)
+	require.Equal(t, http.StatusForbidden, mallory.do("GET", "/api/v1/staff/audit/customer?subject="+adaID, nil, nil))
 }

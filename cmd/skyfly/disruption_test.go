@@ -44,11 +44,19 @@ type disruptionView struct {
 // supervisorToken signs the demo supervisor in with password and TOTP.
 func supervisorToken(t *testing.T, d *devProcess) string {
 	t.Helper()
+	return demoStaffToken(t, d, "supervisor@skyfly.dev")
+}
+
+// demoStaffToken signs a demo staff account of the banner in with its
+// password and TOTP.
+func demoStaffToken(t *testing.T, d *devProcess, email string) string {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(d.dataDir, "demo-staff.json"))
 	require.NoError(t, err)
 	var creds map[string]demoCredential
 	require.NoError(t, json.Unmarshal(b, &creds))
-	sup := creds["supervisor@skyfly.dev"]
+	sup, ok := creds[email]
+	require.True(t, ok, "%s is a demo staff account", email)
 	a := staffLogin(t, http.DefaultClient, "http://"+d.gateway, sup.Email, sup.Password, sup.TOTPSecret)
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
 	var tok struct {

@@ -185,6 +185,7 @@ func demoStaff() []struct{ email, role string } {
 	return []struct{ email, role string }{
 		{"agent@skyfly.dev", auth.RoleAgent},
 		{"supervisor@skyfly.dev", auth.RoleSupervisor},
+		{"auditor@skyfly.dev", auth.RoleAuditor},
 	}
 }
 
@@ -198,7 +199,7 @@ type demoCredential struct {
 	TOTPURI    string `json:"totpUri"`
 }
 
-// seedStaff creates the demo agent and supervisor once, with generated
+// seedStaff creates the demo agent, supervisor and auditor once, with generated
 // passwords and TOTP secrets kept in <data>/demo-staff.json (0600), and
 // returns their logins to print.
 func seedStaff(ctx context.Context, d deps, svc *auth.Service) ([]string, error) {

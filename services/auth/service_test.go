@@ -472,6 +472,9 @@ func TestPassword_B1_StaffCreationEnforcesRules(t *testing.T) {
 	require.ErrorIs(t, err, auth.ErrInvalidRole)
 	_, err = f.svc.CreateStaff(context.Background(), "a@skyfly.dev", authn.RoleSupervisor, "a fine passphrase")
 	require.NoError(t, err)
+	aud, err := f.svc.CreateStaff(context.Background(), "audit@skyfly.dev", authn.RoleAuditor, "")
+	require.NoError(t, err, "auditors are staff accounts of their own role")
+	require.Equal(t, []string{authn.RoleAuditor}, aud.User.Roles)
 	_, err = f.svc.CreateStaff(context.Background(), "A@skyfly.dev", authn.RoleAgent, "a fine passphrase")
 	require.ErrorIs(t, err, auth.ErrConflict, "emails are unique among staff, case-insensitively")
 }

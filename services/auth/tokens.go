@@ -25,10 +25,13 @@ const (
 	RoleAgent      = "agent"
 	RoleSupervisor = "supervisor"
 	RoleAdmin      = "admin"
+	// RoleAuditor reads the staff audit trails and nothing else (a staff
+	// account of an internal or external auditor).
+	RoleAuditor = "auditor"
 )
 
 // StaffRoles returns the roles a staff account may get.
-func StaffRoles() []string { return []string{RoleAgent, RoleSupervisor, RoleAdmin} }
+func StaffRoles() []string { return []string{RoleAgent, RoleSupervisor, RoleAdmin, RoleAuditor} }
 
 // Tokens is what a successful sign-in or refresh returns.
 type Tokens struct {
