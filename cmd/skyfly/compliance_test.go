@@ -1,14 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/skyfly/skyfly/internal/platform/testenv"
+	"github.com/skyfly/skyfly/temporal/codec"
 )
 
 // subjectOf reads the user id (sub) of an access token.
@@ -171,6 +181,14 @@ func TestDev_G1G2_ExportAndErasure(t *testing.T) {
 	require.Len(t, refused.Bookings, 1)
 	require.Equal(t, mb.BookingID, refused.Bookings[0]["bookingId"])
 
+	// Crypto-shredding: Ada's booking saga recorded her passengers under her
+	// own key; the history decodes through the codec server now.
+	adaHistory := subjectPayloads(t, d, "booking/"+b.BookingID, adaID)
+	malloryHistory := subjectPayloads(t, d, "booking/"+mb.BookingID, subjectOf(t, mallory.token))
+	status, plain := codecDecode(t, d, adaHistory)
+	require.Equal(t, http.StatusOK, status, "%s", plain)
+	require.Contains(t, string(plain), "Ada", "the decoded history holds the passenger")
+
 	var er struct {
 		Stage string `json:"stage"`
 	}
@@ -206,6 +224,15 @@ func TestDev_G1G2_ExportAndErasure(t *testing.T) {
 	require.Equal(t, "ERASED", kept.Passengers[0].GivenName)
 	require.Empty(t, kept.Contact.Email)
 
+	// The history recorded before the erasure no longer decodes; another
+	// customer's still does.
+	status, body := codecDecode(t, d, adaHistory)
+	require.NotEqual(t, http.StatusOK, status, "Ada's shredded payloads do not decode: %s", body)
+	require.Contains(t, string(body), "shredded")
+	require.NotContains(t, string(body), "Ada")
+	status, body = codecDecode(t, d, malloryHistory)
+	require.Equal(t, http.StatusOK, status, "%s", body)
+
 	var again problemAnswer
 	require.Equal(t, http.StatusConflict, staff.do("POST", "/api/v1/staff/customers/"+adaID+"/erasure", nil, &again), "a second erasure is refused")
 	require.Equal(t, "already_erased", again.Code)
@@ -240,4 +267,50 @@ func TestDev_G1G2_ExportAndErasure(t *testing.T) {
 	require.Equal(t, []int{http.StatusAccepted}, seen["customer POST /api/v1/users/me/erasure"], "%v", seen)
 	require.Equal(t, []int{http.StatusAccepted}, seen["supervisor POST /api/v1/staff/customers/:userId/export"], "%v", seen)
 	require.Equal(t, http.StatusForbidden, mallory.do("GET", "/api/v1/staff/audit/customer?subject="+adaID, nil, nil))
+}
+
+// subjectPayloads reads a workflow's history from the dev server as stored
+// (no codec) and returns the payloads encrypted under the customer's own
+// key; there must be some.
+func subjectPayloads(t *testing.T, d *devProcess, workflowID, customerID string) []*commonpb.Payload {
+	t.Helper()
+	raw, err := client.Dial(client.Options{HostPort: d.temporal, Namespace: "default", Logger: tlog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	require.NoError(t, err)
+	defer raw.Close()
+	var out []*commonpb.Payload
+	for _, p := range testenv.HistoryPayloads(t, testenv.History(t, raw, workflowID)) {
+		if strings.HasPrefix(string(p.GetMetadata()[codec.MetadataKeyID]), "subject-"+customerID+"/") {
+			out = append(out, p)
+		}
+	}
+	require.NotEmpty(t, out, "%s holds payloads under the key of customer %s", workflowID, customerID)
+	return out
+}
+
+// codecDecode asks the dev codec server to decode ps, as the Temporal UI
+// does, and returns its status and body.
+func codecDecode(t *testing.T, d *devProcess, ps []*commonpb.Payload) (int, []byte) {
+	t.Helper()
+	require.NotEmpty(t, d.codec, "the banner names the codec server")
+	b, err := protojson.Marshal(&commonpb.Payloads{Payloads: ps})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, d.codec+"/decode", bytes.NewReader(b))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+d.codecTok)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	if res.StatusCode == http.StatusOK {
+		var out commonpb.Payloads
+		require.NoError(t, protojson.Unmarshal(body, &out))
+		var plain []byte
+		for _, p := range out.Payloads {
+			plain = append(append(plain, p.Data...), '\n')
+		}
+		return res.StatusCode, plain
+	}
+	return res.StatusCode, body
 }

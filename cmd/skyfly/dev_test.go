@@ -29,6 +29,8 @@ type devProcess struct {
 	kafka    string // the embedded Kafka's bootstrap address
 	temporal string
 	ui       string
+	codec    string // the codec server's base URL and its bearer token
+	codecTok string
 	dataDir  string
 	output   *lineBuffer
 	exited   chan error
@@ -159,6 +161,12 @@ func startDev(t *testing.T, env ...string) *devProcess {
 			}
 			if f := strings.Fields(l); len(f) >= 2 && f[0] == "Kafka" {
 				d.kafka = f[1]
+			}
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "codec" {
+				d.codec = f[1]
+				if _, tok, ok := strings.Cut(l, "with token "); ok {
+					d.codecTok = strings.TrimSuffix(strings.TrimSpace(tok), ")")
+				}
 			}
 			if strings.Contains(l, "ready in") {
 				require.NotEmpty(t, d.gateway, "the banner names the gateway")

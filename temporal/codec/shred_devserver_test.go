@@ -10,13 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/temporal/codec"
@@ -32,49 +30,6 @@ func customerWorkflow(ctx workflow.Context, p customerPassenger) (customerPassen
 	var out customerPassenger
 	err := workflow.ExecuteActivity(ctx, greetCustomer, p).Get(ctx, &out)
 	return out, err
-}
-
-// historyPayloads returns every payload in a workflow's history, read
-// without any codec: what the server stores.
-func historyPayloads(t *testing.T, ctx context.Context, raw client.Client, id string) []*commonpb.Payload {
-	t.Helper()
-	var out []*commonpb.Payload
-	it := raw.GetWorkflowHistory(ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(t, err)
-		out = append(out, payloadsIn(ev.ProtoReflect())...)
-	}
-	require.NotEmpty(t, out)
-	return out
-}
-
-// payloadsIn collects the Payload messages nested anywhere in m.
-func payloadsIn(m protoreflect.Message) []*commonpb.Payload {
-	if p, ok := m.Interface().(*commonpb.Payload); ok {
-		return []*commonpb.Payload{p}
-	}
-	var out []*commonpb.Payload
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsMap():
-			if fd.MapValue().Kind() == protoreflect.MessageKind {
-				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-					out = append(out, payloadsIn(mv.Message())...)
-					return true
-				})
-			}
-		case fd.Kind() != protoreflect.MessageKind && fd.Kind() != protoreflect.GroupKind:
-		case fd.IsList():
-			for i := range v.List().Len() {
-				out = append(out, payloadsIn(v.List().Get(i).Message())...)
-			}
-		default:
-			out = append(out, payloadsIn(v.Message())...)
-		}
-		return true
-	})
-	return out
 }
 
 // TestCodec_G2_HistoryOnDevServerNoLongerDecodesAfterShred runs two
@@ -114,7 +69,7 @@ func TestCodec_G2_HistoryOnDevServerNoLongerDecodesAfterShred(t *testing.T) {
 	defer raw.Close()
 	history := map[string][]*commonpb.Payload{}
 	for cus, id := range ids {
-		history[cus] = historyPayloads(t, ctx, raw, id)
+		history[cus] = testenv.HistoryPayloads(t, testenv.History(t, raw, id))
 	}
 	decodes := func(cus, email string) error {
 		plain, err := c.Decode(history[cus])
