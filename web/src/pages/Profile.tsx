@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Profile as ProfileView } from '../api';
 import { ErrorMessage, Spinner, useClient } from '../ui';
+import { YourData } from './YourData';
 
 const channelNames: Record<string, string> = { email: 'Email', sms: 'SMS', push: 'Push notifications' };
 
@@ -26,6 +27,7 @@ export function Profile() {
     <>
       <Details profile={profile} onProfile={setProfile} />
       <Mobile profile={profile} onProfile={setProfile} />
+      <YourData />
     </>
   );
 }
