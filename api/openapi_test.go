@@ -448,7 +448,7 @@ func TestSpec_ProblemCodesCoverEveryAPI(t *testing.T) {
 		problem.CodeUnauthorized, problem.CodeForbidden, problem.CodeConflict,
 		problem.CodeIdempotencyConflict, problem.CodeIdempotencyInFlight, problem.CodeRateLimited,
 		problem.CodeInternal, problem.CodeUnavailable, problem.CodeSeatUnavailable,
-		problem.CodeQuoteExpired, problem.CodePaymentDeclined,
+		problem.CodeQuoteExpired, problem.CodePaymentDeclined, problem.CodeUnknownField,
 		// The domain APIs' own codes.
 		authapi.CodeInvalidCredentials, authapi.CodeLoginFlowInvalid, authapi.CodeInvalidCode, authapi.CodeInvalidRefreshToken,
 		authapi.CodeInvalidState, authapi.CodeIdentityRejected, authapi.CodeLoginHintRefused, authapi.CodeAccountDisabled,
@@ -862,20 +862,30 @@ func (w *teeWriter) Write(b []byte) (int, error) {
 // call sends one request to srv and returns the status and decoded JSON body.
 func call(t *testing.T, srv *httptest.Server, method, path, token string, body any, headers ...string) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader = http.NoBody
-	contentType := "application/json"
 	switch b := body.(type) {
 	case nil:
+		return send(t, srv, method, path, token, "", http.NoBody, headers...)
 	case url.Values:
-		rd, contentType = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+		return send(t, srv, method, path, token, "application/x-www-form-urlencoded", strings.NewReader(b.Encode()), headers...)
 	default:
 		raw, err := json.Marshal(b)
 		require.NoError(t, err)
-		rd = bytes.NewReader(raw)
+		return send(t, srv, method, path, token, "application/json", bytes.NewReader(raw), headers...)
 	}
+}
+
+// callAs is call with a raw body of the given media type.
+func callAs(t *testing.T, srv *httptest.Server, method, path, token, contentType, body string, headers ...string) (int, map[string]any) {
+	t.Helper()
+	return send(t, srv, method, path, token, contentType, strings.NewReader(body), headers...)
+}
+
+// send does one request; contentType "" sends none (no body).
+func send(t *testing.T, srv *httptest.Server, method, path, token, contentType string, rd io.Reader, headers ...string) (int, map[string]any) {
+	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, rd)
 	require.NoError(t, err)
-	if body != nil {
+	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
@@ -1196,6 +1206,12 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 			exchange{"POST", codes, admin1, nil, 200, "regenerate recovery codes"},
 			exchange{"GET", codes, customer, nil, 403, "recovery codes as a customer"},
 		)
+		requireClosedBodiesRefuseUnknownMembers(t, srv, "auth", func(roles []string) string {
+			if slices.Contains(roles, authn.RoleAdmin) {
+				return admin1
+			}
+			return ""
+		})
 	})
 	t.Run("keys and revocations", func(t *testing.T) {
 		got, body := call(t, srv, "GET", authapi.Prefix+"/.well-known/jwks.json", "", nil)
@@ -1612,6 +1628,17 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 		wantStatus(t, 402, got, body, "declined")
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/cancel", ada, map[string]any{}, "Idempotency-Key", "x-3")
 		wantStatus(t, 409, got, body, "cancel a booking that is not confirmed")
+	})
+	t.Run("closed request bodies refuse unknown members", func(t *testing.T) {
+		token := func(roles []string) string {
+			if len(roles) == 0 {
+				return c.token(t, "cust-closed-"+run, authn.RoleCustomer)
+			}
+			return c.token(t, "closed-"+roles[0]+"-"+run, roles[0])
+		}
+		for _, tag := range []string{"flight", "booking", "customer", "payment"} {
+			requireClosedBodiesRefuseUnknownMembers(t, srv, tag, token)
+		}
 	})
 
 	c.mu.Lock()
