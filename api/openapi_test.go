@@ -73,6 +73,11 @@ import (
 	"github.com/skyfly/skyfly/workers"
 )
 
+// allServices are the audiences of service tokens: the domains' edges
+// here share one verifier admitting them all (each domain's own narrower
+// check is authn's and cmd/skyfly's to test).
+var allServices = []string{gateway.DomainAuth, gateway.DomainFlight, gateway.DomainBooking, gateway.DomainCustomer, gateway.DomainPayment}
+
 // platformOps are the endpoints the gateway answers itself, outside Routes().
 var platformOps = []string{
 	"GET /api/v1/health",
@@ -681,14 +686,19 @@ func newContract(t *testing.T) *contract {
 }
 
 func (c *contract) verifier() *authn.Verifier {
-	return authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{contractKid: c.pub}, Issuer: contractIssuer, Audience: contractAudience})
+	return authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{contractKid: c.pub}, Issuer: contractIssuer, Audience: contractAudience}).
+		ForService(allServices...)
 }
 
 func (c *contract) token(t *testing.T, user string, roles ...string) string {
 	t.Helper()
 	now := time.Now()
+	aud := contractAudience
+	if slices.Equal(roles, []string{authn.RoleService}) {
+		aud = gateway.DomainBooking // service tokens name their target service
+	}
 	tok, err := authn.Sign(c.priv, contractKid, authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: contractIssuer, Audience: jwt.ClaimStrings{contractAudience}, Subject: user,
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: contractIssuer, Audience: jwt.ClaimStrings{aud}, Subject: user,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
 		SessionID: "sess-" + user, Roles: roles,
 	})
@@ -1075,7 +1085,8 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 	authSvc, err := auth.NewService(auth.Deps{Log: log, Store: authgorm.New(authDB), Keys: keys, Tokens: signer, IDP: rp},
 		auth.Config{Dev: true, RedirectURIs: []string{callback}, Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
 	require.NoError(t, err)
-	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: contractIssuer, Audience: contractAudience, Revocations: authSvc})
+	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: contractIssuer, Audience: contractAudience, Revocations: authSvc}).
+		ForService(allServices...)
 	authHandler, err := authapi.New(log, authSvc, signer, verifier, authapi.Config{DevOIDC: devProvider})
 	require.NoError(t, err)
 
@@ -1101,7 +1112,7 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 	require.NoError(t, err)
 	gw = g
 
-	service, err := signer.ServiceToken(ctx, "booking", time.Now())
+	service, err := signer.ServiceToken(ctx, "booking", gateway.DomainFlight, time.Now())
 	require.NoError(t, err)
 	var customer, agent string
 
@@ -1674,7 +1685,8 @@ func requirePolicyDecidesEveryRoute(t *testing.T, domain string, h http.Handler)
 	t.Helper()
 	e, ok := h.(*gin.Engine)
 	require.True(t, ok, "%s: handler is %T, want *gin.Engine", domain, h)
-	rules := policy.MustNew(nil).Rules()
+	pol := policy.MustNew(nil)
+	rules, internal := pol.Rules(), pol.InternalRules()
 	gw := map[string]string{}
 	for _, r := range gateway.Routes() {
 		gw[r.Method+" "+r.Path] = r.Domain
@@ -1682,6 +1694,15 @@ func requirePolicyDecidesEveryRoute(t *testing.T, domain string, h http.Handler)
 	served := 0
 	for _, r := range e.Routes() {
 		key := r.Method + " " + r.Path
+		if _, ok := internal[key]; ok {
+			// Served to the other processes only: never through the gateway,
+			// where every caller would present the gateway's certificate.
+			if d, routed := gw[key]; routed {
+				t.Errorf("%s serves the internal route %s, which the gateway routes to %q", domain, key, d)
+			}
+			served++
+			continue
+		}
 		if _, ok := rules[key]; !ok {
 			t.Errorf("%s serves %s, which the policy does not decide", domain, key)
 		}

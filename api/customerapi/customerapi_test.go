@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func newServer(t *testing.T, dev bool, limits customer.Limits) *server {
 	svc := customer.NewService(log, store, n, customertest.NewSecrets(), customer.DefaultVerificationPolicy(), clock.Now)
 	cfg := customerapi.Config{
 		Log: log, Service: svc, Notifier: n, Now: clock.Now,
-		Verifier:    authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience}),
+		Verifier:    authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience}).ForService("customer"),
 		Idempotency: customermongo.NewIdempotencyStore(c.DB, clock.Now),
 	}
 	if dev {
@@ -82,8 +83,12 @@ func newServer(t *testing.T, dev bool, limits customer.Limits) *server {
 func (s *server) token(sub, email string, roles ...string) string {
 	s.t.Helper()
 	now := time.Now()
+	aud := audience
+	if slices.Equal(roles, []string{authn.RoleService}) {
+		aud = "customer" // the auth service mints service tokens for one target
+	}
 	tok, err := authn.Sign(s.priv, kid, authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience}, Subject: sub,
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{aud}, Subject: sub,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(10 * time.Minute))},
 		SessionID: "sess-" + sub, Roles: roles, Email: email,
 	})
