@@ -73,6 +73,11 @@ import (
 	"github.com/skyfly/skyfly/workers"
 )
 
+// allServices are the audiences of service tokens: the domains' edges
+// here share one verifier admitting them all (each domain's own narrower
+// check is authn's and cmd/skyfly's to test).
+var allServices = []string{gateway.DomainAuth, gateway.DomainFlight, gateway.DomainBooking, gateway.DomainCustomer, gateway.DomainPayment}
+
 // platformOps are the endpoints the gateway answers itself, outside Routes().
 var platformOps = []string{
 	"GET /api/v1/health",
@@ -448,7 +453,7 @@ func TestSpec_ProblemCodesCoverEveryAPI(t *testing.T) {
 		problem.CodeUnauthorized, problem.CodeForbidden, problem.CodeConflict,
 		problem.CodeIdempotencyConflict, problem.CodeIdempotencyInFlight, problem.CodeRateLimited,
 		problem.CodeInternal, problem.CodeUnavailable, problem.CodeSeatUnavailable,
-		problem.CodeQuoteExpired, problem.CodePaymentDeclined,
+		problem.CodeQuoteExpired, problem.CodePaymentDeclined, problem.CodeUnknownField,
 		// The domain APIs' own codes.
 		authapi.CodeInvalidCredentials, authapi.CodeLoginFlowInvalid, authapi.CodeInvalidCode, authapi.CodeInvalidRefreshToken,
 		authapi.CodeInvalidState, authapi.CodeIdentityRejected, authapi.CodeLoginHintRefused, authapi.CodeAccountDisabled,
@@ -681,14 +686,19 @@ func newContract(t *testing.T) *contract {
 }
 
 func (c *contract) verifier() *authn.Verifier {
-	return authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{contractKid: c.pub}, Issuer: contractIssuer, Audience: contractAudience})
+	return authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{contractKid: c.pub}, Issuer: contractIssuer, Audience: contractAudience}).
+		ForService(allServices...)
 }
 
 func (c *contract) token(t *testing.T, user string, roles ...string) string {
 	t.Helper()
 	now := time.Now()
+	aud := contractAudience
+	if slices.Equal(roles, []string{authn.RoleService}) {
+		aud = gateway.DomainBooking // service tokens name their target service
+	}
 	tok, err := authn.Sign(c.priv, contractKid, authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: contractIssuer, Audience: jwt.ClaimStrings{contractAudience}, Subject: user,
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: contractIssuer, Audience: jwt.ClaimStrings{aud}, Subject: user,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
 		SessionID: "sess-" + user, Roles: roles,
 	})
@@ -862,20 +872,30 @@ func (w *teeWriter) Write(b []byte) (int, error) {
 // call sends one request to srv and returns the status and decoded JSON body.
 func call(t *testing.T, srv *httptest.Server, method, path, token string, body any, headers ...string) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader = http.NoBody
-	contentType := "application/json"
 	switch b := body.(type) {
 	case nil:
+		return send(t, srv, method, path, token, "", http.NoBody, headers...)
 	case url.Values:
-		rd, contentType = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+		return send(t, srv, method, path, token, "application/x-www-form-urlencoded", strings.NewReader(b.Encode()), headers...)
 	default:
 		raw, err := json.Marshal(b)
 		require.NoError(t, err)
-		rd = bytes.NewReader(raw)
+		return send(t, srv, method, path, token, "application/json", bytes.NewReader(raw), headers...)
 	}
+}
+
+// callAs is call with a raw body of the given media type.
+func callAs(t *testing.T, srv *httptest.Server, method, path, token, contentType, body string, headers ...string) (int, map[string]any) {
+	t.Helper()
+	return send(t, srv, method, path, token, contentType, strings.NewReader(body), headers...)
+}
+
+// send does one request; contentType "" sends none (no body).
+func send(t *testing.T, srv *httptest.Server, method, path, token, contentType string, rd io.Reader, headers ...string) (int, map[string]any) {
+	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, rd)
 	require.NoError(t, err)
-	if body != nil {
+	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
@@ -1065,7 +1085,8 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 	authSvc, err := auth.NewService(auth.Deps{Log: log, Store: authgorm.New(authDB), Keys: keys, Tokens: signer, IDP: rp},
 		auth.Config{Dev: true, RedirectURIs: []string{callback}, Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
 	require.NoError(t, err)
-	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: contractIssuer, Audience: contractAudience, Revocations: authSvc})
+	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: contractIssuer, Audience: contractAudience, Revocations: authSvc}).
+		ForService(allServices...)
 	authHandler, err := authapi.New(log, authSvc, signer, verifier, authapi.Config{DevOIDC: devProvider})
 	require.NoError(t, err)
 
@@ -1091,7 +1112,7 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 	require.NoError(t, err)
 	gw = g
 
-	service, err := signer.ServiceToken(ctx, "booking", time.Now())
+	service, err := signer.ServiceToken(ctx, "booking", gateway.DomainFlight, time.Now())
 	require.NoError(t, err)
 	var customer, agent string
 
@@ -1196,6 +1217,12 @@ func TestSpec_LiveAPIsHonourTheContract(t *testing.T) {
 			exchange{"POST", codes, admin1, nil, 200, "regenerate recovery codes"},
 			exchange{"GET", codes, customer, nil, 403, "recovery codes as a customer"},
 		)
+		requireClosedBodiesRefuseUnknownMembers(t, srv, "auth", func(roles []string) string {
+			if slices.Contains(roles, authn.RoleAdmin) {
+				return admin1
+			}
+			return ""
+		})
 	})
 	t.Run("keys and revocations", func(t *testing.T) {
 		got, body := call(t, srv, "GET", authapi.Prefix+"/.well-known/jwks.json", "", nil)
@@ -1613,6 +1640,17 @@ func TestSpec_LiveBookingAPIHonoursTheContract(t *testing.T) {
 		got, body = call(t, srv, "POST", "/api/v1/bookings/"+id+"/cancel", ada, map[string]any{}, "Idempotency-Key", "x-3")
 		wantStatus(t, 409, got, body, "cancel a booking that is not confirmed")
 	})
+	t.Run("closed request bodies refuse unknown members", func(t *testing.T) {
+		token := func(roles []string) string {
+			if len(roles) == 0 {
+				return c.token(t, "cust-closed-"+run, authn.RoleCustomer)
+			}
+			return c.token(t, "closed-"+roles[0]+"-"+run, roles[0])
+		}
+		for _, tag := range []string{"flight", "booking", "customer", "payment"} {
+			requireClosedBodiesRefuseUnknownMembers(t, srv, tag, token)
+		}
+	})
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -1647,7 +1685,8 @@ func requirePolicyDecidesEveryRoute(t *testing.T, domain string, h http.Handler)
 	t.Helper()
 	e, ok := h.(*gin.Engine)
 	require.True(t, ok, "%s: handler is %T, want *gin.Engine", domain, h)
-	rules := policy.MustNew(nil).Rules()
+	pol := policy.MustNew(nil)
+	rules, internal := pol.Rules(), pol.InternalRules()
 	gw := map[string]string{}
 	for _, r := range gateway.Routes() {
 		gw[r.Method+" "+r.Path] = r.Domain
@@ -1655,6 +1694,15 @@ func requirePolicyDecidesEveryRoute(t *testing.T, domain string, h http.Handler)
 	served := 0
 	for _, r := range e.Routes() {
 		key := r.Method + " " + r.Path
+		if _, ok := internal[key]; ok {
+			// Served to the other processes only: never through the gateway,
+			// where every caller would present the gateway's certificate.
+			if d, routed := gw[key]; routed {
+				t.Errorf("%s serves the internal route %s, which the gateway routes to %q", domain, key, d)
+			}
+			served++
+			continue
+		}
 		if _, ok := rules[key]; !ok {
 			t.Errorf("%s serves %s, which the policy does not decide", domain, key)
 		}

@@ -58,6 +58,9 @@ type Config struct {
 	// Audit records staff requests (fail-closed) and serves the domain's
 	// audit route to auditors; nil records nothing (unit tests only).
 	Audit *auditapi.Recorder
+	// ServiceClients are the SkyFly processes the token endpoint
+	// (ServiceTokenPath) issues service tokens to.
+	ServiceClients ServiceClients
 }
 
 // DefaultTrustedProxies are loopback and the private networks a gateway
@@ -72,6 +75,7 @@ type Handler struct {
 	svc      *auth.Service
 	signer   *Signer
 	refusals *observability.LoginRefusals
+	clients  ServiceClients
 }
 
 // New returns the auth router. signer publishes the JWKS; verifier checks
@@ -80,7 +84,10 @@ func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Ve
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{log: log, svc: svc, signer: signer, refusals: cfg.Refusals}
+	h := &Handler{log: log, svc: svc, signer: signer, refusals: cfg.Refusals, clients: cfg.ServiceClients}
+	if h.clients.Grants == nil {
+		h.clients.Grants = DefaultServiceGrants()
+	}
 	e := problem.NewEngine(log)
 	proxies := cfg.TrustedProxies
 	if proxies == nil {
@@ -106,6 +113,7 @@ func New(log *slog.Logger, svc *auth.Service, signer *Signer, verifier *authn.Ve
 	g.POST("/corp/mfa/verify", h.mfaVerify)
 	g.GET("/.well-known/jwks.json", h.jwks)
 	g.GET("/internal/revocations", h.revocations)
+	g.POST("/internal/token", h.serviceToken)
 	h.mountGovernance(e)
 	if cfg.DevOIDC != nil {
 		dev := gin.WrapH(http.StripPrefix(DevOIDCPrefix, cfg.DevOIDC))

@@ -46,6 +46,8 @@ type env struct {
 	srv      *httptest.Server
 	svc      *auth.Service
 	signer   *authapi.Signer
+	keys     secrets.Provider
+	verifier *authn.Verifier // the auth service's own edge
 	store    *authgorm.Store
 	callback string
 	oidcIss  string
@@ -101,14 +103,14 @@ func newEnv(t *testing.T, o envOptions) *env {
 		auth.Config{Dev: o.dev, RedirectURIs: []string{callback}, MFAResetTTL: o.mfaResetTTL,
 			Argon2: &auth.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}})
 	require.NoError(t, err)
-	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: issuer, Audience: audience, Revocations: svc})
-	h, err := authapi.New(nil, svc, signer, verifier, authapi.Config{DevOIDC: dev, Refusals: o.refusals})
+	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: issuer, Audience: audience, Revocations: svc}).ForService("auth")
+	h, err := authapi.New(nil, svc, signer, verifier, authapi.Config{DevOIDC: dev, Refusals: o.refusals, ServiceClients: authapi.ServiceClients{Keys: keys}})
 	require.NoError(t, err)
 	var hh http.Handler = h
 	handler.Store(&hh)
 
 	browser := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, srv: srv, svc: svc, signer: signer, store: store, callback: callback, oidcIss: oidcIss, browser: browser}
+	return &env{t: t, srv: srv, svc: svc, signer: signer, keys: keys, verifier: verifier, store: store, callback: callback, oidcIss: oidcIss, browser: browser}
 }
 
 // get performs a GET without following redirects.
@@ -480,7 +482,7 @@ func TestLogout_A4_GatewayPollingStopsTokenWithinSeconds(t *testing.T) {
 	e := newEnv(t, envOptions{dev: true})
 	checker, err := authapi.NewRevocationChecker(authapi.RevocationCheckerConfig{
 		URL:      e.srv.URL + authapi.Prefix + "/internal/revocations",
-		Token:    authapi.ServiceTokenSource(e.signer, "gateway", time.Now),
+		Token:    e.serviceTokens("gateway").Source("auth"),
 		Interval: 100 * time.Millisecond,
 	})
 	require.NoError(t, err)
@@ -549,7 +551,7 @@ func TestRevocations_A4_EndpointNeedsServiceRole(t *testing.T) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "customers cannot read the list")
 
-	svcTok, err := authapi.ServiceTokenSource(e.signer, "gateway", time.Now)(context.Background())
+	svcTok, err := e.serviceTokens("gateway").Token(context.Background(), "auth")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNoContent, e.post(authapi.Prefix+"/logout", tok.AccessToken, nil).StatusCode)
 	req.Header.Set("Authorization", "Bearer "+svcTok)

@@ -226,25 +226,3 @@ func (p *PollingRevocations) Poll(ctx context.Context) error {
 	p.lastOK = now
 	return nil
 }
-
-// ServiceTokenSource caches a service access token minted by signer and
-// renews it a minute before it expires; the polling checker uses it.
-func ServiceTokenSource(signer *Signer, name string, now func() time.Time) func(context.Context) (string, error) {
-	var mu sync.Mutex
-	var token string
-	var expires time.Time
-	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		t := now()
-		if token != "" && t.Before(expires.Add(-time.Minute)) {
-			return token, nil
-		}
-		tok, err := signer.ServiceToken(ctx, name, t)
-		if err != nil {
-			return "", err
-		}
-		token, expires = tok, t.Add(signer.TTL())
-		return token, nil
-	}
-}

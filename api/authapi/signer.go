@@ -36,6 +36,11 @@ func (s *Signer) TTL() time.Duration { return s.ttl }
 
 // AccessToken mints a token for a user's session.
 func (s *Signer) AccessToken(ctx context.Context, u auth.User, sessionID string, now time.Time) (string, error) {
+	return s.mint(ctx, u, sessionID, s.audience, s.ttl, now)
+}
+
+// mint signs a token for u's session, good at audience for ttl.
+func (s *Signer) mint(ctx context.Context, u auth.User, sessionID, audience string, ttl time.Duration, now time.Time) (string, error) {
 	k, err := s.keys.Current(ctx, secrets.KeyJWTSigning)
 	if err != nil {
 		return "", fmt.Errorf("access token: signing key: %w", err)
@@ -45,8 +50,8 @@ func (s *Signer) AccessToken(ctx context.Context, u auth.User, sessionID string,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.issuer,
 			Subject:   u.ID,
-			Audience:  jwt.ClaimStrings{s.audience},
-			ExpiresAt: jwt.NewNumericDate(now.Add(s.ttl)),
+			Audience:  jwt.ClaimStrings{audience},
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now),
 			ID:        uuid.NewString(),
@@ -87,13 +92,6 @@ func (s *Signer) PublicKey(ctx context.Context, kid string) (ed25519.PublicKey, 
 		return nil, fmt.Errorf("%w: kid %q: %w", authn.ErrUnknownKey, kid, err)
 	}
 	return ed25519.NewKeyFromSeed(k.Material).Public().(ed25519.PublicKey), nil
-}
-
-// ServiceToken mints an access token for a SkyFly process (role service),
-// for example the gateway polling the revocation list. It is not bound to a
-// stored session.
-func (s *Signer) ServiceToken(ctx context.Context, name string, now time.Time) (string, error) {
-	return s.AccessToken(ctx, auth.User{ID: "service:" + name, Roles: []string{authn.RoleService}}, "service:"+name, now)
 }
 
 var _ auth.TokenIssuer = (*Signer)(nil)

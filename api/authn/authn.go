@@ -54,6 +54,9 @@ type Principal struct {
 	Roles     []string
 	Email     string
 	ExpiresAt time.Time
+	// Audience is the token's aud: the user audience, or for a service
+	// token the one service it was minted for.
+	Audience []string
 }
 
 // Has reports whether the principal holds any of roles.
@@ -85,17 +88,23 @@ var (
 	ErrInvalidToken = errors.New("authn: invalid token")
 	ErrRevoked      = errors.New("authn: session revoked")
 	ErrUnknownKey   = errors.New("authn: unknown signing key")
+	// ErrWrongAudience: the token was minted for another edge (a service
+	// token for another service, or a user token presented as a service's).
+	ErrWrongAudience = errors.New("authn: token minted for another audience")
 )
 
 // Verifier checks access tokens with the algorithm, issuer and audience pinned.
 type Verifier struct {
-	keys        KeySource
-	issuer      string
-	audience    string
-	revocations Revocations
-	now         func() time.Time
-	leeway      time.Duration
-	cache       *verifiedCache
+	keys     KeySource
+	issuer   string
+	audience string
+	// serviceAudiences are the audiences a service-only token must name one
+	// of here: the service itself at its edge; none refuses service tokens.
+	serviceAudiences []string
+	revocations      Revocations
+	now              func() time.Time
+	leeway           time.Duration
+	cache            *verifiedCache
 }
 
 // VerifierConfig configures a Verifier.
@@ -103,6 +112,11 @@ type VerifierConfig struct {
 	Keys     KeySource
 	Issuer   string
 	Audience string
+	// ServiceAudiences are the audiences a service token (role service and
+	// nothing else) must name one of: a service's edge sets its own name,
+	// so a token the auth service minted for another service is refused
+	// here. Empty refuses every service token; see ForService.
+	ServiceAudiences []string
 	// Revocations is consulted for every token when set.
 	Revocations Revocations
 	// Now defaults to time.Now.
@@ -119,8 +133,36 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	if cfg.Leeway == 0 {
 		cfg.Leeway = 30 * time.Second
 	}
-	return &Verifier{keys: cfg.Keys, issuer: cfg.Issuer, audience: cfg.Audience, revocations: cfg.Revocations, now: cfg.Now, leeway: cfg.Leeway,
-		cache: newVerifiedCache(10000)}
+	return &Verifier{keys: cfg.Keys, issuer: cfg.Issuer, audience: cfg.Audience, serviceAudiences: cfg.ServiceAudiences,
+		revocations: cfg.Revocations, now: cfg.Now, leeway: cfg.Leeway, cache: newVerifiedCache(10000)}
+}
+
+// ForService returns a verifier like v (same keys, revocations and cache)
+// that admits service tokens minted for one of audiences only: a domain's
+// edge passes its own name, the gateway every service it routes to.
+func (v *Verifier) ForService(audiences ...string) *Verifier {
+	cp := *v
+	cp.serviceAudiences = slices.Clone(audiences)
+	return &cp
+}
+
+// checkAudience admits a user token minted for the user audience and a
+// service-only token minted for one of the service audiences, nothing else:
+// a service token is never good for the user audience, nor a user token
+// for a service's.
+func (v *Verifier) checkAudience(p Principal) error {
+	if isServiceOnly(p.Roles) {
+		for _, a := range v.serviceAudiences {
+			if slices.Contains(p.Audience, a) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: service token for %v, this edge admits %v", ErrWrongAudience, p.Audience, v.serviceAudiences)
+	}
+	if v.audience != "" && !slices.Contains(p.Audience, v.audience) {
+		return fmt.Errorf("%w: token for %v, want %q", ErrWrongAudience, p.Audience, v.audience)
+	}
+	return nil
 }
 
 // Verify parses and validates a raw access token (ACCEPTANCE A2, A4).
@@ -129,6 +171,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	// again while it is valid: signature verification is most of the
 	// gateway's cost per request. Revocation is still checked every time.
 	if p, ok := v.cache.get(raw, v.now(), v.leeway); ok {
+		if err := v.checkAudience(p); err != nil {
+			return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		}
 		return p, v.checkRevoked(ctx, p)
 	}
 	var claims Claims
@@ -148,7 +193,6 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	},
 		jwt.WithValidMethods([]string{Algorithm}),
 		jwt.WithIssuer(v.issuer),
-		jwt.WithAudience(v.audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(v.leeway),
@@ -163,7 +207,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if !tok.Valid || claims.Subject == "" || claims.SessionID == "" {
 		return Principal{}, fmt.Errorf("%w: missing subject or session", ErrInvalidToken)
 	}
-	p := Principal{UserID: claims.Subject, SessionID: claims.SessionID, Roles: claims.Roles, Email: claims.Email, ExpiresAt: claims.ExpiresAt.Time}
+	p := Principal{UserID: claims.Subject, SessionID: claims.SessionID, Roles: claims.Roles, Email: claims.Email, ExpiresAt: claims.ExpiresAt.Time,
+		Audience: claims.Audience}
+	// The audience is checked here, not by the parser: which audience is
+	// right depends on whether this is a service token.
+	if err := v.checkAudience(p); err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
 	var notBefore time.Time
 	if claims.NotBefore != nil {
 		notBefore = claims.NotBefore.Time
@@ -266,6 +316,13 @@ func Require(roles ...string) gin.HandlerFunc {
 func bearer(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		return "", ErrNoToken
+	}
+	// HTTP Basic is a client's credential (the service-token endpoint's
+	// client secret), not an access token: no principal, and routes that
+	// need one refuse without it.
+	const basic = "Basic "
+	if len(h) > len(basic) && equalFold(h[:len(basic)], basic) {
 		return "", ErrNoToken
 	}
 	const prefix = "Bearer "

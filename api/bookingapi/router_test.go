@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -183,9 +184,13 @@ func newTestRouter(t *testing.T, tc client.Client) (http.Handler, *booking.Servi
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
 	h := NewRouter(Config{Service: svc, Temporal: tc, Idempotency: idempotency.NewGormStore(db),
-		Verifier: authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience})})
+		Verifier: authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience}).ForService("booking")})
 	token := func(user string, roles ...string) string {
-		tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience},
+		aud := audience
+		if slices.Equal(roles, []string{authn.RoleService}) {
+			aud = "booking" // the auth service mints service tokens for one target
+		}
+		tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{aud},
 			Subject: user, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))}, SessionID: "s", Roles: roles})
 		require.NoError(t, err)
 		return tok

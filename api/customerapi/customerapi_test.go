@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/skyfly/skyfly/api/authn"
 	"github.com/skyfly/skyfly/api/customerapi"
+	"github.com/skyfly/skyfly/api/problem"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
 	"github.com/skyfly/skyfly/internal/platform/testdate"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
@@ -67,7 +69,7 @@ func newServer(t *testing.T, dev bool, limits customer.Limits) *server {
 	svc := customer.NewService(log, store, n, customertest.NewSecrets(), customer.DefaultVerificationPolicy(), clock.Now)
 	cfg := customerapi.Config{
 		Log: log, Service: svc, Notifier: n, Now: clock.Now,
-		Verifier:    authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience}),
+		Verifier:    authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience}).ForService("customer"),
 		Idempotency: customermongo.NewIdempotencyStore(c.DB, clock.Now),
 	}
 	if dev {
@@ -81,8 +83,12 @@ func newServer(t *testing.T, dev bool, limits customer.Limits) *server {
 func (s *server) token(sub, email string, roles ...string) string {
 	s.t.Helper()
 	now := time.Now()
+	aud := audience
+	if slices.Equal(roles, []string{authn.RoleService}) {
+		aud = "customer" // the auth service mints service tokens for one target
+	}
 	tok, err := authn.Sign(s.priv, kid, authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience}, Subject: sub,
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{aud}, Subject: sub,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(10 * time.Minute))},
 		SessionID: "sess-" + sub, Roles: roles, Email: email,
 	})
@@ -207,23 +213,26 @@ func TestPatchMe_Validation(t *testing.T) {
 	tok := s.token("u1", "ada@example.com", authn.RoleCustomer)
 	tests := []struct {
 		name, body string
+		code       string
 		fields     []string
 	}{
-		{"a phone that is not E.164", `{"phone":"0151 123"}`, []string{"phone"}},
-		{"an unknown preference value", `{"preferences":{"seat":"wing","language":"xx"}}`, []string{"preferences.seat", "preferences.language"}},
-		{"an unknown preference", `{"preferences":{"colour":"blue"}}`, []string{"preferences.colour"}},
-		{"read-only and unknown members", `{"email":"eve@example.com","phoneVerified":true,"isAdmin":true}`, []string{"email", "isAdmin", "phoneVerified"}},
-		{"a name with digits", `{"givenName":"4da"}`, []string{"givenName"}},
-		{"a wrong type", `{"givenName":42}`, []string{"givenName"}},
-		{"a traveller without names", `{"travellers":[{"type":"ADT","dateOfBirth":"2000-01-01"}]}`, []string{"travellers[0].givenName", "travellers[0].familyName"}},
-		{"an unknown traveller member", `{"travellers":[{"type":"ADT","givenName":"A","familyName":"B","dateOfBirth":"2000-01-01","ssn":"1"}]}`, []string{"ssn"}},
-		{"a body that is not an object", `["givenName"]`, []string{""}},
+		{"a phone that is not E.164", `{"phone":"0151 123"}`, problem.CodeInvalidRequest, []string{"phone"}},
+		{"an unknown preference value", `{"preferences":{"seat":"wing","language":"xx"}}`, problem.CodeInvalidRequest, []string{"preferences.seat", "preferences.language"}},
+		{"an unknown preference is an unknown field", `{"preferences":{"colour":"blue"}}`, problem.CodeUnknownField, []string{"preferences.colour"}},
+		{"read-only members", `{"email":"eve@example.com","phoneVerified":true}`, problem.CodeInvalidRequest, []string{"email", "phoneVerified"}},
+		{"read-only and unknown members are an unknown field naming both", `{"email":"eve@example.com","phoneVerified":true,"isAdmin":true}`, problem.CodeUnknownField, []string{"email", "isAdmin", "phoneVerified"}},
+		{"a name with digits", `{"givenName":"4da"}`, problem.CodeInvalidRequest, []string{"givenName"}},
+		{"a wrong type", `{"givenName":42}`, problem.CodeInvalidRequest, []string{"givenName"}},
+		{"a traveller without names", `{"travellers":[{"type":"ADT","dateOfBirth":"2000-01-01"}]}`, problem.CodeInvalidRequest, []string{"travellers[0].givenName", "travellers[0].familyName"}},
+		{"an unknown traveller member is named by its path", `{"travellers":[{"type":"ADT","givenName":"A","familyName":"B","dateOfBirth":"2000-01-01","ssn":"1"}]}`, problem.CodeUnknownField, []string{"travellers[0].ssn"}},
+		{"an unknown document member is named by its path", `{"travellers":[{"type":"ADT","givenName":"A","familyName":"B","dateOfBirth":"2000-01-01","document":{"type":"PASSPORT","number":"X1","issuingCountry":"GB","expiryDate":"` + testdate.YearsFrom(testdate.Today(), 5) + `","chip":"x"}}]}`, problem.CodeUnknownField, []string{"travellers[0].document.chip"}},
+		{"a body that is not an object", `["givenName"]`, problem.CodeInvalidRequest, []string{""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := s.do("PATCH", "/api/v1/users/me", tok, "application/merge-patch+json", tt.body)
 			require.Equal(t, http.StatusBadRequest, r.status, r.raw)
-			require.Equal(t, "invalid_request", r.body["code"])
+			require.Equal(t, tt.code, r.body["code"])
 			require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
 			require.Equal(t, tt.fields, fields(r), "got invalid fields, want")
 		})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -152,26 +153,35 @@ func parsePatch(body []byte) (map[string]any, *problem.Problem) {
 	if !ok {
 		return nil, problem.Validation(problem.FieldError{Field: "", Reason: "a merge patch must be a JSON object"})
 	}
-	var bad []problem.FieldError
+	var bad, unknown []problem.FieldError
 	for k, v := range patch {
 		editable, readOnly := member(k)
 		switch {
 		case readOnly:
 			bad = append(bad, problem.FieldError{Field: k, Reason: "is read-only"})
 		case !editable:
-			bad = append(bad, problem.FieldError{Field: k, Reason: "is not a profile field"})
+			unknown = append(unknown, problem.FieldError{Field: k, Reason: "is not a known field"})
 		case k == "preferences":
 			if prefs, ok := v.(map[string]any); ok {
 				for pk := range prefs {
 					if !preferenceMember(pk) {
-						bad = append(bad, problem.FieldError{Field: "preferences." + pk, Reason: "is not a preference"})
+						unknown = append(unknown, problem.FieldError{Field: "preferences." + pk, Reason: "is not a known field"})
 					}
 				}
 			}
 		}
 	}
+	// The patch contract is closed (ProfilePatch): a member it does not
+	// define is unknown_field, like any closed body; read-only members are
+	// known, so they stay invalid_request.
+	byField := func(a, b problem.FieldError) int { return strings.Compare(a.Field, b.Field) }
+	if len(unknown) > 0 {
+		p := problem.UnknownField()
+		p.Errors = slices.SortedFunc(slices.Values(append(unknown, bad...)), byField)
+		return nil, p
+	}
 	if len(bad) > 0 {
-		slices.SortFunc(bad, func(a, b problem.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		slices.SortFunc(bad, byField)
 		return nil, problem.Validation(bad...)
 	}
 	return patch, nil
@@ -203,7 +213,11 @@ func applyPatch(cur customer.Editable, patch map[string]any) (customer.Editable,
 		case errors.As(err, &typeErr):
 			return customer.Editable{}, problem.Validation(problem.FieldError{Field: typeErr.Field, Reason: "must be a " + jsonType(typeErr.Type.Kind().String())})
 		case unknownField.MatchString(err.Error()):
-			return customer.Editable{}, problem.Validation(problem.FieldError{Field: unknownField.FindStringSubmatch(err.Error())[1], Reason: "is not a known field"})
+			paths := problem.UnknownMembers(merged, reflect.TypeFor[editableJSON]())
+			if len(paths) == 0 {
+				paths = []string{unknownField.FindStringSubmatch(err.Error())[1]}
+			}
+			return customer.Editable{}, problem.UnknownField(paths...)
 		default:
 			return customer.Editable{}, problem.Validation(problem.FieldError{Field: "", Reason: fmt.Sprintf("the patched profile is invalid: %v", err)})
 		}

@@ -59,12 +59,13 @@ func toDisruptionJSON(d flight.Disruption) disruptionJSON {
 // once) and starts the DisruptionWorkflow that rebooks its passengers.
 // Repeating the request is idempotent: the same disruption and workflow.
 func (a *api) disrupt(c *gin.Context) {
-	if a.temporal == nil {
-		problem.Write(c, problem.New(http.StatusServiceUnavailable, problem.CodeUnavailable, "disruption handling needs the Temporal client; it is not configured here"))
-		return
-	}
+	// A malformed request is the client's error whatever this process runs.
 	var req disruptionRequest
 	if !problem.BindJSON(c, &req) {
+		return
+	}
+	if a.temporal == nil {
+		problem.Write(c, problem.New(http.StatusServiceUnavailable, problem.CodeUnavailable, "disruption handling needs the Temporal client; it is not configured here"))
 		return
 	}
 	p, _ := authn.PrincipalFrom(c)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,7 +89,7 @@ func newFixture(t testing.TB) *fixture {
 	require.NoError(t, err)
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience})
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience}).ForService("flight")
 	h := flightapi.NewRouter(flightapi.Config{Service: svc, Verifier: v, Idempotency: idempotency.NewGormStore(db),
 		HoldTTL: 15 * time.Minute, StaffHoldTTL: 24 * time.Hour})
 	return &fixture{h: h, priv: priv, clock: c, svc: svc}
@@ -97,8 +98,12 @@ func newFixture(t testing.TB) *fixture {
 func (f *fixture) token(t *testing.T, roles ...string) string {
 	t.Helper()
 	now := time.Now()
+	aud := audience
+	if slices.Equal(roles, []string{authn.RoleService}) {
+		aud = "flight" // the auth service mints service tokens for one target
+	}
 	tok, err := authn.Sign(f.priv, kid, authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience}, Subject: "user-" + strings.Join(roles, "-"),
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{aud}, Subject: "user-" + strings.Join(roles, "-"),
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
 		SessionID: "sess-1", Roles: roles,
 	})

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -55,7 +56,10 @@ func newFixture(t *testing.T, limits gateway.Limits, limiter gateway.Limiter) *f
 			_, _ = io.WriteString(w, r.URL.Path)
 		})
 	}
-	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience})
+	// Like the gateway of skyfly dev: user tokens, and service tokens on
+	// their way to the service they were minted for.
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience}).
+		ForService(gateway.DomainAuth, gateway.DomainFlight, gateway.DomainBooking, gateway.DomainCustomer, gateway.DomainPayment)
 	h, err := gateway.New(gateway.Config{Verifier: v, Targets: targets, Limits: limits, Limiter: limiter})
 	require.NoError(t, err)
 	f.handler = h
@@ -432,10 +436,14 @@ func allTargets() map[string]http.Handler {
 // user sessions stay refused while the list is unavailable.
 func TestVerifier_ServiceTokensSkipTheRevocationList(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience, Revocations: staleList{}})
+	v := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{kid: pub}, Issuer: issuer, Audience: audience, Revocations: staleList{}}).ForService("auth")
 	now := time.Now()
 	mint := func(roles ...string) string {
-		tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{audience},
+		aud := audience
+		if slices.Equal(roles, []string{authn.RoleService}) {
+			aud = "auth" // the poller's token is for the auth service
+		}
+		tok, err := authn.Sign(priv, kid, authn.Claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: issuer, Audience: jwt.ClaimStrings{aud},
 			Subject: "s", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}, SessionID: "sid", Roles: roles})
 		require.NoError(t, err)
 		return tok

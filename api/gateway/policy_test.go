@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyfly/skyfly/api/authn"
@@ -49,7 +50,12 @@ func TestGateway_EveryPersonaOnEveryRoute(t *testing.T) {
 	rules := policy.MustNew(nil).Rules()
 	personas := map[string]string{"anonymous": ""}
 	for _, role := range []string{authn.RoleCustomer, authn.RoleAgent, authn.RoleSupervisor, authn.RoleAdmin, authn.RoleService} {
-		personas[role] = f.token(t, func(c *authn.Claims) { c.Subject, c.Roles = role+"-1", []string{role} })
+		personas[role] = f.token(t, func(c *authn.Claims) {
+			c.Subject, c.Roles = role+"-1", []string{role}
+			if role == authn.RoleService {
+				c.Audience = jwt.ClaimStrings{gateway.DomainFlight} // service tokens name their target
+			}
+		})
 	}
 	checked := 0
 	for _, r := range gateway.Routes() {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +45,7 @@ func newAPI(t testing.TB, dsn string) *api {
 		WebhookURL:   srv.URL + "/api/v1/payments/webhooks/provider",
 		ChallengeURL: srv.URL + "/api/v1/payments/sandbox/challenge/",
 	})
-	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{"k1": pub}, Issuer: "skyfly-test", Audience: "skyfly"})
+	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: authn.StaticKeys{"k1": pub}, Issuer: "skyfly-test", Audience: "skyfly"}).ForService("payment")
 	handler, err = paymentapi.NewHandler(paymentapi.Config{
 		Service: env.Service, Verifier: verifier, Idempotency: idempotency.NewGormStore(env.DB), Sandbox: env.Sandbox,
 	})
@@ -55,8 +56,12 @@ func newAPI(t testing.TB, dsn string) *api {
 func (a *api) token(t testing.TB, user string, roles ...string) string {
 	t.Helper()
 	now := time.Now()
+	aud := "skyfly"
+	if slices.Equal(roles, []string{authn.RoleService}) {
+		aud = "payment" // the auth service mints service tokens for one target
+	}
 	tok, err := authn.Sign(a.priv, "k1", authn.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{Issuer: "skyfly-test", Audience: jwt.ClaimStrings{"skyfly"}, Subject: user,
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: "skyfly-test", Audience: jwt.ClaimStrings{aud}, Subject: user,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
 		SessionID: "sess-" + user, Roles: roles,
 	})

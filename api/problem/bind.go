@@ -1,13 +1,162 @@
 package problem
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
 )
+
+// decodeStrict decodes r's JSON body into v refusing members v does not
+// define, then checks v's binding tags. The body stays readable.
+func decodeStrict(r *http.Request, v any) *Problem {
+	if r == nil || r.Body == nil {
+		return Validation(FieldError{Field: "", Reason: "a JSON body is required"})
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return New(http.StatusBadRequest, CodeInvalidRequest, "the request body could not be read")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if m := unknownFieldErr.FindStringSubmatch(err.Error()); m != nil {
+			paths := UnknownMembers(body, reflect.TypeOf(v))
+			if len(paths) == 0 {
+				paths = []string{m[1]}
+			}
+			return UnknownField(paths...)
+		}
+		return bindProblem(err)
+	}
+	if err := binding.Validator.ValidateStruct(v); err != nil {
+		return bindProblem(err)
+	}
+	return nil
+}
+
+// encoding/json reports an unknown member only by this message, and names
+// the member without its path.
+var unknownFieldErr = regexp.MustCompile(`^json: unknown field "([^"]*)"`)
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// UnknownMembers returns, sorted, the JSON paths of the members of body
+// that a value of type t does not define (as encoding/json matches them:
+// exact name first, then case-insensitively). Maps and interfaces are open,
+// and so are types that decode themselves.
+func UnknownMembers(body []byte, t reflect.Type) []string {
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil
+	}
+	var out []string
+	unknownIn(doc, t, "", &out)
+	slices.Sort(out)
+	return out
+}
+
+func unknownIn(doc any, t reflect.Type, path string, out *[]string) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return
+	}
+	switch d := doc.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Struct:
+			fields := jsonFields(t)
+			for k, v := range d {
+				ft, ok := fieldType(fields, k)
+				if !ok {
+					*out = append(*out, join(path, k))
+					continue
+				}
+				unknownIn(v, ft, join(path, k), out)
+			}
+		case reflect.Map:
+			for k, v := range d {
+				unknownIn(v, t.Elem(), join(path, k), out)
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, v := range d {
+				unknownIn(v, t.Elem(), path+"["+strconv.Itoa(i)+"]", out)
+			}
+		}
+	}
+}
+
+type jsonField struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonFields lists the members a struct decodes, embedded structs' included.
+func jsonFields(t reflect.Type) []jsonField {
+	var out []jsonField
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			out = append(out, jsonFields(ft)...)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, jsonField{name: name, typ: f.Type})
+	}
+	return out
+}
+
+func fieldType(fields []jsonField, key string) (reflect.Type, bool) {
+	for _, f := range fields {
+		if f.name == key {
+			return f.typ, true
+		}
+	}
+	for _, f := range fields {
+		if strings.EqualFold(f.name, key) {
+			return f.typ, true
+		}
+	}
+	return nil, false
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
 
 func bindProblem(err error) *Problem {
 	var verrs validator.ValidationErrors

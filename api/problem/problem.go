@@ -36,6 +36,9 @@ const (
 	CodeSeatUnavailable     = "seat_unavailable"
 	CodeQuoteExpired        = "quote_expired"
 	CodePaymentDeclined     = "payment_declined"
+	// CodeUnknownField: a closed request body carries a member its
+	// contract does not define (a typo, or a field of another version).
+	CodeUnknownField = "unknown_field"
 )
 
 // FieldError names one invalid input field.
@@ -188,12 +191,25 @@ func NoMethod(c *gin.Context) {
 
 // BindJSON decodes the body into v, answering a 400 problem (and returning
 // false) when the body is not valid JSON for v or fails its binding tags.
+// Request contracts are closed: a member v does not define is 400
+// unknown_field naming it (its path, e.g. passengers[0].nickname), not
+// silently dropped. Members of map-typed fields stay open.
 func BindJSON(c *gin.Context, v any) bool {
-	if err := c.ShouldBindJSON(v); err != nil {
-		Write(c, bindProblem(err))
+	if p := decodeStrict(c.Request, v); p != nil {
+		Write(c, p)
 		return false
 	}
 	return true
+}
+
+// UnknownField is the 400 unknown_field problem naming each member (a
+// JSON path) the closed contract does not define.
+func UnknownField(paths ...string) *Problem {
+	p := New(http.StatusBadRequest, CodeUnknownField, "the request has members its contract does not define")
+	for _, f := range paths {
+		p.Errors = append(p.Errors, FieldError{Field: f, Reason: "is not a known field"})
+	}
+	return p
 }
 
 // NewEngine returns a Gin engine with SkyFly's error handling installed:

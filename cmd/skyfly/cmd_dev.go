@@ -28,7 +28,9 @@ import (
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/internal/platform/inproc"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
+	"github.com/skyfly/skyfly/internal/platform/mtls"
 	"github.com/skyfly/skyfly/internal/platform/observability"
+	"github.com/skyfly/skyfly/internal/platform/secrets"
 	"github.com/skyfly/skyfly/temporal/codec"
 	"github.com/skyfly/skyfly/temporal/devserver"
 	"github.com/skyfly/skyfly/temporal/queues"
@@ -127,7 +129,9 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer tc.Close()
 
-	verifier, revocations, err := newVerifier(p, authClient)
+	// One process, one client identity at the token endpoint: the same
+	// path as the split deployment's, by client secret (dev has no mTLS).
+	verifier, revocations, err := newVerifier(p, authClient, "gateway", nil)
 	if err != nil {
 		return err
 	}
@@ -306,14 +310,22 @@ func dialTemporal(ctx context.Context, p *platform) (client.Client, error) {
 // newVerifier verifies access tokens against the auth service's JWKS and
 // refuses tokens of revoked sessions (ACCEPTANCE A4): through Redis when
 // configured, otherwise by polling the auth service's revocation list with a
-// service token. The checker's Run must be started. client reaches the auth
-// service (nil: a plain HTTP client to SKYFLY_AUTH_URL / SKYFLY_JWKS_URL).
-func newVerifier(p *platform, client *http.Client) (*authn.Verifier, authapi.RevocationChecker, error) {
-	signer := authapi.NewSigner(p.secrets, p.cfg.JWTIssuer, p.cfg.JWTAudience, 15*time.Minute)
+// service token of the process name, obtained from the auth service's token
+// endpoint (this process holds no signing key): authenticated by id's
+// certificate under mTLS, by the process's client secret otherwise. The
+// checker's Run must be started. client reaches the auth service (nil: a
+// plain HTTP client to SKYFLY_AUTH_URL / SKYFLY_JWKS_URL). The verifier
+// admits user tokens only; each edge narrows it with ForService.
+func newVerifier(p *platform, client *http.Client, name string, id *mtls.Identity) (*authn.Verifier, authapi.RevocationChecker, error) {
+	tc := authapi.ServiceTokenClientConfig{URL: strings.TrimSuffix(p.cfg.AuthURL, "/") + authapi.ServiceTokenPath, Client: name, HTTPClient: client}
+	if id == nil {
+		tc.Secret = func(ctx context.Context) (string, error) { return authapi.ClientSecret(ctx, p.secrets, name) }
+	}
+	tokens := authapi.NewServiceTokenClient(tc)
 	rev, err := authapi.NewRevocationChecker(authapi.RevocationCheckerConfig{
 		Redis:      p.redis,
 		URL:        strings.TrimSuffix(p.cfg.AuthURL, "/") + "/api/v1/auth/internal/revocations",
-		Token:      authapi.ServiceTokenSource(signer, "gateway", time.Now),
+		Token:      tokens.Source(gateway.DomainAuth),
 		HTTPClient: client,
 		Log:        p.log.With("component", "revocations"),
 	})
@@ -327,6 +339,36 @@ func newVerifier(p *platform, client *http.Client) (*authn.Verifier, authapi.Rev
 		Revocations: rev,
 	})
 	return v, rev, nil
+}
+
+// processSecrets is what the process name may read of keys: the auth
+// service everything it needs, every other process neither the access-token
+// signing key nor another process's client secret, so a compromised
+// customer-facing process cannot mint staff or other services' tokens.
+func processSecrets(keys secrets.Provider, name string) secrets.Provider {
+	if name == gateway.DomainAuth {
+		return keys
+	}
+	own := authapi.ClientSecretKey(name)
+	return secrets.Restrict(keys, func(key string) bool {
+		switch {
+		case key == secrets.KeyJWTSigning:
+			return false
+		case strings.HasPrefix(key, authapi.ClientSecretKey("")):
+			return key == own
+		}
+		return true
+	})
+}
+
+// serviceAudiences are the audiences of service tokens the gateway passes
+// on: each is checked again, narrower, at its service's edge.
+func serviceAudiences() []string {
+	var out []string
+	for _, dd := range domains() {
+		out = append(out, dd.name)
+	}
+	return out
 }
 
 func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.Handler, checks map[string]func(context.Context) error) (http.Handler, error) {
@@ -344,7 +386,7 @@ func newGateway(p *platform, verifier *authn.Verifier, targets map[string]http.H
 	}
 	return gateway.New(gateway.Config{
 		Policy: p.policy,
-		Log:    p.log, Verifier: verifier, Targets: targets, Limiter: limiter, TrustedProxies: config.List(p.cfg.TrustedProxies),
+		Log:    p.log, Verifier: verifier.ForService(serviceAudiences()...), Targets: targets, Limiter: limiter, TrustedProxies: config.List(p.cfg.TrustedProxies),
 		Limits: gateway.DefaultLimits(p.cfg.RateLimitRPS), Checks: gchecks, Metrics: p.metrics, Tracing: p.tracing,
 		Refusals: p.refusals, Web: app,
 		TemporalUI: strings.TrimSuffix(p.cfg.TemporalUIURL, "/") + "/namespaces/" + p.cfg.TemporalNamespace,
@@ -402,7 +444,8 @@ func runGateway(ctx context.Context, args []string, getenv func(string) string, 
 	if p.redis != nil {
 		checks["redis"] = func(ctx context.Context) error { return p.redis.Ping(ctx).Err() }
 	}
-	verifier, revocations, err := newVerifier(p, internalClient(id, 5*time.Second))
+	p.secrets = processSecrets(p.secrets, "gateway")
+	verifier, revocations, err := newVerifier(p, internalClient(id, 5*time.Second), "gateway", id)
 	if err != nil {
 		return err
 	}
@@ -463,7 +506,8 @@ func runService(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	verifier, revocations, err := newVerifier(p, internalClient(id, 5*time.Second))
+	p.secrets = processSecrets(p.secrets, name)
+	verifier, revocations, err := newVerifier(p, internalClient(id, 5*time.Second), name, id)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer stopMongo()
-	verifier, _, err := newVerifier(p, nil)
+	verifier, _, err := newVerifier(p, nil, "gateway", nil)
 	if err != nil {
 		return err
 	}

@@ -148,6 +148,15 @@ func (p *platform) deps(tc client.Client, verifier *authn.Verifier) deps {
 	return deps{cfg: p.cfg, log: p.log, now: time.Now, secrets: p.secrets, codec: p.codec, temporal: tc, verifier: verifier, redis: p.redis, metrics: p.metrics.Registry, refusals: p.refusals, bus: p.bus, policy: p.policy}
 }
 
+// forDomain is d for one domain's wiring: its edge admits service tokens
+// minted for it and no other service.
+func (d deps) forDomain(name string) deps {
+	if d.verifier != nil {
+		d.verifier = d.verifier.ForService(name)
+	}
+	return d
+}
+
 // migrateDomains applies the migrations of the named domains (all when
 // names is empty) and returns the names it migrated.
 func migrateDomains(ctx context.Context, d deps, names ...string) ([]string, error) {
@@ -188,7 +197,7 @@ func wireDomains(ctx context.Context, d deps, names ...string) ([]*domain, error
 		if len(names) > 0 && !contains(names, dd.name) {
 			continue
 		}
-		dom, err := dd.wire(ctx, d)
+		dom, err := dd.wire(ctx, d.forDomain(dd.name))
 		if err != nil {
 			for _, o := range out {
 				closeDomain(d.log, o)

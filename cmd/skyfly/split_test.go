@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyfly/skyfly/api/authapi"
 	"github.com/skyfly/skyfly/internal/platform/mtls"
 	"github.com/skyfly/skyfly/internal/platform/testenv"
 )
@@ -112,4 +114,35 @@ func TestSplit_ServicesRunAloneBehindTheGateway(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusNoContent
 	}, 10*time.Second, 100*time.Millisecond, "logout through the gateway")
+
+	// Service identity (issue #14): the gateway got the token it polls
+	// revocations with from the auth service (logout above needed a fresh
+	// list). The flight process authenticates with its certificate and gets
+	// tokens for the auth service only, good nowhere else and not as staff.
+	flightID, err := mtls.Load(tlsDir, "flight", nil)
+	require.NoError(t, err)
+	asFlight := &http.Client{Transport: flightID.Transport(), Timeout: 5 * time.Second}
+	tokens := authapi.NewServiceTokenClient(authapi.ServiceTokenClientConfig{URL: "https://" + authAddr + authapi.ServiceTokenPath, Client: "flight", HTTPClient: asFlight})
+	flightTok, err := tokens.Token(context.Background(), "auth")
+	require.NoError(t, err, "flight's certificate gets it a token for the auth service")
+	_, err = tokens.Token(context.Background(), "booking")
+	require.ErrorContains(t, err, authapi.CodeInvalidTarget, "but none for the booking service")
+	bearer := func(c *http.Client, method, url, tok string) int {
+		req, err := http.NewRequest(method, url, strings.NewReader(`{"quoteId":"q"}`))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "split-identity")
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	asGateway := &http.Client{Transport: id.Transport(), Timeout: 5 * time.Second}
+	require.Equal(t, http.StatusUnauthorized, bearer(asGateway, "POST", "https://"+flightAddr+"/api/v1/inventory/hold", flightTok),
+		"a token minted for the auth service is refused at the flight service's own edge")
+	require.Equal(t, http.StatusForbidden, bearer(asGateway, "GET", "https://"+authAddr+"/api/v1/staff/accounts", flightTok),
+		"flight's token cannot act as staff")
+	require.Equal(t, http.StatusNotFound, bearer(http.DefaultClient, "POST", "http://"+gateway+authapi.ServiceTokenPath, ""),
+		"the token endpoint is not reachable through the gateway, where every caller would be the gateway")
 }

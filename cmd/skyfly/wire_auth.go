@@ -118,13 +118,17 @@ func wireAuth(ctx context.Context, d deps) (*domain, error) {
 	}
 	// The auth service verifies its own tokens with its own keys and its
 	// own database, so a revoked session is refused here at once.
-	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Revocations: svc, Now: d.now})
+	verifier := authn.NewVerifier(authn.VerifierConfig{Keys: signer, Issuer: d.cfg.JWTIssuer, Audience: d.cfg.JWTAudience, Revocations: svc, Now: d.now}).
+		ForService("auth")
 	rec, err := sqlAudit(ctx, d, db, "auth")
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{Policy: d.policy, DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies), Refusals: d.refusals, Audit: rec})
+	handler, err := authapi.New(log, svc, signer, verifier, authapi.Config{Policy: d.policy, DevOIDC: dev, TrustedProxies: config.List(d.cfg.AuthTrustedProxies), Refusals: d.refusals, Audit: rec,
+		// Only this process holds the signing key: the others obtain their
+		// service tokens here (mTLS certificate or client secret).
+		ServiceClients: authapi.ServiceClients{Keys: d.secrets}})
 	if err != nil {
 		_ = db.Close()
 		return nil, err

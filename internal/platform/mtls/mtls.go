@@ -258,8 +258,9 @@ func (id *Identity) current() (*tls.Certificate, *x509.CertPool, error) {
 	return id.cert, id.pool, nil
 }
 
-// peerName is the service a verified certificate names (its first DNS SAN).
-func peerName(c *x509.Certificate) string {
+// PeerName is the service a verified certificate names (its first DNS SAN,
+// else its common name): the caller's identity behind an mTLS connection.
+func PeerName(c *x509.Certificate) string {
 	if len(c.DNSNames) > 0 {
 		return c.DNSNames[0]
 	}
@@ -288,7 +289,7 @@ func (id *Identity) ServerConfig(allowed ...string) *tls.Config {
 					if len(cs.PeerCertificates) == 0 {
 						return errors.New("mtls: no client certificate")
 					}
-					if p := peerName(cs.PeerCertificates[0]); !slices.Contains(allowed, p) {
+					if p := PeerName(cs.PeerCertificates[0]); !slices.Contains(allowed, p) {
 						return fmt.Errorf("mtls: %s may not call %s", p, id.name)
 					}
 					return nil

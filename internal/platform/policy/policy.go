@@ -90,12 +90,14 @@ type Options struct {
 // decisions, which depend only on the route and the caller's roles, are
 // memoized.
 type Engine struct {
-	query   rego.PreparedEvalQuery
-	rules   map[string]Rule
-	log     *slog.Logger
-	denials *prometheus.CounterVec
-	mu      sync.RWMutex
-	routes  map[string]Decision
+	query rego.PreparedEvalQuery
+	rules map[string]Rule
+	// internal are the routes served to other SkyFly processes only.
+	internal map[string]Rule
+	log      *slog.Logger
+	denials  *prometheus.CounterVec
+	mu       sync.RWMutex
+	routes   map[string]Decision
 }
 
 // maxMemo bounds the route decision memo (routes × role combinations).
@@ -141,11 +143,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: prepare: %w", err)
 	}
-	rules, err := readRules(ctx, compiler)
+	rules, err := readRules(ctx, compiler, "routes")
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{query: q, rules: rules, log: opts.Log, routes: map[string]Decision{}}
+	internal, err := readRules(ctx, compiler, "internal_routes")
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{query: q, rules: rules, internal: internal, log: opts.Log, routes: map[string]Decision{}}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -283,17 +289,23 @@ func decode(v any) (Decision, error) {
 // gateway's route table and the OpenAPI contract can be checked against it.
 func (e *Engine) Rules() map[string]Rule { return maps.Clone(e.rules) }
 
-func readRules(ctx context.Context, compiler *ast.Compiler) (map[string]Rule, error) {
-	rs, err := rego.New(rego.Query("data.skyfly.authz.routes"), rego.Compiler(compiler)).Eval(ctx)
+// InternalRules returns the routes a domain serves to the other SkyFly
+// processes directly, never through the gateway (the service-token
+// endpoint), keyed like Rules.
+func (e *Engine) InternalRules() map[string]Rule { return maps.Clone(e.internal) }
+
+// readRules reads the route table named table of the policy.
+func readRules(ctx context.Context, compiler *ast.Compiler, table string) (map[string]Rule, error) {
+	rs, err := rego.New(rego.Query("data.skyfly.authz."+table), rego.Compiler(compiler)).Eval(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("policy: read routes: %w", err)
+		return nil, fmt.Errorf("policy: read %s: %w", table, err)
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
-		return nil, fmt.Errorf("policy: routes: %d results", len(rs))
+		return nil, fmt.Errorf("policy: %s: %d results", table, len(rs))
 	}
 	raw, ok := rs[0].Expressions[0].Value.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("policy: routes is %T", rs[0].Expressions[0].Value)
+		return nil, fmt.Errorf("policy: %s is %T", table, rs[0].Expressions[0].Value)
 	}
 	out := make(map[string]Rule, len(raw))
 	for key, v := range raw {

@@ -167,6 +167,19 @@ func TestRules_ListEveryRoute(t *testing.T) {
 	require.Equal(t, policy.Rule{Roles: []string{"admin"}}, rules["PATCH /api/v1/staff/accounts/:accountId"])
 }
 
+// TestInternalRules_TheTokenEndpointIsServedBesideTheGateway: the service
+// token endpoint authenticates its caller itself (certificate or client
+// secret), and it is not in the gateway's table.
+func TestInternalRules_TheTokenEndpointIsServedBesideTheGateway(t *testing.T) {
+	e := newEngine(t, nil, nil)
+	const key = "POST /api/v1/auth/internal/token"
+	require.Equal(t, policy.Rule{Level: policy.LevelPublic}, e.InternalRules()[key])
+	_, routed := e.Rules()[key]
+	require.False(t, routed, "the token endpoint is not a gateway route")
+	d := e.Decide(context.Background(), policy.Request{Layer: "auth", Method: "POST", Route: "/api/v1/auth/internal/token"})
+	require.True(t, d.Allow, "the policy admits the caller to the endpoint, which authenticates it")
+}
+
 // BenchmarkDecide: a route decision (memoized after the first) and an
 // action decision (evaluated by OPA every time: it depends on the resource).
 func BenchmarkDecide(b *testing.B) {

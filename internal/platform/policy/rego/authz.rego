@@ -119,6 +119,14 @@ routes := {
 	"GET /api/v1/staff/audit/payment": auditors,
 }
 
+# Routes a domain serves to the other SkyFly processes directly, never
+# through the gateway (so they are not in routes, the gateway's table).
+internal_routes := {
+	# The service-token endpoint authenticates its caller itself: the
+	# caller's mTLS certificate or client secret, not a bearer token.
+	"POST /api/v1/auth/internal/token": public,
+}
+
 # ---- the decision
 
 allow := {"allow": true, "status": 200, "code": "", "reason": ""}
@@ -143,6 +151,11 @@ holds_any(roles) if {
 
 route_decision := d if {
 	level := routes[sprintf("%s %s", [input.method, input.route])]
+	d := level_decision(level)
+}
+
+route_decision := d if {
+	level := internal_routes[sprintf("%s %s", [input.method, input.route])]
 	d := level_decision(level)
 }
 
