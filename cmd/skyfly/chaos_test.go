@@ -56,24 +56,18 @@ func (s *service) start() {
 }
 
 // kill sends SIGKILL, as a crash or an OOM kill would, and reaps it.
-func (s *service) kill() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGKILL)
-	_, _ = s.cmd.Process.Wait()
-	s.cmd = nil
-}
+func (s *service) kill() { s.signal(syscall.SIGKILL) }
 
-func (s *service) stop() {
+// stop asks the process to shut down (SIGTERM) and reaps it.
+func (s *service) stop() { s.signal(syscall.SIGTERM) }
+
+func (s *service) signal(sig syscall.Signal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = s.cmd.Process.Signal(sig)
 	_, _ = s.cmd.Process.Wait()
 	s.cmd = nil
 }
