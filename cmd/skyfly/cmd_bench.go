@@ -50,6 +50,8 @@ type benchOptions struct {
 	routes     string
 	baseline   time.Duration
 	wait       time.Duration
+	events     bool
+	eventsWait time.Duration
 }
 
 // runBench drives concurrent customers through the gateway (search → quote
@@ -76,6 +78,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&o.routes, "routes", "LHR-JFK,FRA-SIN,DXB-LHR,SIN-SYD,CDG-JFK,BOS-LHR", "other routes, comma-separated")
 	fs.DurationVar(&o.baseline, "baseline", 10*time.Second, "how long to run the one-activity baseline (0: skip)")
 	fs.DurationVar(&o.wait, "wait", 60*time.Second, "how long to wait for workflows to close before the T13 checks")
+	fs.BoolVar(&o.events, "events", true, "consume skyfly.booking.v1 in a bench consumer group: report events published/consumed and the lag, and check every confirmed booking's events are consumed once (false: with SKYFLY_OUTBOX_RELAY=false on the services)")
+	fs.DurationVar(&o.eventsWait, "events-wait", 30*time.Second, "how long to wait for the run's events to be published and consumed before the events check")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -149,6 +153,22 @@ func (b *bench) run(ctx context.Context) error {
 		runCtx, cancel = context.WithTimeout(ctx, b.o.duration)
 		defer cancel()
 	}
+	var events *benchEventConsumer
+	if b.o.events {
+		brokers := benchBrokers(b.cfg.KafkaBrokers, b.cfg.DataDir)
+		if len(brokers) == 0 {
+			return errors.New("bench: --events needs SKYFLY_KAFKA_BROKERS or a skyfly dev on the same data dir (or --events=false)")
+		}
+		since := time.Now().Add(-time.Second)
+		c, err := newBenchEventConsumer(brokers, "skyfly-bench-"+randHex(4), since, time.Now)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		evCtx, stopEvents := context.WithCancel(ctx)
+		defer stopEvents()
+		events = c
+		go events.Run(evCtx)
+	}
 	b.started = time.Now()
 	var wg sync.WaitGroup
 	for i := range tokens {
@@ -186,6 +206,12 @@ func (b *bench) run(ctx context.Context) error {
 	if err := b.checkWorkflows(ctx, tc); err != nil {
 		fmt.Fprintln(b.out, "T13 FAIL:", err)
 		failures++
+	}
+	if events != nil {
+		if err := b.checkEvents(ctx, events, b.started.Add(elapsed)); err != nil {
+			fmt.Fprintln(b.out, "T13 FAIL:", err)
+			failures++
+		}
 	}
 	if err := b.checkDatabases(ctx); err != nil {
 		fmt.Fprintln(b.out, "T13 FAIL:", err)

@@ -212,6 +212,10 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	return err
 }
 
+// embeddedBrokersFile is where skyfly dev writes the embedded Kafka
+// cluster's address (its port is picked at start).
+func embeddedBrokersFile(dataDir string) string { return filepath.Join(dataDir, "kafka", "brokers") }
+
 // ensureKafka starts an embedded Kafka cluster (franz-go's kfake, the real
 // wire protocol, its log under the data dir) when SKYFLY_KAFKA_BROKERS is
 // empty, and connects the outbox relays' producer to it.
@@ -224,6 +228,11 @@ func ensureKafka(p *platform) (stop func(), err error) {
 		}
 		p.cfg.KafkaBrokers = strings.Join(kf.Brokers(), ",")
 		p.log.Info("embedded Kafka ready", "brokers", p.cfg.KafkaBrokers)
+		// skyfly bench reads the embedded cluster's address from here.
+		if err := os.WriteFile(embeddedBrokersFile(p.cfg.DataDir), []byte(p.cfg.KafkaBrokers+"\n"), 0o600); err != nil {
+			kf.Stop()
+			return nil, fmt.Errorf("embedded Kafka: write its address: %w", err)
+		}
 		stop = kf.Stop
 	}
 	if err := p.connectBus(); err != nil {

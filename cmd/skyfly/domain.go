@@ -95,6 +95,10 @@ func (d deps) withRelay(domainName string, db *sqldb.DB, jobs ...func(ctx contex
 		d.log.Warn("no SKYFLY_KAFKA_BROKERS: domain events wait in the outbox", "domain", domainName)
 		return jobs
 	}
+	if !d.cfg.OutboxRelay {
+		d.log.Warn("SKYFLY_OUTBOX_RELAY=false: domain events wait in the outbox", "domain", domainName)
+		return jobs
+	}
 	r := outbox.NewRelay(outbox.RelayConfig{Log: d.log.With("component", "outbox-relay", "domain", domainName), Store: outbox.NewStore(db),
 		Publisher: d.bus, Domain: domainName, Metrics: d.metrics})
 	return append(jobs, r.Run)

@@ -128,11 +128,14 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 	if notices != nil {
 		dom.background = append(dom.background, notices)
 	}
-	if d.bus != nil {
+	switch {
+	case d.bus != nil && !d.cfg.OutboxRelay:
+		log.Warn("SKYFLY_OUTBOX_RELAY=false: domain events wait in the outbox")
+	case d.bus != nil:
 		relay := customermongo.NewRelay(customermongo.RelayConfig{Log: log.With("component", "outbox-relay"), DB: client.DB,
 			Publisher: d.bus, Now: d.now, Metrics: d.metrics})
 		dom.background = append(dom.background, relay.Run)
-	} else {
+	default:
 		log.Warn("no SKYFLY_KAFKA_BROKERS: domain events wait in the outbox")
 	}
 	if !ttl {

@@ -18,6 +18,17 @@ const BookingEventsConsumer = "customer-booking-notifications"
 // are here (the sagas tell the customer about holds, confirmations,
 // payments, expiry, cancellations and changes through their notify
 // activity): a booking parked in NEEDS_ATTENTION is told it is in hand.
+//
+// Payment events (skyfly.payment.v1) are not consumed yet, on purpose:
+// payment.failed always happens inside a booking saga, whose decline step
+// sends booking_payment_failed, and a saga's refund (cancellation, a
+// compensation) is told by that saga (booking_refunded, booking_failed). The
+// one refund no saga tells is a staff refund through the payment API, but a
+// payment event carries neither who made the change nor the booking's PNR
+// the templates need, so a consumer could not tell it from a saga's refund
+// without sometimes notifying twice. Consuming payment.refunded needs the
+// change's actor ("workflow:<id>" for saga activities) in the payment event
+// first (issue #12).
 var bookingEventTemplates = map[string]string{
 	"booking.needs_attention": TemplateBookingUnderReview,
 }

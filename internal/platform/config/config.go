@@ -58,6 +58,9 @@ type Config struct {
 	TLSDir string
 
 	KafkaBrokers string
+	// OutboxRelay off leaves every domain's events in its outbox (written,
+	// never published): the bench measures the relays' cost with it.
+	OutboxRelay bool
 
 	VaultAddr     string
 	VaultToken    string
@@ -138,6 +141,7 @@ func (c *Config) Settings() []Setting {
 		s("SKYFLY_REDIS_URL", "", "Redis for shared rate limits, revocations and caches (in-process when empty)", &c.RedisURL),
 		s("SKYFLY_TLS_DIR", "", "mTLS between processes: directory of ca.pem and <service>.pem/-key.pem (skyfly certs init creates them); service URLs are then https://; empty: plain HTTP", &c.TLSDir),
 		s("SKYFLY_KAFKA_BROKERS", "", "Kafka brokers (comma-separated) the outbox relays publish domain events to; skyfly dev runs an embedded cluster when empty", &c.KafkaBrokers),
+		s("SKYFLY_OUTBOX_RELAY", "true", "run the outbox relays that publish domain events to Kafka; false leaves the events in the outboxes (still written with each change) to measure the relays' cost", &c.OutboxRelay),
 		s("SKYFLY_VAULT_ADDR", "", "Vault address; when set, keys and secrets come from Vault instead of the local keyring", &c.VaultAddr),
 		s("SKYFLY_VAULT_TOKEN", "", "Vault token auth", &c.VaultToken),
 		s("SKYFLY_VAULT_ROLE_ID", "", "Vault AppRole role id", &c.VaultRoleID),

@@ -66,3 +66,52 @@ func TestSessionEvents_WrittenWithTheChange(t *testing.T) {
 		})
 	}
 }
+
+// TestUserErasedEvent_WrittenWithTheErasure: erasing a user writes one
+// auth.user.erased event (the user id only) and a revocation per open
+// session in the transaction that tombstones the identity; a second
+// erasure changes nothing and writes nothing, and an erasure that fails
+// (an unknown user) leaves no event behind. On every available database.
+func TestUserErasedEvent_WrittenWithTheErasure(t *testing.T) {
+	for dialect, dsn := range testenv.SQLDSNs(t, "sqlite", "postgres", "mysql") {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			db := migrated(t, dsn(t))
+			s, ob := authgorm.New(db), outbox.NewStore(db)
+			u := newUser(t, s, "u_gone")
+			newSession(t, s, u.ID, "s_gone", "h_gone")
+			before, err := ob.Pending(ctx, 100)
+			require.NoError(t, err)
+
+			erased, err := s.EraseUser(ctx, u.ID, t0)
+			require.NoError(t, err)
+			require.True(t, erased)
+			erased, err = s.EraseUser(ctx, u.ID, t0)
+			require.NoError(t, err)
+			require.False(t, erased, "a second erasure is a no-op")
+			_, err = s.EraseUser(ctx, "u_nobody", t0)
+			require.ErrorIs(t, err, auth.ErrNotFound)
+
+			recs, err := ob.Pending(ctx, 100)
+			require.NoError(t, err)
+			type ev struct{ id, typ string }
+			var got []ev
+			for _, r := range recs[len(before):] {
+				require.Equal(t, outbox.Topic("auth"), r.Topic)
+				require.Equal(t, u.ID, r.Key, "keyed by the user")
+				require.NotContains(t, string(r.Payload), u.Email, "an erasure event carries the e-mail address")
+				e, err := r.Event()
+				require.NoError(t, err)
+				got = append(got, ev{e.ID, e.Type})
+				if e.Type == auth.DomainEventUserErased {
+					var d auth.UserErasedData
+					require.NoError(t, json.Unmarshal(e.Data, &d))
+					require.Equal(t, auth.UserErasedData{UserID: u.ID}, d)
+					require.True(t, e.OccurredAt.Equal(t0), "occurredAt %v, want the erasure's time %v", e.OccurredAt, t0)
+				}
+			}
+			require.Equal(t, []ev{{"s_gone/revoked", auth.DomainEventSessionRevoked}, {u.ID + "/erased", auth.DomainEventUserErased}}, got,
+				"one revocation and one erasure event, none for the repeated or failed erasure")
+		})
+	}
+}
