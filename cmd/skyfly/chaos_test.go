@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/skyfly/skyfly/internal/platform/eventbus"
 	"github.com/skyfly/skyfly/temporal/devserver"
 	"github.com/skyfly/skyfly/temporal/queues"
 )
@@ -150,7 +151,9 @@ func (p *flakyProxy) cut(down bool) {
 // seconds; each comes back. Afterwards the bench's T13 checks must pass:
 // no lost booking (every workflow closed, none running), no oversold seat
 // (committed holds = confirmed passengers), no double charge (captured −
-// refunded = what the bookings say was paid).
+// refunded = what the bookings say was paid), and every confirmed
+// booking's events published and consumed once (outbox relays restarted
+// with their processes lose nothing).
 func TestChaos_T13_KillsUnderBookingLoad(t *testing.T) {
 	if os.Getenv(EnvChaos) != "1" {
 		t.Skip("SKIPPED: the chaos run is make chaos (" + EnvChaos + "=1)")
@@ -165,6 +168,13 @@ func TestChaos_T13_KillsUnderBookingLoad(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { _ = ts.Stop() }()
 
+	// The event backbone: an in-process Kafka (kfake) every service's
+	// outbox relays to; the bench consumes skyfly.booking.v1 and checks that
+	// every confirmed booking's events arrive, once, through the kills.
+	kafka, err := eventbus.StartEmbedded(eventbus.EmbeddedConfig{})
+	require.NoError(t, err)
+	defer kafka.Stop()
+
 	redisTarget := strings.TrimPrefix(strings.TrimSuffix(envOr("SKYFLY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "/0"), "redis://")
 	redisProxy := newFlakyProxy(t, redisTarget)
 
@@ -178,6 +188,7 @@ func TestChaos_T13_KillsUnderBookingLoad(t *testing.T) {
 		"SKYFLY_RATE_LIMIT_RPS=100000",
 		"SKYFLY_REDIS_URL=redis://"+redisProxy.ln.Addr().String()+"/0",
 		"SKYFLY_TEMPORAL_ADDRESS="+ts.Address(),
+		"SKYFLY_KAFKA_BROKERS="+strings.Join(kafka.Brokers(), ","),
 		"SKYFLY_GATEWAY_ADDR="+gateway,
 		"SKYFLY_PUBLIC_URL=http://"+gateway,
 	)
