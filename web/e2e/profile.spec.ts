@@ -47,5 +47,6 @@ test('a customer saves the profile and preferences and verifies the mobile numbe
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByTestId('phone-status')).toHaveText(`${phone}: verified`);
 
-  watch.check();
+  // The profile asks whether an erasure is pending: 404 when none was asked for.
+  watch.check(['404 GET /api/v1/users/me/erasure']);
 });
