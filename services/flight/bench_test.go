@@ -43,7 +43,7 @@ func benchService(b *testing.B, scale int, cache flight.SearchCache) (*flight.Se
 	return svc, len(n.Flights)
 }
 
-func parseQueries(b *testing.B, raw []string) []flight.SearchQuery {
+func parseQueries(b testing.TB, raw []string) []flight.SearchQuery {
 	out := make([]flight.SearchQuery, len(raw))
 	for i, s := range raw {
 		v, err := url.ParseQuery(s)

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// SearchCache keeps full search results by query key, tagged with the
-// flights they show so that an inventory change on a flight drops them.
+// SearchCache keeps search result pages by query-and-page key, tagged with
+// the flights of the query's full result (not only the page's) so that an
+// inventory change on any of them drops the page.
 // Cached slices are shared: callers must not modify them.
 type SearchCache interface {
 	Get(ctx context.Context, key string) ([]Itinerary, bool)

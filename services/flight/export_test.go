@@ -1,7 +1,9 @@
 package flight
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -93,4 +95,58 @@ func (s *Service) InstallSchedule(airports []Airport, flights []Flight) error {
 	}
 	s.network.Store(n)
 	return nil
+}
+
+// SearchAllForTest is the search path before page-only building, kept as
+// the oracle of the page property test: every candidate built, priced and
+// sorted by its itinerary's fields (price, duration, departure, then id).
+func (s *Service) SearchAllForTest(q SearchQuery) ([]Itinerary, error) {
+	q, err := q.normalize()
+	if err != nil {
+		return nil, err
+	}
+	n := s.Network()
+	now := s.now()
+	cands := n.candidates(nil, q.Origin, q.Destination, q.Date, q.MaxStops, n.departsWithin(now, q.DepartAfter, q.DepartBefore))
+	out := []Itinerary{}
+	for _, c := range cands {
+		if it, ok := n.itinerary(c, q.Cabin, q.Passengers); ok {
+			out = append(out, it)
+		}
+	}
+	sortItineraries(out, q.Sort)
+	return out, nil
+}
+
+func sortItineraries(its []Itinerary, by string) {
+	type key struct {
+		price int64
+		dur   time.Duration
+		dep   time.Time
+		id    string
+		it    Itinerary
+	}
+	keys := make([]key, len(its))
+	for i, it := range its {
+		p := it.Fares[0].Price.Amount
+		for _, f := range it.Fares[1:] {
+			p = min(p, f.Price.Amount)
+		}
+		keys[i] = key{price: p, dur: it.Duration, dep: it.Segments[0].Departure, id: it.ID, it: it}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		var c int
+		switch by {
+		case SortDeparture:
+			c = cmp.Or(a.dep.Compare(b.dep), cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur))
+		case SortDuration:
+			c = cmp.Or(cmp.Compare(a.dur, b.dur), cmp.Compare(a.price, b.price), a.dep.Compare(b.dep))
+		default:
+			c = cmp.Or(cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur), a.dep.Compare(b.dep))
+		}
+		return cmp.Or(c, strings.Compare(a.id, b.id))
+	})
+	for i := range keys {
+		its[i] = keys[i].it
+	}
 }

@@ -142,33 +142,37 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	if err != nil {
 		return SearchResult{}, err
 	}
-	all, ok := s.cache.Get(ctx, key)
+	// The cache keeps pages (with one itinerary more than the page, so
+	// that the next cursor needs no count), tagged with every flight of
+	// the full result: a hold on any of them can move itineraries into or
+	// out of this page.
+	pageKey := key + "|" + strconv.Itoa(offset) + "|" + strconv.Itoa(q.Limit)
+	page, ok := s.cache.Get(ctx, pageKey)
 	if !ok {
 		before := s.changes.Load()
 		var flightIDs []string
-		all, flightIDs, err = s.search(ctx, s.Network(), q)
+		page, flightIDs, err = s.search(ctx, s.Network(), q, offset, q.Limit+1)
 		if err != nil {
 			return SearchResult{}, err
 		}
 		if s.changes.Load() == before {
-			s.cache.Put(ctx, key, all, flightIDs)
+			s.cache.Put(ctx, pageKey, page, flightIDs)
 		}
 	}
-	if offset > len(all) {
-		offset = len(all)
-	}
-	end := min(len(all), offset+q.Limit)
-	res := SearchResult{Itineraries: all[offset:end]}
-	if end < len(all) {
-		res.NextCursor = cursorFor(key, end)
+	res := SearchResult{Itineraries: page[:min(len(page), q.Limit)]}
+	if len(page) > q.Limit {
+		res.NextCursor = cursorFor(key, offset+q.Limit)
 	}
 	return res, nil
 }
 
-// search computes the full sorted result of a normalized query and the
-// flights it depends on. It reads seat counters from the network's
+// search computes the itineraries at positions [offset, offset+n) of the
+// sorted result of a normalized query and the flights the whole result
+// depends on. It ranks every candidate by a compact key (the sort fields
+// and the legs' indices, see rankKey) and builds, prices and renders only
+// the itineraries of the page. It reads seat counters from the network's
 // in-memory seat book, never from the database.
-func (s *Service) search(_ context.Context, n *Network, q SearchQuery) ([]Itinerary, []string, error) {
+func (s *Service) search(_ context.Context, n *Network, q SearchQuery, offset, limit int) ([]Itinerary, []string, error) {
 	if _, ok := n.Airport(q.Origin); !ok {
 		return nil, nil, invalid("origin", "is not an airport SkyFly serves")
 	}
@@ -176,16 +180,7 @@ func (s *Service) search(_ context.Context, n *Network, q SearchQuery) ([]Itiner
 		return nil, nil, invalid("destination", "is not an airport SkyFly serves")
 	}
 	now := s.now()
-	after, before := clockMinutes(q.DepartAfter, 0), clockMinutes(q.DepartBefore, 24*60)
-	cands := n.candidates(nil, q.Origin, q.Destination, q.Date, q.MaxStops, func(i int32) bool {
-		f := &n.list[i]
-		if !f.DepartureUTC.After(now) {
-			return false
-		}
-		h, m, _ := f.DepartureUTC.In(n.routes[n.routeOf[i]].from).Clock()
-		local := h*60 + m
-		return local >= after && local <= before
-	})
+	cands := n.candidates(nil, q.Origin, q.Destination, q.Date, q.MaxStops, n.departsWithin(now, q.DepartAfter, q.DepartBefore))
 	if len(cands) == 0 {
 		return []Itinerary{}, nil, nil
 	}
@@ -202,14 +197,37 @@ func (s *Service) search(_ context.Context, n *Network, q SearchQuery) ([]Itiner
 	for i, o := range used {
 		ids[i] = n.list[o].ID
 	}
-	out := make([]Itinerary, 0, len(cands))
+	keys := make([]rankKey, 0, len(cands))
 	for _, c := range cands {
-		if it, ok := n.itinerary(c, q.Cabin, q.Passengers); ok {
+		if k, ok := n.rankKey(c, q.Cabin, q.Passengers); ok {
+			keys = append(keys, k)
+		}
+	}
+	offset = min(offset, len(keys))
+	end := min(len(keys), offset+limit)
+	n.selectPage(keys, end, q.Sort)
+	out := make([]Itinerary, 0, end-offset)
+	for _, k := range keys[offset:end] {
+		if it, ok := n.itinerary(k.c, q.Cabin, q.Passengers); ok {
 			out = append(out, it)
 		}
 	}
-	sortItineraries(out, q.Sort)
 	return out, ids, nil
+}
+
+// departsWithin keeps the flights that depart after now within the local
+// departure window [after, before] ("HH:MM", empty = unbounded).
+func (n *Network) departsWithin(now time.Time, afterHHMM, beforeHHMM string) func(int32) bool {
+	after, before := clockMinutes(afterHHMM, 0), clockMinutes(beforeHHMM, 24*60)
+	return func(i int32) bool {
+		f := &n.list[i]
+		if !f.DepartureUTC.After(now) {
+			return false
+		}
+		h, m, _ := f.DepartureUTC.In(n.routes[n.routeOf[i]].from).Clock()
+		local := h*60 + m
+		return local >= after && local <= before
+	}
 }
 
 // clockMinutes parses a validated "HH:MM" into minutes after midnight
@@ -231,41 +249,11 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 	if c.onward >= 0 {
 		nlegs = 2
 	}
-	var cabins [2]CabinAvailability
-	for k := range nlegs {
-		avail, ok := n.seats.available(legs[k], cabin)
-		if !ok {
-			return Itinerary{}, false
-		}
-		cabins[k] = CabinAvailability{Cabin: cabin, Capacity: n.list[legs[k]].Capacity(cabin), Available: avail}
-	}
 	var fares []FareOption
-	var segBuf [2]priceSegment
-	segs := segBuf[:0]
-	var families [3]string // at most one option per family
-	nfam := 0
 	fareIDs := n.fareIDs[cabin]
-	for ci, class := range n.classes[cabin] {
-		if slices.Contains(families[:nfam], class.Family) {
-			continue
-		}
-		left := class.SeatsLeft(cabins[0])
-		if nlegs == 2 {
-			left = min(left, class.SeatsLeft(cabins[1]))
-		}
-		if left < pax.Seats() {
-			continue
-		}
-		if nfam < len(families) {
-			families[nfam] = class.Family
-			nfam++
-		}
+	ok := n.offers(c, cabin, pax, func(ci int, class BookingClass, left int, segs []priceSegment) {
 		if fares == nil {
 			fares = make([]FareOption, 0, 3)
-			for k := range nlegs {
-				r := &n.routes[n.routeOf[legs[k]]]
-				segs = append(segs, priceSegment{DistanceKm: n.list[legs[k]].DistanceKm, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes})
-			}
 		}
 		fares = append(fares, FareOption{
 			FareID:       fareIDs[ci],
@@ -276,6 +264,9 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 			SeatsLeft:    min(left, SeatsLeftCap),
 			Conditions:   FamilyConditions(class.Family, cabin),
 		})
+	})
+	if !ok {
+		return Itinerary{}, false
 	}
 	if len(fares) == 0 {
 		return Itinerary{}, false // sold out
@@ -327,35 +318,180 @@ func ParseItineraryID(id string) []string {
 	return strings.Split(id, "_")
 }
 
-func sortItineraries(its []Itinerary, by string) {
-	type key struct {
-		price int64
-		dur   time.Duration
-		dep   time.Time
-		id    string
-		it    Itinerary
+// offers calls yield for each fare a candidate offers in a cabin, in the
+// order of the cabin's booking classes: per fare family the cheapest
+// booking class open on every segment for the passengers' seats, from the
+// in-memory seat counters (segs are the candidate's priced segments). It
+// reports whether anything can be sold. itinerary and rankKey both walk
+// the fares through it, so that the rank of a candidate is the price of
+// the itinerary it becomes.
+func (n *Network) offers(c legPair, cabin Cabin, pax Passengers, yield func(ci int, class BookingClass, left int, segs []priceSegment)) bool {
+	legs := [2]int32{c.first, c.onward}
+	nlegs := 1
+	if c.onward >= 0 {
+		nlegs = 2
 	}
-	keys := make([]key, len(its))
-	for i, it := range its {
-		p := it.Fares[0].Price.Amount
-		for _, f := range it.Fares[1:] {
-			p = min(p, f.Price.Amount)
+	var cabins [2]CabinAvailability
+	for k := range nlegs {
+		avail, ok := n.seats.available(legs[k], cabin)
+		if !ok {
+			return false
 		}
-		keys[i] = key{price: p, dur: it.Duration, dep: it.Segments[0].Departure, id: it.ID, it: it}
+		cabins[k] = CabinAvailability{Cabin: cabin, Capacity: n.list[legs[k]].Capacity(cabin), Available: avail}
 	}
-	slices.SortFunc(keys, func(a, b key) int {
-		var c int
-		switch by {
-		case SortDeparture:
-			c = cmp.Or(a.dep.Compare(b.dep), cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur))
-		case SortDuration:
-			c = cmp.Or(cmp.Compare(a.dur, b.dur), cmp.Compare(a.price, b.price), a.dep.Compare(b.dep))
-		default:
-			c = cmp.Or(cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur), a.dep.Compare(b.dep))
+	var segBuf [2]priceSegment
+	segs := segBuf[:0]
+	var families [3]string // at most one option per family
+	nfam := 0
+	any := false
+	for ci, class := range n.classes[cabin] {
+		if slices.Contains(families[:nfam], class.Family) {
+			continue
 		}
-		return cmp.Or(c, strings.Compare(a.id, b.id))
+		left := class.SeatsLeft(cabins[0])
+		if nlegs == 2 {
+			left = min(left, class.SeatsLeft(cabins[1]))
+		}
+		if left < pax.Seats() {
+			continue
+		}
+		if nfam < len(families) {
+			families[nfam] = class.Family
+			nfam++
+		}
+		if !any {
+			for k := range nlegs {
+				r := &n.routes[n.routeOf[legs[k]]]
+				segs = append(segs, priceSegment{DistanceKm: n.list[legs[k]].DistanceKm, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes})
+			}
+			any = true
+		}
+		yield(ci, class, left, segs)
+	}
+	return any
+}
+
+// rankKey is what a search sorts by, without building the itinerary: the
+// cheapest fare's total, the elapsed time, the first departure (UTC
+// nanoseconds) and the legs (whose flight ids break ties, as the
+// itinerary id would).
+type rankKey struct {
+	price int64
+	dur   time.Duration
+	dep   int64
+	c     legPair
+}
+
+// rankKey ranks a candidate; ok is false when nothing can be sold (the
+// candidate does not become an itinerary).
+func (n *Network) rankKey(c legPair, cabin Cabin, pax Passengers) (rankKey, bool) {
+	var price int64
+	priced := false
+	ok := n.offers(c, cabin, pax, func(_ int, class BookingClass, _ int, segs []priceSegment) {
+		p := priceTotal(segs, class, pax).Amount
+		if !priced || p < price {
+			price, priced = p, true
+		}
 	})
-	for i := range keys {
-		its[i] = keys[i].it
+	if !ok {
+		return rankKey{}, false
+	}
+	first, last := &n.list[c.first], &n.list[c.first]
+	if c.onward >= 0 {
+		last = &n.list[c.onward]
+	}
+	return rankKey{price: price, dur: last.ArrivalUTC.Sub(first.DepartureUTC), dep: first.DepartureUTC.UnixNano(), c: c}, true
+}
+
+// compareRank is the total order of search results: the sort's fields,
+// then the itinerary id (the first flight's id, "_" and the onward
+// flight's id for a connection).
+func (n *Network) compareRank(a, b rankKey, by string) int {
+	var c int
+	switch by {
+	case SortDeparture:
+		c = cmp.Or(cmp.Compare(a.dep, b.dep), cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur))
+	case SortDuration:
+		c = cmp.Or(cmp.Compare(a.dur, b.dur), cmp.Compare(a.price, b.price), cmp.Compare(a.dep, b.dep))
+	default:
+		c = cmp.Or(cmp.Compare(a.price, b.price), cmp.Compare(a.dur, b.dur), cmp.Compare(a.dep, b.dep))
+	}
+	if c != 0 {
+		return c
+	}
+	return n.compareIDs(a.c, b.c)
+}
+
+// compareIDs compares the itinerary ids of two candidates without
+// joining them, except when one first flight's id is a proper prefix of
+// the other's (then the joined ids are compared).
+func (n *Network) compareIDs(a, b legPair) int {
+	a0, b0 := n.list[a.first].ID, n.list[b.first].ID
+	if a0 == b0 {
+		switch {
+		case a.onward < 0 && b.onward < 0:
+			return 0
+		case a.onward < 0:
+			return -1 // "X" < "X_..."
+		case b.onward < 0:
+			return 1
+		}
+		return strings.Compare(n.list[a.onward].ID, n.list[b.onward].ID)
+	}
+	if !strings.HasPrefix(a0, b0) && !strings.HasPrefix(b0, a0) {
+		return strings.Compare(a0, b0)
+	}
+	return strings.Compare(n.joinedID(a), n.joinedID(b))
+}
+
+func (n *Network) joinedID(c legPair) string {
+	if c.onward < 0 {
+		return n.list[c.first].ID
+	}
+	return n.list[c.first].ID + "_" + n.list[c.onward].ID
+}
+
+// selectPage orders keys so that keys[:end] are the end smallest in
+// sort order, sorted; the rest are left in no particular order. A page
+// near the top of a large result is picked with a bounded max-heap of end
+// keys (n log end), a deep page by sorting everything.
+func (n *Network) selectPage(keys []rankKey, end int, by string) {
+	less := func(a, b rankKey) int { return n.compareRank(a, b, by) }
+	if end == 0 {
+		return
+	}
+	if end*4 >= len(keys) {
+		slices.SortFunc(keys, less)
+		return
+	}
+	h := keys[:end] // max-heap: h[0] is the largest kept key
+	for i := end/2 - 1; i >= 0; i-- {
+		siftDown(h, i, less)
+	}
+	for i := end; i < len(keys); i++ {
+		if less(keys[i], h[0]) < 0 {
+			h[0], keys[i] = keys[i], h[0]
+			siftDown(h, 0, less)
+		}
+	}
+	slices.SortFunc(h, less)
+}
+
+// siftDown restores the max-heap property of h below i.
+func siftDown(h []rankKey, i int, cmpf func(a, b rankKey) int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && cmpf(h[r], h[l]) > 0 {
+			m = r
+		}
+		if cmpf(h[m], h[i]) <= 0 {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
 	}
 }
