@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,12 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
+	"github.com/skyfly/skyfly/internal/platform/testenv"
 	"github.com/skyfly/skyfly/temporal/devserver"
 	"github.com/skyfly/skyfly/temporal/queues"
 )
@@ -175,8 +173,9 @@ func TestChaos_T13_KillsUnderBookingLoad(t *testing.T) {
 	require.NoError(t, err)
 	defer kafka.Stop()
 
-	redisTarget := strings.TrimPrefix(strings.TrimSuffix(envOr("SKYFLY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "/0"), "redis://")
-	redisProxy := newFlakyProxy(t, redisTarget)
+	redisOpts, err := redis.ParseURL(testenv.RedisURL(t))
+	require.NoError(t, err)
+	redisProxy := newFlakyProxy(t, redisOpts.Addr)
 
 	gateway := freeAddr(t)
 	addrs := map[string]string{}
@@ -293,9 +292,6 @@ func TestChaos_T13_KillsUnderBookingLoad(t *testing.T) {
 		t.Fatalf("bench did not finish:\n%s", report.String())
 	}
 	t.Logf("chaos timeline:\n%s", strings.Join(timeline, "\n"))
-	if err != nil {
-		logOpenWorkflows(t, ts.Address())
-	}
 	t.Logf("skyfly bench report:\n%s", report.String())
 	require.NoError(t, err, "skyfly bench exits 0 only when every invariant holds")
 	require.Contains(t, report.String(), "T13 OK")
@@ -311,48 +307,9 @@ func freePort(t *testing.T) int {
 	return n
 }
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 func tail(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[len(b)-n:]
 	}
 	return b
-}
-
-// logOpenWorkflows logs each running workflow with its pending activities
-// and their last failure: what an operator would look at in the UI.
-func logOpenWorkflows(t *testing.T, address string) {
-	t.Helper()
-	tc, err := client.Dial(client.Options{HostPort: address, Namespace: "default", Logger: tlog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
-	if err != nil {
-		t.Logf("temporal: %v", err)
-		return
-	}
-	defer tc.Close()
-	ctx := context.Background()
-	resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: "default", Query: `ExecutionStatus = "Running"`})
-	if err != nil {
-		t.Logf("list: %v", err)
-		return
-	}
-	for _, e := range resp.Executions {
-		id := e.GetExecution().GetWorkflowId()
-		desc, err := tc.DescribeWorkflow(ctx, id, "")
-		if err != nil {
-			t.Logf("%s: %v", id, err)
-			continue
-		}
-		d := desc.RawResponse
-		var pend []string
-		for _, a := range d.GetPendingActivities() {
-			pend = append(pend, fmt.Sprintf("%s attempt %d state %s last failure %q", a.GetActivityType().GetName(), a.GetAttempt(), a.GetState(), a.GetLastFailure().GetMessage()))
-		}
-		t.Logf("running %s (%s): pending %v", id, e.GetType().GetName(), pend)
-	}
 }

@@ -31,9 +31,11 @@ import (
 
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/sqldb"
+	"github.com/skyfly/skyfly/services/booking"
 	"github.com/skyfly/skyfly/temporal/queues"
 	"github.com/skyfly/skyfly/temporal/tclient"
 	"github.com/skyfly/skyfly/workflows/benchflow"
+	"github.com/skyfly/skyfly/workflows/bookingsaga"
 )
 
 // benchOptions are `skyfly bench`'s flags.
@@ -530,7 +532,7 @@ func (b *bench) checkWorkflows(ctx context.Context, tc client.Client) error {
 			return fmt.Errorf("count workflows: %w", err)
 		}
 		total := r.GetCount()
-		running, unsettled, err := b.unsettledWorkflows(ctx, tc, base+" AND ExecutionStatus = 'Running'")
+		running, unsettled, err := unsettledWorkflows(ctx, tc, base+" AND ExecutionStatus = 'Running'")
 		if err != nil {
 			return err
 		}
@@ -546,10 +548,11 @@ func (b *bench) checkWorkflows(ctx context.Context, tc client.Client) error {
 	}
 }
 
-// unsettledWorkflows lists the running workflows of query and names those
-// with work left: anything but a HELD booking with no pending activity or
-// workflow task.
-func (b *bench) unsettledWorkflows(ctx context.Context, tc client.Client, query string) (running int, unsettled []string, err error) {
+// unsettledWorkflows lists the running workflows of query and describes
+// those with work left: anything but a HELD booking with no pending
+// activity or workflow task; a pending activity is named with its attempt
+// and last failure, what an operator would open in the UI.
+func unsettledWorkflows(ctx context.Context, tc client.Client, query string) (running int, unsettled []string, err error) {
 	var token []byte
 	for {
 		resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token, PageSize: 1000})
@@ -563,7 +566,7 @@ func (b *bench) unsettledWorkflows(ctx context.Context, tc client.Client, query 
 			if p := e.GetSearchAttributes().GetIndexedFields()[queues.AttrBookingStatus]; p != nil {
 				_ = converter.GetDefaultDataConverter().FromPayload(p, &status)
 			}
-			if e.GetType().GetName() != "BookingWorkflow" || status != "HELD" {
+			if e.GetType().GetName() != bookingsaga.WorkflowName || status != string(booking.StatusHeld) {
 				unsettled = append(unsettled, id+" ("+status+")")
 				continue
 			}
@@ -571,8 +574,16 @@ func (b *bench) unsettledWorkflows(ctx context.Context, tc client.Client, query 
 			if err != nil {
 				return 0, nil, fmt.Errorf("describe %s: %w", id, err)
 			}
-			if d := desc.RawResponse; len(d.GetPendingActivities()) > 0 || d.GetPendingWorkflowTask() != nil {
-				unsettled = append(unsettled, id+" (HELD, work pending)")
+			d := desc.RawResponse
+			var pending []string
+			for _, a := range d.GetPendingActivities() {
+				pending = append(pending, fmt.Sprintf("%s attempt %d, last failure %q", a.GetActivityType().GetName(), a.GetAttempt(), a.GetLastFailure().GetMessage()))
+			}
+			if d.GetPendingWorkflowTask() != nil {
+				pending = append(pending, "a workflow task")
+			}
+			if len(pending) > 0 {
+				unsettled = append(unsettled, id+" (HELD, pending: "+strings.Join(pending, "; ")+")")
 			}
 		}
 		if token = resp.GetNextPageToken(); len(token) == 0 {
