@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -187,8 +186,6 @@ func parsePatch(body []byte) (map[string]any, *problem.Problem) {
 	return patch, nil
 }
 
-var unknownField = regexp.MustCompile(`unknown field "([^"]+)"`)
-
 // applyPatch merges patch into the editable profile (RFC 7396) and decodes
 // the result strictly.
 func applyPatch(cur customer.Editable, patch map[string]any) (customer.Editable, *problem.Problem) {
@@ -209,18 +206,13 @@ func applyPatch(cur customer.Editable, patch map[string]any) (customer.Editable,
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&next); err != nil {
 		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typeErr):
+		if errors.As(err, &typeErr) {
 			return customer.Editable{}, problem.Validation(problem.FieldError{Field: typeErr.Field, Reason: "must be a " + jsonType(typeErr.Type.Kind().String())})
-		case unknownField.MatchString(err.Error()):
-			paths := problem.UnknownMembers(merged, reflect.TypeFor[editableJSON]())
-			if len(paths) == 0 {
-				paths = []string{unknownField.FindStringSubmatch(err.Error())[1]}
-			}
-			return customer.Editable{}, problem.UnknownField(paths...)
-		default:
-			return customer.Editable{}, problem.Validation(problem.FieldError{Field: "", Reason: fmt.Sprintf("the patched profile is invalid: %v", err)})
 		}
+		if p := problem.UnknownFieldOf(err, merged, reflect.TypeFor[editableJSON]()); p != nil {
+			return customer.Editable{}, p
+		}
+		return customer.Editable{}, problem.Validation(problem.FieldError{Field: "", Reason: fmt.Sprintf("the patched profile is invalid: %v", err)})
 	}
 	return next.toDomain(), nil
 }

@@ -31,12 +31,8 @@ func decodeStrict(r *http.Request, v any) *Problem {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		if m := unknownFieldErr.FindStringSubmatch(err.Error()); m != nil {
-			paths := UnknownMembers(body, reflect.TypeOf(v))
-			if len(paths) == 0 {
-				paths = []string{m[1]}
-			}
-			return UnknownField(paths...)
+		if p := UnknownFieldOf(err, body, reflect.TypeOf(v)); p != nil {
+			return p
 		}
 		return bindProblem(err)
 	}
@@ -49,6 +45,22 @@ func decodeStrict(r *http.Request, v any) *Problem {
 // encoding/json reports an unknown member only by this message, and names
 // the member without its path.
 var unknownFieldErr = regexp.MustCompile(`^json: unknown field "([^"]*)"`)
+
+// UnknownFieldOf returns the unknown_field problem of err, the error of
+// decoding body into a t with DisallowUnknownFields, naming every member of
+// body that t does not define (encoding/json stops at the first and names
+// it without its path); nil when err is not about an unknown member.
+func UnknownFieldOf(err error, body []byte, t reflect.Type) *Problem {
+	m := unknownFieldErr.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	paths := UnknownMembers(body, t)
+	if len(paths) == 0 {
+		paths = []string{m[1]}
+	}
+	return UnknownField(paths...)
+}
 
 var (
 	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
