@@ -22,6 +22,7 @@
 #   make build temporal-pg
 #   deploy/scaleout.sh                       # servers "dev pg", workers "1 2 4"
 #   SERVERS=pg WORKERS="2" CUSTOMERS=8 DURATION=40s deploy/scaleout.sh
+#   MTLS=1 SERVERS=dev WORKERS=1 deploy/scaleout.sh   # the same with mTLS between every process
 #
 # Results: $OUT (default /tmp/skyfly-scaleout)/<server>-<N>/, summary in
 # $OUT/summary.md.
@@ -40,6 +41,7 @@ PG=${PG:-postgres://postgres@127.0.0.1:5432}
 MYSQL=${MYSQL:-mysql://root@127.0.0.1:3306}
 REDIS=${REDIS:-redis://127.0.0.1:6379/7}
 PORT_BASE=${PORT_BASE:-18100}
+MTLS=${MTLS:-0}
 TEMPORAL_PORT=${TEMPORAL_PORT:-17233}
 
 pids=()
@@ -65,8 +67,18 @@ start() {
 	pid_of[$name]=$!
 }
 
+# With MTLS=1 every service requires a client certificate of the run's CA:
+# the runner's curl presents the gateway's.
+curl_s() {
+	if [ "$MTLS" = 1 ]; then
+		curl --cacert "$RUN/tls/ca.pem" --cert "$RUN/tls/gateway.pem" --key "$RUN/tls/gateway-key.pem" "$@"
+	else
+		curl "$@"
+	fi
+}
+
 wait_http() { # URL SECONDS
-	for _ in $(seq 1 $(($2 * 4))); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.25; done
+	for _ in $(seq 1 $(($2 * 4))); do curl_s -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.25; done
 	echo "timeout waiting for $1" >&2
 	return 1
 }
@@ -89,10 +101,12 @@ fresh_databases() {
 run_one() { # SERVER N
 	local server=$1 n=$2 i
 	RUN=$OUT/$server-$n
+	[ "$MTLS" = 1 ] && RUN=$RUN-mtls
 	rm -rf "$RUN" && mkdir -p "$RUN/data"
 	fresh_databases
-	local tport=$TEMPORAL_PORT tmetrics=$((PORT_BASE + 90))
-	export SKYFLY_DEV=true SKYFLY_LOG_LEVEL=warn SKYFLY_DATA_DIR=$RUN/data SKYFLY_TLS_DIR= \
+	local tport=$TEMPORAL_PORT tmetrics=$((PORT_BASE + 90)) scheme=http tlsdir=
+	if [ "$MTLS" = 1 ]; then scheme=https tlsdir=$RUN/tls; fi
+	export SKYFLY_DEV=true SKYFLY_LOG_LEVEL=warn SKYFLY_DATA_DIR=$RUN/data SKYFLY_TLS_DIR=$tlsdir \
 		SKYFLY_REDIS_URL=$REDIS SKYFLY_RATE_LIMIT_RPS=100000 \
 		SKYFLY_TEMPORAL_ADDRESS=127.0.0.1:$tport SKYFLY_TEMPORAL_NAMESPACE=default \
 		SKYFLY_AUTH_DSN="$PG/skyfly_so_auth?sslmode=disable" \
@@ -100,11 +114,11 @@ run_one() { # SERVER N
 		SKYFLY_BOOKING_DSN="$PG/skyfly_so_booking?sslmode=disable" \
 		SKYFLY_FLIGHT_DSN="$MYSQL/skyfly_so_flight" \
 		SKYFLY_GATEWAY_ADDR=127.0.0.1:$PORT_BASE SKYFLY_PUBLIC_URL=http://127.0.0.1:$PORT_BASE \
-		SKYFLY_AUTH_URL=http://127.0.0.1:$((PORT_BASE + 1)) \
-		SKYFLY_CUSTOMER_URL=http://127.0.0.1:$((PORT_BASE + 2)) \
-		SKYFLY_PAYMENT_URL=http://127.0.0.1:$((PORT_BASE + 3)) \
-		SKYFLY_FLIGHT_URL=http://127.0.0.1:$((PORT_BASE + 10)) \
-		SKYFLY_BOOKING_URL=http://127.0.0.1:$((PORT_BASE + 20))
+		SKYFLY_AUTH_URL=$scheme://127.0.0.1:$((PORT_BASE + 1)) \
+		SKYFLY_CUSTOMER_URL=$scheme://127.0.0.1:$((PORT_BASE + 2)) \
+		SKYFLY_PAYMENT_URL=$scheme://127.0.0.1:$((PORT_BASE + 3)) \
+		SKYFLY_FLIGHT_URL=$scheme://127.0.0.1:$((PORT_BASE + 10)) \
+		SKYFLY_BOOKING_URL=$scheme://127.0.0.1:$((PORT_BASE + 20))
 
 	if [ "$server" = dev ]; then
 		start temporal "$TEMPORAL" server start-dev --headless --ip 127.0.0.1 --port "$tport" \
@@ -120,11 +134,12 @@ run_one() { # SERVER N
 		"$BIN" admin search-attributes >"$RUN/search-attributes.log" 2>&1
 	fi
 
+	if [ "$MTLS" = 1 ]; then "$BIN" certs init >"$RUN/certs.log" 2>&1; fi
 	"$BIN" migrate all >"$RUN/migrate.log" 2>&1
 	"$BIN" seed >"$RUN/seed.log" 2>&1
 
 	SKYFLY_SERVICE_ADDR=127.0.0.1:$((PORT_BASE + 1)) start auth "$BIN" service auth
-	wait_http "http://127.0.0.1:$((PORT_BASE + 1))/readyz" 60
+	wait_http "$scheme://127.0.0.1:$((PORT_BASE + 1))/readyz" 60
 	SKYFLY_SERVICE_ADDR=127.0.0.1:$((PORT_BASE + 2)) start customer "$BIN" service customer
 	SKYFLY_SERVICE_ADDR=127.0.0.1:$((PORT_BASE + 3)) start payment "$BIN" service payment
 	for i in $(seq 1 "$n"); do
@@ -132,10 +147,10 @@ run_one() { # SERVER N
 		SKYFLY_SERVICE_ADDR=127.0.0.1:$((PORT_BASE + 19 + i)) start "booking$i" "$BIN" service booking
 	done
 	start gateway "$BIN" gateway
-	for port in $((PORT_BASE + 2)) $((PORT_BASE + 3)); do wait_http "http://127.0.0.1:$port/readyz" 60; done
+	for port in $((PORT_BASE + 2)) $((PORT_BASE + 3)); do wait_http "$scheme://127.0.0.1:$port/readyz" 60; done
 	for i in $(seq 1 "$n"); do
-		wait_http "http://127.0.0.1:$((PORT_BASE + 9 + i))/readyz" 60
-		wait_http "http://127.0.0.1:$((PORT_BASE + 19 + i))/readyz" 60
+		wait_http "$scheme://127.0.0.1:$((PORT_BASE + 9 + i))/readyz" 60
+		wait_http "$scheme://127.0.0.1:$((PORT_BASE + 19 + i))/readyz" 60
 	done
 	wait_http "http://127.0.0.1:$PORT_BASE/api/v1/health" 60
 	curl -fsS "http://127.0.0.1:$tmetrics/metrics" >"$RUN/temporal-metrics-before.txt"
@@ -156,8 +171,8 @@ run_one() { # SERVER N
 	wait "$bench" || true
 	curl -fsS "http://127.0.0.1:$tmetrics/metrics" >"$RUN/temporal-metrics-after.txt"
 	for i in $(seq 1 "$n"); do
-		curl -fsS "http://127.0.0.1:$((PORT_BASE + 9 + i))/metrics" >"$RUN/metrics-flight$i.txt"
-		curl -fsS "http://127.0.0.1:$((PORT_BASE + 19 + i))/metrics" >"$RUN/metrics-booking$i.txt"
+		curl_s -fsS "$scheme://127.0.0.1:$((PORT_BASE + 9 + i))/metrics" >"$RUN/metrics-flight$i.txt"
+		curl_s -fsS "$scheme://127.0.0.1:$((PORT_BASE + 19 + i))/metrics" >"$RUN/metrics-booking$i.txt"
 	done
 
 	# What is still open when the run ends (bookings cut off inside their
@@ -224,6 +239,7 @@ summarize() { # SERVER N
 	}
 	s2s_act=$(s2s temporal_temporal_activity_schedule_to_start_latency_seconds)
 	s2s_wft=$(s2s temporal_temporal_workflow_task_schedule_to_start_latency_seconds)
+	[ "$MTLS" = 1 ] && server="$server, mTLS"
 	printf '| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s → %s |\n' "$server" "$n" "$rate" "$rc" "$t13" "$cpu" "$persist" \
 		"$s2s_wft" "$s2s_act" "$(awk '{print $(NF-2)}' "$RUN/uptime-start.txt" | tr -d ,)" "$(awk '{print $(NF-2)}' "$RUN/uptime-end.txt" | tr -d ,)" |
 		tee -a "$OUT/summary.md"

@@ -194,6 +194,17 @@ func forward(target http.Handler) gin.HandlerFunc {
 	}
 }
 
+// bufferPool reuses a proxy's copy buffers: without one, ReverseProxy
+// allocates 32 KB for every response it copies.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
+func (b *bufferPool) Put(v []byte) { b.p.Put(&v) }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { v := make([]byte, 32*1024); return &v }}}
+}
+
 // NewProxy returns a reverse proxy to a domain service at base. Errors
 // reaching the service answer 502 problem+json.
 func NewProxy(base *url.URL, log *slog.Logger) http.Handler { return NewProxyVia(base, log, nil) }
@@ -221,7 +232,8 @@ func NewProxyVia(base *url.URL, log *slog.Logger, transport http.RoundTripper) h
 			}
 			pr.Out.Host = base.Host
 		},
-		Transport: transport,
+		Transport:  transport,
+		BufferPool: newBufferPool(),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.ErrorContext(r.Context(), "proxy error", "target", base.String(), "path", r.URL.Path, "err", err, "request_id", r.Header.Get(problem.RequestIDHeader))
 			p := problem.Newf(http.StatusBadGateway, problem.CodeUnavailable, "the %s service is unavailable", base.Host)

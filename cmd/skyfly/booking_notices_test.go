@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/skyfly/skyfly/internal/platform/config"
 	"github.com/skyfly/skyfly/internal/platform/eventbus"
+	"github.com/skyfly/skyfly/internal/platform/money"
 	"github.com/skyfly/skyfly/internal/platform/mongodb"
 	"github.com/skyfly/skyfly/internal/platform/outbox"
 	"github.com/skyfly/skyfly/internal/platform/testdate"
@@ -22,23 +24,29 @@ import (
 	"github.com/skyfly/skyfly/services/customer"
 	"github.com/skyfly/skyfly/services/customer/customerchannel"
 	"github.com/skyfly/skyfly/services/customer/customermongo"
+	"github.com/skyfly/skyfly/services/payment"
 )
 
-// TestBookingNotices_CrashMidBatchAppliesEachEventOnce runs the customer
-// domain's consumer of booking events as `skyfly dev` wires it, on the
-// embedded Kafka and a real FerretDB: a first member of the group applies
-// part of a batch and dies before committing, the group's next member gets
-// the batch again, and still every booking.needs_attention event sends its
-// customer exactly one message; events the sagas notify, duplicates from
-// the relay and a malformed record send nothing.
-func TestBookingNotices_CrashMidBatchAppliesEachEventOnce(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	kf, pub := embeddedBus(t)
+// noticesFixture is the customer domain's event consumers as `skyfly dev`
+// wires them, on the embedded Kafka and a real FerretDB, sending to the
+// development outbox.
+type noticesFixture struct {
+	kf       *eventbus.Embedded
+	pub      *eventbus.Publisher
+	store    *customermongo.Store
+	dev      *customerchannel.Outbox
+	log      *slog.Logger
+	now      time.Time
+	bookings *customer.BookingEventNotifier
+}
 
+func newNoticesFixture(t *testing.T) noticesFixture {
+	t.Helper()
+	ctx := context.Background()
+	kf, pub := embeddedBus(t)
 	mc, err := mongodb.Connect(ctx, mongodb.Config{DSN: testenv.FerretDB(t, "sqlite"), WriteConcern: "majority"})
 	require.NoError(t, err)
-	defer func() { _ = mc.Close(context.Background()) }()
+	t.Cleanup(func() { _ = mc.Close(context.Background()) })
 	_, err = customermongo.EnsureIndexes(ctx, mc.DB)
 	require.NoError(t, err)
 	store := customermongo.New(mc.DB)
@@ -54,7 +62,116 @@ func TestBookingNotices_CrashMidBatchAppliesEachEventOnce(t *testing.T) {
 	}
 	notifier := customer.NewNotifier(customer.NotifierConfig{Log: log, Store: store, Templates: templates, Senders: senders,
 		Limits: customer.DefaultLimits(), Now: clock})
-	handler := bookingNoticesHandler(log, customer.NewBookingEventNotifier(log, store, notifier, clock))
+	return noticesFixture{kf: kf, pub: pub, store: store, dev: dev, log: log, now: now,
+		bookings: customer.NewBookingEventNotifier(log, store, notifier, clock)}
+}
+
+// consume runs the consumer group on topic with handle until done reports
+// true, then stops it.
+func (f noticesFixture) consume(t *testing.T, group, topic string, handle eventbus.Handler, done func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := deps{cfg: &config.Config{KafkaBrokers: f.kf.Brokers()[0]}, log: f.log, bus: f.pub}
+	run, err := d.consumer(group, []string{topic}, handle)
+	require.NoError(t, err)
+	stopped := make(chan error, 1)
+	go func() { stopped <- run(ctx) }()
+	require.Eventually(t, done, 30*time.Second, 100*time.Millisecond)
+	cancel()
+	require.NoError(t, <-stopped)
+}
+
+// TestPaymentNotices_RefundsNoSagaTellsAreToldOnce: the customer domain's
+// consumer of payment events tells the customer about a refund made through
+// the payment API (staff) or at the provider, once even when the relay
+// publishes it twice, with the amount of that refund and the PNR it learnt
+// from the booking's events; a saga's refund (its workflow tells the
+// customer), an event without an actor, a refund of a booking it has no
+// reference of and other payment events send nothing.
+func TestPaymentNotices_RefundsNoSagaTellsAreToldOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newNoticesFixture(t)
+	var created []outbox.Message
+	for i := 1; i <= 4; i++ {
+		id, cust := fmt.Sprintf("bk-%d", i), fmt.Sprintf("c-%d", i)
+		require.NoError(t, f.store.CreateProfile(ctx, customer.Profile{UserID: cust, Email: cust + "@example.com",
+			Preferences: customer.DefaultPreferences(), CreatedAt: f.now, UpdatedAt: f.now, Version: 1}))
+		e, err := outbox.New(id+"/0", booking.EventCreated, outbox.Aggregate{Type: "booking", ID: id}, f.now,
+			booking.EventData{BookingID: id, PNR: fmt.Sprintf("PNR00%d", i), CustomerID: cust, Status: booking.StatusPending})
+		require.NoError(t, err)
+		v, err := json.Marshal(e)
+		require.NoError(t, err)
+		created = append(created, outbox.Message{Topic: outbox.Topic("booking"), Key: id, Value: v, EventID: e.ID, Type: e.Type})
+	}
+	require.NoError(t, f.pub.Publish(ctx, created))
+	f.consume(t, customer.BookingEventsConsumer, outbox.Topic("booking"), bookingNoticesHandler(f.log, f.bookings), func() bool {
+		_, err := f.store.BookingRef(ctx, "bk-4")
+		return err == nil
+	})
+	require.Empty(t, f.dev.Messages(customerchannel.OutboxFilter{}), "booking.created tells nobody")
+
+	refund := func(n int, booking, typ, actor string, prev, total int64) outbox.Message {
+		pay := "pay-" + strings.TrimPrefix(booking, "bk-")
+		e, err := outbox.New(fmt.Sprintf("%s/%d", pay, n), typ, outbox.Aggregate{Type: "payment", ID: pay}, f.now, payment.BusEventData{
+			PaymentID: pay, BookingID: booking, Status: payment.StatusPartiallyRefunded, Amount: money.New(45990, "EUR"),
+			Captured: 45990, Refunded: total, PreviousRefunded: prev, Actor: actor})
+		require.NoError(t, err)
+		v, err := json.Marshal(e)
+		require.NoError(t, err)
+		return outbox.Message{Topic: outbox.Topic("payment"), Key: pay, Value: v, EventID: e.ID, Type: e.Type}
+	}
+	msgs := []outbox.Message{
+		refund(4, "bk-1", payment.BusEventCaptured, "workflow:booking-bk-1", 0, 0),
+		refund(5, "bk-1", payment.BusEventRefunded, "user:staff-7", 0, 5000),
+		refund(6, "bk-1", payment.BusEventRefunded, "user:staff-7", 5000, 7500),
+		refund(5, "bk-2", payment.BusEventRefunded, "workflow:cancel-bk-2", 0, 45990),
+		refund(5, "bk-3", payment.BusEventRefunded, "provider:sandbox", 4000, 10000),
+		refund(5, "bk-4", payment.BusEventRefunded, "", 0, 100),
+		refund(5, "bk-9", payment.BusEventRefunded, "user:staff-7", 0, 100),
+	}
+	require.NoError(t, f.pub.Publish(ctx, msgs))
+	require.NoError(t, f.pub.Publish(ctx, msgs[1:3]), "the relay may publish again after a crash")
+	f.consume(t, customer.PaymentEventsConsumer, outbox.Topic("payment"), paymentNoticesHandler(f.log, customer.NewPaymentEventNotifier(f.bookings)), func() bool {
+		for _, id := range []string{"pay-1/6", "pay-2/5", "pay-3/5", "pay-4/5", "pay-9/5"} {
+			if ok, err := f.store.EventApplied(ctx, customer.PaymentEventsConsumer, id); err != nil || !ok {
+				return false
+			}
+		}
+		return true
+	})
+
+	sent := f.dev.Messages(customerchannel.OutboxFilter{})
+	var got []string
+	for _, m := range sent {
+		require.Equal(t, customer.TemplateBookingRefunded, m.TemplateID)
+		got = append(got, m.To+": "+m.Text)
+	}
+	require.Len(t, sent, 3, "messages: %q", got)
+	for _, w := range []struct{ to, amount, pnr string }{
+		{"c-1@example.com", "50.00 EUR", "PNR001"}, // the first staff refund
+		{"c-1@example.com", "25.00 EUR", "PNR001"}, // the second: what it gave back, not the total
+		{"c-3@example.com", "60.00 EUR", "PNR003"}, // at the provider
+	} {
+		require.True(t, slices.ContainsFunc(sent, func(m customerchannel.OutboxMessage) bool {
+			return m.To == w.to && strings.Contains(m.Text, "refunded "+w.amount+" for booking "+w.pnr)
+		}), "no message to %s of %s for %s in %q", w.to, w.amount, w.pnr, got)
+	}
+}
+
+// TestBookingNotices_CrashMidBatchAppliesEachEventOnce runs the customer
+// domain's consumer of booking events as `skyfly dev` wires it, on the
+// embedded Kafka and a real FerretDB: a first member of the group applies
+// part of a batch and dies before committing, the group's next member gets
+// the batch again, and still every booking.needs_attention event sends its
+// customer exactly one message; events the sagas notify, duplicates from
+// the relay and a malformed record send nothing.
+func TestBookingNotices_CrashMidBatchAppliesEachEventOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newNoticesFixture(t)
+	kf, pub, store, dev, log, now := f.kf, f.pub, f.store, f.dev, f.log, f.now
+	handler := bookingNoticesHandler(log, f.bookings)
 
 	const bookings = 40
 	event := func(i, seq int, typ string, status booking.Status) outbox.Message {

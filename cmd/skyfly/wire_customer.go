@@ -119,14 +119,22 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 			return nil
 		},
 	}
-	notices, err := d.consumer(customer.BookingEventsConsumer, []string{outbox.Topic("booking")},
-		bookingNoticesHandler(log, customer.NewBookingEventNotifier(log, store, notifier, d.now)))
+	bookingNotices := customer.NewBookingEventNotifier(log, store, notifier, d.now)
+	notices, err := d.consumer(customer.BookingEventsConsumer, []string{outbox.Topic("booking")}, bookingNoticesHandler(log, bookingNotices))
 	if err != nil {
 		closeDB()
 		return nil, err
 	}
-	if notices != nil {
-		dom.background = append(dom.background, notices)
+	refunds, err := d.consumer(customer.PaymentEventsConsumer, []string{outbox.Topic("payment")},
+		paymentNoticesHandler(log, customer.NewPaymentEventNotifier(bookingNotices)))
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
+	for _, run := range []func(context.Context) error{notices, refunds} {
+		if run != nil {
+			dom.background = append(dom.background, run)
+		}
 	}
 	switch {
 	case d.bus != nil && !d.cfg.OutboxRelay:
@@ -169,8 +177,24 @@ func bookingNoticesHandler(log *slog.Logger, n *customer.BookingEventNotifier) e
 		return err
 	}, func(err error) bool { return errors.Is(err, customer.ErrInvalid) })
 	return func(ctx context.Context, m eventbus.Delivery) error {
-		if m.Type != "" && !customer.Notifies(m.Type) {
+		if m.Type != "" && !customer.Reads(m.Type) {
 			return nil // most booking events: no need to decode them
+		}
+		return handle(ctx, m)
+	}
+}
+
+// paymentNoticesHandler tells customers about the refunds no saga tells them
+// about (the customer domain's consumer group on skyfly.payment.v1), once
+// per event like bookingNoticesHandler.
+func paymentNoticesHandler(log *slog.Logger, n *customer.PaymentEventNotifier) eventbus.Handler {
+	handle := envelopeHandler(log, "payment notices", func(ctx context.Context, e outbox.Event) error {
+		_, err := n.Apply(ctx, e.ID, e.Type, e.Data)
+		return err
+	}, func(err error) bool { return errors.Is(err, customer.ErrInvalid) })
+	return func(ctx context.Context, m eventbus.Delivery) error {
+		if m.Type != "" && !customer.NotifiesPayment(m.Type) {
+			return nil
 		}
 		return handle(ctx, m)
 	}

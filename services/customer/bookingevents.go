@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 )
 
@@ -19,16 +20,9 @@ const BookingEventsConsumer = "customer-booking-notifications"
 // payments, expiry, cancellations and changes through their notify
 // activity): a booking parked in NEEDS_ATTENTION is told it is in hand.
 //
-// Payment events (skyfly.payment.v1) are not consumed yet, on purpose:
-// payment.failed always happens inside a booking saga, whose decline step
-// sends booking_payment_failed, and a saga's refund (cancellation, a
-// compensation) is told by that saga (booking_refunded, booking_failed). The
-// one refund no saga tells is a staff refund through the payment API, but a
-// payment event carries neither who made the change nor the booking's PNR
-// the templates need, so a consumer could not tell it from a saga's refund
-// without sometimes notifying twice. Consuming payment.refunded needs the
-// change's actor ("workflow:<id>" for saga activities) in the payment event
-// first (issue #12).
+// The consumer also keeps the customer domain's booking references (booking
+// id → PNR and customer) from booking.created and booking.reserved, which
+// the payment events' notifications need (PaymentEventNotifier).
 var bookingEventTemplates = map[string]string{
 	"booking.needs_attention": TemplateBookingUnderReview,
 }
@@ -66,10 +60,15 @@ func NewBookingEventNotifier(log *slog.Logger, store Store, notifier *Notifier, 
 	return &BookingEventNotifier{log: log, store: store, notifier: notifier, now: now}
 }
 
-// Notifies reports whether events of type eventType send a message.
-func Notifies(eventType string) bool {
+// bookingRefEvents are the booking events that carry a new booking's
+// reference (both do: a reserve may fail before its seats are held).
+var bookingRefEvents = map[string]bool{"booking.created": true, "booking.reserved": true}
+
+// Reads reports whether the booking events consumer needs events of type
+// eventType (to send a message or to keep a booking reference).
+func Reads(eventType string) bool {
 	_, ok := bookingEventTemplates[eventType]
-	return ok
+	return ok || bookingRefEvents[eventType]
 }
 
 // Apply sends the messages of one booking event unless it was applied
@@ -79,11 +78,14 @@ func Notifies(eventType string) bool {
 // failure or a store error is returned: the caller retries the event, and
 // its dedupe keys keep the retry from sending twice.
 func (b *BookingEventNotifier) Apply(ctx context.Context, eventID, eventType string, data json.RawMessage) (bool, error) {
+	op := fmt.Sprintf("booking event %s", eventID)
+	if bookingRefEvents[eventType] {
+		return false, b.putRef(ctx, op, data)
+	}
 	tpl, ok := bookingEventTemplates[eventType]
 	if !ok {
 		return false, nil
 	}
-	op := fmt.Sprintf("booking event %s", eventID)
 	done, err := b.store.EventApplied(ctx, BookingEventsConsumer, eventID)
 	if err != nil || done {
 		return false, err
@@ -98,7 +100,7 @@ func (b *BookingEventNotifier) Apply(ctx context.Context, eventID, eventType str
 		}
 		return false, nil
 	}
-	sent, err := b.send(ctx, eventID, tpl, d)
+	sent, err := b.send(ctx, eventID, tpl, d, nil)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", op, err)
 	}
@@ -108,9 +110,26 @@ func (b *BookingEventNotifier) Apply(ctx context.Context, eventID, eventType str
 	return sent > 0, nil
 }
 
+// putRef records the booking reference an event carries; writing it again
+// for a redelivered event is harmless.
+func (b *BookingEventNotifier) putRef(ctx context.Context, op string, data json.RawMessage) error {
+	var d bookingEventData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return fmt.Errorf("%s: %w: %w", op, ErrInvalid, err)
+	}
+	if d.BookingID == "" || d.PNR == "" {
+		return nil
+	}
+	if err := b.store.PutBookingRef(ctx, BookingRef{BookingID: d.BookingID, PNR: d.PNR, CustomerID: d.CustomerID, At: b.now().UTC()}); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
 // send delivers the event's message by email, and by SMS and push when the
 // profile asks for booking updates there, returning how many were sent now.
-func (b *BookingEventNotifier) send(ctx context.Context, eventID, tpl string, d bookingEventData) (int, error) {
+// extra is template data beyond the PNR, booking id and given name.
+func (b *BookingEventNotifier) send(ctx context.Context, eventID, tpl string, d bookingEventData, extra map[string]string) (int, error) {
 	if d.CustomerID == "" || d.PNR == "" {
 		return 0, nil
 	}
@@ -137,6 +156,7 @@ func (b *BookingEventNotifier) send(ctx context.Context, eventID, tpl string, d 
 		targets = append(targets, target{ChannelPush, "user:" + p.UserID})
 	}
 	data := map[string]string{"pnr": d.PNR, "bookingId": d.BookingID}
+	maps.Copy(data, extra)
 	if p.GivenName != "" {
 		data["givenName"] = p.GivenName
 	}

@@ -63,6 +63,7 @@ type EraseCounts struct {
 	Verifications int64 `json:"verifications"`
 	Notifications int64 `json:"notifications"`
 	Exports       int64 `json:"exports"`
+	BookingRefs   int64 `json:"bookingRefs"`
 }
 
 // PrivacyStore is what export and erasure need beyond Store.

@@ -114,6 +114,11 @@ type Store interface {
 	// RecordEventApplied records that consumer applied eventID (after its
 	// effect is stored); recording it twice is not an error.
 	RecordEventApplied(ctx context.Context, consumer, eventID string, at time.Time) error
+	// PutBookingRef records which PNR and customer a booking id is; a
+	// repeat of the same booking replaces it.
+	PutBookingRef(ctx context.Context, r BookingRef) error
+	// BookingRef returns a booking's reference or ErrNotFound.
+	BookingRef(ctx context.Context, bookingID string) (BookingRef, error)
 
 	// LimiterState returns the state of rate-limit key: a theoretical
 	// arrival time in Unix nanoseconds and its version (0 when there is none).

@@ -38,13 +38,26 @@ type BusEventData struct {
 	Amount         money.Money `json:"amount"`
 	Captured       int64       `json:"captured"`
 	Refunded       int64       `json:"refunded"`
-	DeclineCode    string      `json:"declineCode,omitempty"`
+	// PreviousRefunded is the running total before this change: a
+	// payment.refunded event gave back Refunded − PreviousRefunded.
+	PreviousRefunded int64  `json:"previousRefunded"`
+	DeclineCode      string `json:"declineCode,omitempty"`
+	// Actor is who made the change, as the payment audit log names it:
+	// "workflow:<workflowId>" for a saga's activity, "user:<userId>" for a
+	// call through the payment API (staff), "provider:<name>" for a
+	// webhook, "system" otherwise.
+	Actor string `json:"actor,omitempty"`
 }
+
+// ActorWorkflowPrefix starts the Actor of a change a workflow's activity
+// made: the saga that made it tells the customer itself.
+const ActorWorkflowPrefix = "workflow:"
 
 // EventOf returns the event of an intent moving from prev to next (prev is
 // the zero Intent for a new one), and false when nothing others care about
-// changed (a token or provider reference only).
-func EventOf(prev, next Intent) (DomainEvent, bool) {
+// changed (a token or provider reference only). actor is who made the
+// change (BusEventData.Actor).
+func EventOf(prev, next Intent, actor string) (DomainEvent, bool) {
 	var typ string
 	switch {
 	case prev.ID == "":
@@ -73,6 +86,7 @@ func EventOf(prev, next Intent) (DomainEvent, bool) {
 	return DomainEvent{
 		ID: next.ID + "/" + strconv.FormatInt(next.Version, 10), Type: typ, At: at,
 		Data: BusEventData{PaymentID: next.ID, BookingID: next.BookingID, CustomerID: next.CustomerID, Status: next.Status,
-			PreviousStatus: prev.Status, Amount: next.Amount, Captured: next.Captured, Refunded: next.Refunded, DeclineCode: next.DeclineCode},
+			PreviousStatus: prev.Status, Amount: next.Amount, Captured: next.Captured, Refunded: next.Refunded,
+			PreviousRefunded: prev.Refunded, DeclineCode: next.DeclineCode, Actor: actor},
 	}, true
 }

@@ -188,7 +188,7 @@ func (s *Service) CreateIntent(ctx context.Context, in CreateIntentInput) (Inten
 			out, err = tx.GetIntent(ctx, existing.PaymentID)
 			return err
 		}
-		if err := tx.CreateIntent(ctx, intent); err != nil {
+		if err := tx.CreateIntent(ctx, intent, actorOrSystem(in.Actor)); err != nil {
 			return err
 		}
 		if _, err := tx.AppendAudit(ctx, AuditEntry{At: now, Actor: actorOrSystem(in.Actor), Action: "payment.create", PaymentID: intent.ID, After: snapshot(intent)}); err != nil {
@@ -502,7 +502,7 @@ func (s *Service) mutate(ctx context.Context, id, opKey, declineCode, actor, act
 			}
 			if next != cur {
 				next.UpdatedAt = s.now().UTC()
-				if err := tx.UpdateIntent(ctx, next); err != nil {
+				if err := tx.UpdateIntent(ctx, next, actorOrSystem(actor)); err != nil {
 					return err
 				}
 				next.Version++

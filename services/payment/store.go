@@ -63,13 +63,16 @@ type Store interface {
 	// Transactions lost to serialization failures are retried whole.
 	Tx(ctx context.Context, fn func(tx Store) error) error
 
-	// CreateIntent inserts a new intent.
-	CreateIntent(ctx context.Context, in Intent) error
+	// CreateIntent inserts a new intent; actor (as in the audit log) is
+	// who created it, for its event.
+	CreateIntent(ctx context.Context, in Intent, actor string) error
 	// GetIntent returns an intent or ErrNotFound.
 	GetIntent(ctx context.Context, id string) (Intent, error)
 	// UpdateIntent writes in when the stored version still equals
 	// in.Version, storing in.Version+1; otherwise ErrVersionConflict.
-	UpdateIntent(ctx context.Context, in Intent) error
+	// actor (as in the audit log: "workflow:<id>", "user:<id>",
+	// "provider:<name>", "system") is who made the change, for its event.
+	UpdateIntent(ctx context.Context, in Intent, actor string) error
 
 	// BeginOperation inserts op unless its key exists; then it returns the
 	// existing operation and false.

@@ -148,7 +148,7 @@ func (s *Service) HandleWebhook(ctx context.Context, header string, body []byte)
 				return nil
 			}
 			next.UpdatedAt = now
-			if err := tx.UpdateIntent(ctx, next); err != nil {
+			if err := tx.UpdateIntent(ctx, next, "provider:"+cur.Provider); err != nil {
 				return err
 			}
 			if _, err := tx.AppendAudit(ctx, AuditEntry{At: now, Actor: "provider:" + cur.Provider, Action: "webhook." + p.Type, PaymentID: cur.ID,

@@ -149,5 +149,9 @@ func (s *Store) EraseUser(ctx context.Context, userID string, at time.Time) (cus
 		return n, fmt.Errorf("customermongo: erase %s: notifications: %w", userID, err)
 	}
 	n.Notifications = up.ModifiedCount
+	if res, err = s.db.Collection(CollBookingRefs).DeleteMany(ctx, bson.M{"customerId": userID}); err != nil {
+		return n, fmt.Errorf("customermongo: erase %s: booking references: %w", userID, err)
+	}
+	n.BookingRefs = res.DeletedCount
 	return n, nil
 }

@@ -36,6 +36,7 @@ func TestPrivacy_G1G2_ExportFilesAndErasure(t *testing.T) {
 				require.NoError(t, store.InsertNotification(ctx, customer.Notification{ID: "n_" + u, DedupeKey: "k_" + u, UserID: u, Channel: customer.ChannelEmail,
 					Recipient: u + "@example.com", TemplateID: "booking_confirmed", Category: customer.CategoryTransactional, Language: "en",
 					Data: map[string]string{"pnr": "ABC234"}, Subject: "Booking confirmed", Status: customer.StatusQueued, CreatedAt: now, UpdatedAt: now}))
+				require.NoError(t, store.PutBookingRef(ctx, customer.BookingRef{BookingID: "bk_" + u, PNR: "PNR" + u, CustomerID: u, At: now}))
 			}
 
 			ex, err := p.Export(ctx, "u1")
@@ -92,7 +93,11 @@ func TestPrivacy_G1G2_ExportFilesAndErasure(t *testing.T) {
 
 			n, err := p.Erase(ctx, "u1")
 			require.NoError(t, err)
-			require.Equal(t, customer.EraseCounts{Profiles: 1, Notifications: 1, Exports: 2}, n)
+			require.Equal(t, customer.EraseCounts{Profiles: 1, Notifications: 1, Exports: 2, BookingRefs: 1}, n)
+			_, err = store.BookingRef(ctx, "bk_u1")
+			require.ErrorIs(t, err, customer.ErrNotFound, "the erased customer's booking references are gone")
+			_, err = store.BookingRef(ctx, "bk_u2")
+			require.NoError(t, err, "another customer's stay")
 			_, err = store.Profile(ctx, "u1")
 			require.ErrorIs(t, err, customer.ErrNotFound)
 			after, err := p.Export(ctx, "u1")

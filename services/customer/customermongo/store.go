@@ -42,6 +42,7 @@ const (
 	CollIdempotency       = "idempotency_keys"
 	CollTokens            = "tokens"
 	CollInbox             = "inbox_events"
+	CollBookingRefs       = "booking_refs"
 )
 
 // Store implements customer.Store on a MongoDB database.
@@ -97,6 +98,9 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) (ttlSupported bool, 
 		},
 		CollProfiles: {
 			{Keys: bson.D{{Key: "value.email", Value: 1}}, Options: options.Index().SetName("email")},
+		},
+		CollBookingRefs: {
+			{Keys: bson.D{{Key: "customerId", Value: 1}}, Options: options.Index().SetName("customer")},
 		},
 	}
 	for coll, models := range specs {
@@ -782,4 +786,36 @@ func (s *Store) RecordEventApplied(ctx context.Context, consumer, eventID string
 		return fmt.Errorf("customermongo: inbox %s: %w", inboxID(consumer, eventID), err)
 	}
 	return nil
+}
+
+// ---- booking references
+
+type bookingRefDoc struct {
+	ID         string    `bson:"_id"` // booking id
+	PNR        string    `bson:"pnr"`
+	CustomerID string    `bson:"customerId"`
+	At         time.Time `bson:"at"`
+}
+
+// PutBookingRef implements customer.Store.
+func (s *Store) PutBookingRef(ctx context.Context, r customer.BookingRef) error {
+	doc := bookingRefDoc{ID: r.BookingID, PNR: r.PNR, CustomerID: r.CustomerID, At: r.At.UTC()}
+	_, err := s.db.Collection(CollBookingRefs).ReplaceOne(ctx, bson.M{"_id": r.BookingID}, doc, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("customermongo: booking ref %s: %w", r.BookingID, err)
+	}
+	return nil
+}
+
+// BookingRef implements customer.Store.
+func (s *Store) BookingRef(ctx context.Context, bookingID string) (customer.BookingRef, error) {
+	var doc bookingRefDoc
+	err := s.db.Collection(CollBookingRefs).FindOne(ctx, bson.M{"_id": bookingID}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return customer.BookingRef{}, fmt.Errorf("customermongo: booking ref %s: %w", bookingID, customer.ErrNotFound)
+	}
+	if err != nil {
+		return customer.BookingRef{}, fmt.Errorf("customermongo: booking ref %s: %w", bookingID, err)
+	}
+	return customer.BookingRef{BookingID: doc.ID, PNR: doc.PNR, CustomerID: doc.CustomerID, At: doc.At.UTC()}, nil
 }

@@ -331,6 +331,21 @@ func RunStoreContract(t *testing.T, newStore func(t *testing.T) customer.Store) 
 		require.NoError(t, err)
 		require.False(t, done, "another consumer's record counted")
 	})
+
+	t.Run("a booking reference is found by booking id, a repeat replaces it", func(t *testing.T) {
+		s := newStore(t)
+		_, err := s.BookingRef(ctx, "bk-1")
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		require.NoError(t, s.PutBookingRef(ctx, customer.BookingRef{BookingID: "bk-1", PNR: "ABC123", CustomerID: "u1", At: Epoch()}))
+		require.NoError(t, s.PutBookingRef(ctx, customer.BookingRef{BookingID: "bk-2", PNR: "XYZ789", CustomerID: "u2", At: Epoch()}))
+		require.NoError(t, s.PutBookingRef(ctx, customer.BookingRef{BookingID: "bk-1", PNR: "ABC123", CustomerID: "u1", At: Epoch().Add(time.Minute)}))
+		got, err := s.BookingRef(ctx, "bk-1")
+		require.NoError(t, err)
+		require.Equal(t, customer.BookingRef{BookingID: "bk-1", PNR: "ABC123", CustomerID: "u1", At: Epoch().Add(time.Minute)}, got)
+		got, err = s.BookingRef(ctx, "bk-2")
+		require.NoError(t, err)
+		require.Equal(t, "XYZ789", got.PNR)
+	})
 }
 
 func ids(ns []customer.Notification) []string {

@@ -41,7 +41,7 @@ func TestStore_IntentsRoundTripAndOptimisticLock(t *testing.T) {
 	eachStore(t, func(t *testing.T, _ *sqldb.DB, s *paymentgorm.Store) {
 		ctx := context.Background()
 		in := intent("pay_1")
-		require.NoError(t, s.CreateIntent(ctx, in))
+		require.NoError(t, s.CreateIntent(ctx, in, "system"))
 		got, err := s.GetIntent(ctx, "pay_1")
 		require.NoError(t, err)
 		require.Equal(t, in, got)
@@ -51,10 +51,10 @@ func TestStore_IntentsRoundTripAndOptimisticLock(t *testing.T) {
 		next := got
 		next.Status, next.Brand, next.Last4, next.ProviderRef, next.Token = payment.StatusAuthorized, "visa", "4242", "ch_1", "tok_visa"
 		next.UpdatedAt = t0.Add(time.Minute)
-		require.NoError(t, s.UpdateIntent(ctx, next))
+		require.NoError(t, s.UpdateIntent(ctx, next, "system"))
 		stale := got
 		stale.Status = payment.StatusFailed
-		require.ErrorIs(t, s.UpdateIntent(ctx, stale), payment.ErrVersionConflict, "an update at an old version loses")
+		require.ErrorIs(t, s.UpdateIntent(ctx, stale, "system"), payment.ErrVersionConflict, "an update at an old version loses")
 		got, err = s.GetIntent(ctx, "pay_1")
 		require.NoError(t, err)
 		require.Equal(t, payment.StatusAuthorized, got.Status)
@@ -64,10 +64,10 @@ func TestStore_IntentsRoundTripAndOptimisticLock(t *testing.T) {
 
 		over := got
 		over.Captured = in.Amount.Amount + 1
-		require.Error(t, s.UpdateIntent(ctx, over), "a CHECK keeps captured within the amount")
+		require.Error(t, s.UpdateIntent(ctx, over, "system"), "a CHECK keeps captured within the amount")
 		over = got
 		over.Status = "bogus"
-		require.Error(t, s.UpdateIntent(ctx, over), "a CHECK keeps status in the state machine")
+		require.Error(t, s.UpdateIntent(ctx, over, "system"), "a CHECK keeps status in the state machine")
 	})
 }
 
@@ -75,7 +75,7 @@ func TestStore_ConcurrentUpdatesOneWinsPerVersion(t *testing.T) {
 	eachStore(t, func(t *testing.T, _ *sqldb.DB, s *paymentgorm.Store) {
 		ctx := context.Background()
 		in := intent("pay_race")
-		require.NoError(t, s.CreateIntent(ctx, in))
+		require.NoError(t, s.CreateIntent(ctx, in, "system"))
 		const n = 8
 		var wg sync.WaitGroup
 		wins := make([]bool, n)
@@ -86,7 +86,7 @@ func TestStore_ConcurrentUpdatesOneWinsPerVersion(t *testing.T) {
 				next := in
 				next.Status = payment.StatusAuthorized
 				next.Brand = fmt.Sprint(i)
-				wins[i] = s.UpdateIntent(ctx, next) == nil
+				wins[i] = s.UpdateIntent(ctx, next, "system") == nil
 			}()
 		}
 		wg.Wait()

@@ -2,6 +2,7 @@ package paymentgorm_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -33,21 +34,22 @@ func TestStore_IntentChangesWriteTheirEventsInTheSameTransaction(t *testing.T) {
 
 			in := payment.Intent{ID: "pay_ev", BookingID: "bk_1", CustomerID: "cust-1", Provider: "sandbox", Status: payment.StatusRequiresPaymentMethod,
 				Amount: money.New(45990, "EUR"), Version: 1, CreatedAt: now, UpdatedAt: now}
-			require.NoError(t, s.CreateIntent(ctx, in))
-			step := func(mut func(*payment.Intent)) {
+			require.NoError(t, s.CreateIntent(ctx, in, "system"))
+			step := func(actor string, mut func(*payment.Intent)) {
 				mut(&in)
-				require.NoError(t, s.UpdateIntent(ctx, in))
+				require.NoError(t, s.UpdateIntent(ctx, in, actor))
 				in.Version++
 			}
-			step(func(i *payment.Intent) { i.Token, i.Brand, i.Last4 = "tok_visa_secret", "visa", "4242" }) // no event
-			step(func(i *payment.Intent) { i.Status = payment.StatusAuthorized })
-			step(func(i *payment.Intent) { i.Status, i.Captured = payment.StatusCaptured, 45990 })
-			step(func(i *payment.Intent) { i.Status, i.Refunded = payment.StatusPartiallyRefunded, 5000 })
+			saga := "workflow:booking-bk_1"
+			step(saga, func(i *payment.Intent) { i.Token, i.Brand, i.Last4 = "tok_visa_secret", "visa", "4242" }) // no event
+			step(saga, func(i *payment.Intent) { i.Status = payment.StatusAuthorized })
+			step(saga, func(i *payment.Intent) { i.Status, i.Captured = payment.StatusCaptured, 45990 })
+			step("user:staff-7", func(i *payment.Intent) { i.Status, i.Refunded = payment.StatusPartiallyRefunded, 5000 })
 
 			stale := in
 			stale.Version--
 			stale.Status, stale.Refunded = payment.StatusRefunded, 45990
-			require.ErrorIs(t, s.UpdateIntent(ctx, stale), payment.ErrVersionConflict)
+			require.ErrorIs(t, s.UpdateIntent(ctx, stale, "system"), payment.ErrVersionConflict)
 
 			recs, err := ob.Pending(ctx, 100)
 			require.NoError(t, err)
@@ -61,6 +63,22 @@ func TestStore_IntentChangesWriteTheirEventsInTheSameTransaction(t *testing.T) {
 				types = append(types, r.Type)
 			}
 			require.Equal(t, []string{payment.BusEventCreated, payment.BusEventAuthorized, payment.BusEventCaptured, payment.BusEventRefunded}, types)
+
+			// Each event names who made its change, and a refund what it gave
+			// back: consumers tell a saga's refund from a staff one by it.
+			var actors []string
+			var refund payment.BusEventData
+			for _, r := range recs {
+				var e struct {
+					Data payment.BusEventData `json:"data"`
+				}
+				require.NoError(t, json.Unmarshal(r.Payload, &e), "%s", r.Payload)
+				actors = append(actors, e.Data.Actor)
+				refund = e.Data
+			}
+			require.Equal(t, []string{"system", saga, saga, "user:staff-7"}, actors)
+			require.Equal(t, int64(0), refund.PreviousRefunded)
+			require.Equal(t, int64(5000), refund.Refunded)
 		})
 	}
 }

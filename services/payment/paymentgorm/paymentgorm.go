@@ -56,8 +56,8 @@ func (s *Store) inTransaction(ctx context.Context, fn func(tx *gorm.DB) error) e
 
 // appendEvent writes the event of an intent's change to the outbox inside
 // tx, the transaction that stores the change.
-func appendEvent(tx *gorm.DB, prev, next payment.Intent) error {
-	de, ok := payment.EventOf(prev, next)
+func appendEvent(tx *gorm.DB, prev, next payment.Intent, actor string) error {
+	de, ok := payment.EventOf(prev, next, actor)
 	if !ok {
 		return nil
 	}
@@ -144,13 +144,13 @@ func toIntent(r intentRow) payment.Intent {
 }
 
 // CreateIntent implements payment.Store.
-func (s *Store) CreateIntent(ctx context.Context, in payment.Intent) error {
+func (s *Store) CreateIntent(ctx context.Context, in payment.Intent, actor string) error {
 	r := fromIntent(in)
 	err := s.inTransaction(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&r).Error; err != nil {
 			return err
 		}
-		return appendEvent(tx, payment.Intent{}, in)
+		return appendEvent(tx, payment.Intent{}, in, actor)
 	})
 	if err != nil {
 		return fmt.Errorf("insert payment %s: %w", in.ID, err)
@@ -173,7 +173,7 @@ func (s *Store) GetIntent(ctx context.Context, id string) (payment.Intent, error
 
 // UpdateIntent implements payment.Store with an optimistic lock on version;
 // the change's event goes to the outbox in the same transaction.
-func (s *Store) UpdateIntent(ctx context.Context, in payment.Intent) error {
+func (s *Store) UpdateIntent(ctx context.Context, in payment.Intent, actor string) error {
 	r := fromIntent(in)
 	var conflict bool
 	err := s.inTransaction(ctx, func(tx *gorm.DB) error {
@@ -199,7 +199,7 @@ func (s *Store) UpdateIntent(ctx context.Context, in payment.Intent) error {
 		}
 		next := in
 		next.Version = in.Version + 1
-		return appendEvent(tx, toIntent(prev), next)
+		return appendEvent(tx, toIntent(prev), next, actor)
 	})
 	if conflict {
 		return fmt.Errorf("update payment %s at version %d: %w", in.ID, in.Version, payment.ErrVersionConflict)
