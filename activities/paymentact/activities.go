@@ -137,7 +137,7 @@ func (a *Activities) RefundPayment(ctx context.Context, in RefundPaymentInput) (
 // actor names the workflow that runs the activity, for the audit log.
 func actor(ctx context.Context) string {
 	if activity.IsActivity(ctx) {
-		return "workflow:" + activity.GetInfo(ctx).WorkflowExecution.ID
+		return payment.ActorWorkflowPrefix + activity.GetInfo(ctx).WorkflowExecution.ID
 	}
 	return "service:payment-activities"
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -168,33 +169,30 @@ func wireCustomer(ctx context.Context, d deps) (*domain, error) {
 }
 
 // bookingNoticesHandler tells customers about the booking events no saga
-// notifies (the customer domain's consumer group on skyfly.booking.v1). Each
-// event is applied once: its messages' dedupe keys are the event id, and the
-// customer store records the event after them; a malformed event is skipped.
+// notifies (the customer domain's consumer group on skyfly.booking.v1).
 func bookingNoticesHandler(log *slog.Logger, n *customer.BookingEventNotifier) eventbus.Handler {
-	handle := envelopeHandler(log, "booking notices", func(ctx context.Context, e outbox.Event) error {
-		_, err := n.Apply(ctx, e.ID, e.Type, e.Data)
-		return err
-	}, func(err error) bool { return errors.Is(err, customer.ErrInvalid) })
-	return func(ctx context.Context, m eventbus.Delivery) error {
-		if m.Type != "" && !customer.Reads(m.Type) {
-			return nil // most booking events: no need to decode them
-		}
-		return handle(ctx, m)
-	}
+	return noticesHandler(log, "booking notices", customer.Reads, n.Apply)
 }
 
 // paymentNoticesHandler tells customers about the refunds no saga tells them
-// about (the customer domain's consumer group on skyfly.payment.v1), once
-// per event like bookingNoticesHandler.
+// about (the customer domain's consumer group on skyfly.payment.v1).
 func paymentNoticesHandler(log *slog.Logger, n *customer.PaymentEventNotifier) eventbus.Handler {
-	handle := envelopeHandler(log, "payment notices", func(ctx context.Context, e outbox.Event) error {
-		_, err := n.Apply(ctx, e.ID, e.Type, e.Data)
+	return noticesHandler(log, "payment notices", customer.NotifiesPayment, n.Apply)
+}
+
+// noticesHandler applies each event whose type reads accepts (others are
+// skipped without decoding) once: its messages' dedupe keys are the event
+// id, and the customer store records the event after them; a malformed
+// event is skipped.
+func noticesHandler(log *slog.Logger, what string, reads func(eventType string) bool,
+	apply func(ctx context.Context, eventID, eventType string, data json.RawMessage) (bool, error)) eventbus.Handler {
+	handle := envelopeHandler(log, what, func(ctx context.Context, e outbox.Event) error {
+		_, err := apply(ctx, e.ID, e.Type, e.Data)
 		return err
 	}, func(err error) bool { return errors.Is(err, customer.ErrInvalid) })
 	return func(ctx context.Context, m eventbus.Delivery) error {
-		if m.Type != "" && !customer.NotifiesPayment(m.Type) {
-			return nil
+		if m.Type != "" && !reads(m.Type) {
+			return nil // most events: no need to decode them
 		}
 		return handle(ctx, m)
 	}

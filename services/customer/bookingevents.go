@@ -21,7 +21,7 @@ const BookingEventsConsumer = "customer-booking-notifications"
 // activity): a booking parked in NEEDS_ATTENTION is told it is in hand.
 //
 // The consumer also keeps the customer domain's booking references (booking
-// id → PNR and customer) from booking.created and booking.reserved, which
+// id → PNR and customer) from booking.created, which
 // the payment events' notifications need (PaymentEventNotifier).
 var bookingEventTemplates = map[string]string{
 	"booking.needs_attention": TemplateBookingUnderReview,
@@ -60,15 +60,16 @@ func NewBookingEventNotifier(log *slog.Logger, store Store, notifier *Notifier, 
 	return &BookingEventNotifier{log: log, store: store, notifier: notifier, now: now}
 }
 
-// bookingRefEvents are the booking events that carry a new booking's
-// reference (both do: a reserve may fail before its seats are held).
-var bookingRefEvents = map[string]bool{"booking.created": true, "booking.reserved": true}
+// bookingRefEvent is the booking event that carries a new booking's
+// reference: every booking's history starts with it, and its PNR is drawn
+// when the booking is created.
+const bookingRefEvent = "booking.created"
 
 // Reads reports whether the booking events consumer needs events of type
 // eventType (to send a message or to keep a booking reference).
 func Reads(eventType string) bool {
 	_, ok := bookingEventTemplates[eventType]
-	return ok || bookingRefEvents[eventType]
+	return ok || eventType == bookingRefEvent
 }
 
 // Apply sends the messages of one booking event unless it was applied
@@ -79,32 +80,40 @@ func Reads(eventType string) bool {
 // its dedupe keys keep the retry from sending twice.
 func (b *BookingEventNotifier) Apply(ctx context.Context, eventID, eventType string, data json.RawMessage) (bool, error) {
 	op := fmt.Sprintf("booking event %s", eventID)
-	if bookingRefEvents[eventType] {
+	if eventType == bookingRefEvent {
 		return false, b.putRef(ctx, op, data)
 	}
 	tpl, ok := bookingEventTemplates[eventType]
 	if !ok {
 		return false, nil
 	}
-	done, err := b.store.EventApplied(ctx, BookingEventsConsumer, eventID)
+	return b.applyOnce(ctx, BookingEventsConsumer, op, eventID, func() (int, error) {
+		var d bookingEventData
+		if err := json.Unmarshal(data, &d); err != nil {
+			return 0, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		if toldByItsWorkflow[d.Event] {
+			return 0, nil
+		}
+		return b.send(ctx, eventID, tpl, d, nil)
+	})
+}
+
+// applyOnce runs apply for consumer's event eventID unless the store has it
+// as applied, then records it as applied, and reports whether apply sent a
+// message. apply's messages are deduplicated by the event id, so an event
+// applied again after a crash between the two sends nothing twice; when
+// apply fails nothing is recorded and the caller retries the event.
+func (b *BookingEventNotifier) applyOnce(ctx context.Context, consumer, op, eventID string, apply func() (int, error)) (bool, error) {
+	done, err := b.store.EventApplied(ctx, consumer, eventID)
 	if err != nil || done {
 		return false, err
 	}
-	var d bookingEventData
-	if err := json.Unmarshal(data, &d); err != nil {
-		return false, fmt.Errorf("%s: %w: %w", op, ErrInvalid, err)
-	}
-	if toldByItsWorkflow[d.Event] {
-		if err := b.store.RecordEventApplied(ctx, BookingEventsConsumer, eventID, b.now()); err != nil {
-			return false, fmt.Errorf("%s: %w", op, err)
-		}
-		return false, nil
-	}
-	sent, err := b.send(ctx, eventID, tpl, d, nil)
+	sent, err := apply()
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", op, err)
 	}
-	if err := b.store.RecordEventApplied(ctx, BookingEventsConsumer, eventID, b.now()); err != nil {
+	if err := b.store.RecordEventApplied(ctx, consumer, eventID, b.now()); err != nil {
 		return false, fmt.Errorf("%s: %w", op, err)
 	}
 	return sent > 0, nil

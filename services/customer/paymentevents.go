@@ -79,38 +79,29 @@ func (p *PaymentEventNotifier) Apply(ctx context.Context, eventID, eventType str
 		return false, nil
 	}
 	b := p.bookings
-	op := fmt.Sprintf("payment event %s", eventID)
-	done, err := b.store.EventApplied(ctx, PaymentEventsConsumer, eventID)
-	if err != nil || done {
-		return false, err
-	}
-	var d paymentEventData
-	if err := json.Unmarshal(data, &d); err != nil {
-		return false, fmt.Errorf("%s: %w: %w", op, ErrInvalid, err)
-	}
-	sent := 0
-	if refund := d.Refunded - d.PreviousRefunded; !toldBySaga(d.Actor) && refund > 0 && d.BookingID != "" {
+	return b.applyOnce(ctx, PaymentEventsConsumer, fmt.Sprintf("payment event %s", eventID), eventID, func() (int, error) {
+		var d paymentEventData
+		if err := json.Unmarshal(data, &d); err != nil {
+			return 0, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		refund := d.Refunded - d.PreviousRefunded
+		if toldBySaga(d.Actor) || refund <= 0 || d.BookingID == "" {
+			return 0, nil
+		}
 		ref, err := b.store.BookingRef(ctx, d.BookingID)
-		switch {
-		case errors.Is(err, ErrNotFound):
+		if errors.Is(err, ErrNotFound) {
 			b.log.WarnContext(ctx, "refund of a booking the customer domain has no reference of: nothing sent",
 				"event_id", eventID, "booking_id", d.BookingID, "payment_id", d.PaymentID)
-		case err != nil:
-			return false, fmt.Errorf("%s: %w", op, err)
-		default:
-			customerID := d.CustomerID
-			if customerID == "" {
-				customerID = ref.CustomerID
-			}
-			extra := map[string]string{"refund": money.New(refund, d.Amount.Currency).String()}
-			sent, err = b.send(ctx, eventID, TemplateBookingRefunded, bookingEventData{BookingID: d.BookingID, PNR: ref.PNR, CustomerID: customerID}, extra)
-			if err != nil {
-				return false, fmt.Errorf("%s: %w", op, err)
-			}
+			return 0, nil
 		}
-	}
-	if err := b.store.RecordEventApplied(ctx, PaymentEventsConsumer, eventID, b.now()); err != nil {
-		return false, fmt.Errorf("%s: %w", op, err)
-	}
-	return sent > 0, nil
+		if err != nil {
+			return 0, err
+		}
+		customerID := d.CustomerID
+		if customerID == "" {
+			customerID = ref.CustomerID
+		}
+		extra := map[string]string{"refund": money.New(refund, d.Amount.Currency).String()}
+		return b.send(ctx, eventID, TemplateBookingRefunded, bookingEventData{BookingID: d.BookingID, PNR: ref.PNR, CustomerID: customerID}, extra)
+	})
 }
