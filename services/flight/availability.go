@@ -27,7 +27,7 @@ const noCabin = -1
 // seats, quotes and holds read the database); writers hold the service's
 // seatMu so that an older read never overwrites a newer one.
 type seatRow struct {
-	avail [4]atomic.Int32
+	avail [numCabins]atomic.Int32
 	seq   atomic.Uint64
 }
 

@@ -7,15 +7,17 @@ import (
 	"time"
 )
 
-// SearchCache keeps search result pages by query-and-page key, tagged with
-// the flights of the query's full result (not only the page's) so that an
-// inventory change on any of them drops the page.
-// Cached slices are shared: callers must not modify them.
+// SearchCache keeps search result pages by query-and-page key, with tags:
+// the route-and-dates (Network.CacheTags) of every flight of the query's
+// full result (not only the page's), so that an inventory change on any
+// of them drops the page. Cached slices are shared: callers must not
+// modify them.
 type SearchCache interface {
-	Get(ctx context.Context, key string) ([]Itinerary, bool)
-	Put(ctx context.Context, key string, its []Itinerary, flightIDs []string)
-	// InvalidateFlights drops every result showing one of the flights.
-	InvalidateFlights(ctx context.Context, flightIDs []string)
+	// Get returns a live page and its tags.
+	Get(ctx context.Context, key string) (its []Itinerary, tags []string, ok bool)
+	Put(ctx context.Context, key string, its []Itinerary, tags []string)
+	// Invalidate drops every page with one of the tags.
+	Invalidate(ctx context.Context, tags []string)
 }
 
 // MemoryCache is an in-process LRU SearchCache with a TTL.
@@ -44,33 +46,33 @@ func NewMemoryCache(max int, ttl time.Duration, now func() time.Time) *MemoryCac
 	return &MemoryCache{max: max, ttl: ttl, now: now, order: list.New(), entries: map[string]*list.Element{}, byTag: map[string]map[string]struct{}{}}
 }
 
-// Get returns a live result.
-func (c *MemoryCache) Get(_ context.Context, key string) ([]Itinerary, bool) {
+// Get returns a live result and its tags.
+func (c *MemoryCache) Get(_ context.Context, key string) ([]Itinerary, []string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	e := el.Value.(*memEntry)
 	if !c.now().Before(e.expires) {
 		c.remove(el)
-		return nil, false
+		return nil, nil, false
 	}
 	c.order.MoveToFront(el)
-	return e.its, true
+	return e.its, e.tags, true
 }
 
 // Put stores a result, evicting the least recently used beyond max.
-func (c *MemoryCache) Put(_ context.Context, key string, its []Itinerary, flightIDs []string) {
+func (c *MemoryCache) Put(_ context.Context, key string, its []Itinerary, tags []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[key]; ok {
 		c.remove(el)
 	}
-	e := &memEntry{key: key, its: its, tags: flightIDs, expires: c.now().Add(c.ttl)}
+	e := &memEntry{key: key, its: its, tags: tags, expires: c.now().Add(c.ttl)}
 	c.entries[key] = c.order.PushFront(e)
-	for _, t := range flightIDs {
+	for _, t := range tags {
 		set, ok := c.byTag[t]
 		if !ok {
 			set = map[string]struct{}{}
@@ -83,11 +85,11 @@ func (c *MemoryCache) Put(_ context.Context, key string, its []Itinerary, flight
 	}
 }
 
-// InvalidateFlights drops the results showing any of the flights.
-func (c *MemoryCache) InvalidateFlights(_ context.Context, flightIDs []string) {
+// Invalidate drops the results with any of the tags.
+func (c *MemoryCache) Invalidate(_ context.Context, tags []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, t := range flightIDs {
+	for _, t := range tags {
 		for key := range c.byTag[t] {
 			if el, ok := c.entries[key]; ok {
 				c.remove(el)
@@ -135,36 +137,27 @@ func NewTieredCache(near *MemoryCache, far SearchCache) *TieredCache {
 	return &TieredCache{near: near, far: far}
 }
 
-// Get tries the near tier, then the far one (filling the near one).
-func (c *TieredCache) Get(ctx context.Context, key string) ([]Itinerary, bool) {
-	if its, ok := c.near.Get(ctx, key); ok {
-		return its, true
+// Get tries the near tier, then the far one (filling the near one with
+// the far page's tags).
+func (c *TieredCache) Get(ctx context.Context, key string) ([]Itinerary, []string, bool) {
+	if its, tags, ok := c.near.Get(ctx, key); ok {
+		return its, tags, true
 	}
-	its, ok := c.far.Get(ctx, key)
+	its, tags, ok := c.far.Get(ctx, key)
 	if ok {
-		c.near.Put(ctx, key, its, flightIDsOf(its))
+		c.near.Put(ctx, key, its, tags)
 	}
-	return its, ok
+	return its, tags, ok
 }
 
 // Put stores in both tiers.
-func (c *TieredCache) Put(ctx context.Context, key string, its []Itinerary, flightIDs []string) {
-	c.near.Put(ctx, key, its, flightIDs)
-	c.far.Put(ctx, key, its, flightIDs)
+func (c *TieredCache) Put(ctx context.Context, key string, its []Itinerary, tags []string) {
+	c.near.Put(ctx, key, its, tags)
+	c.far.Put(ctx, key, its, tags)
 }
 
-// InvalidateFlights drops from both tiers.
-func (c *TieredCache) InvalidateFlights(ctx context.Context, flightIDs []string) {
-	c.near.InvalidateFlights(ctx, flightIDs)
-	c.far.InvalidateFlights(ctx, flightIDs)
-}
-
-func flightIDsOf(its []Itinerary) []string {
-	var ids []string
-	for _, it := range its {
-		for _, s := range it.Segments {
-			ids = append(ids, s.FlightID)
-		}
-	}
-	return ids
+// Invalidate drops from both tiers.
+func (c *TieredCache) Invalidate(ctx context.Context, tags []string) {
+	c.near.Invalidate(ctx, tags)
+	c.far.Invalidate(ctx, tags)
 }

@@ -123,10 +123,13 @@ func (s *Service) Disrupt(ctx context.Context, req DisruptRequest) (Disruption, 
 	}
 	if created {
 		s.log.WarnContext(ctx, "flight disrupted", "flight_id", got.FlightID, "seq", got.Seq, "kind", got.Kind, "actor", got.Actor, "reason", got.Reason)
-		s.cache.InvalidateFlights(ctx, []string{got.FlightID})
+		// The flight's pages before the change and, for a retime onto
+		// another day, those of its new day.
+		s.cache.Invalidate(ctx, s.Network().CacheTags([]string{got.FlightID}))
 		if err := s.Reload(ctx); err != nil {
 			return Disruption{}, false, err
 		}
+		s.cache.Invalidate(ctx, s.Network().CacheTags([]string{got.FlightID}))
 	}
 	return got, created, nil
 }

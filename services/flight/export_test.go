@@ -2,6 +2,9 @@ package flight
 
 import (
 	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -149,4 +152,88 @@ func sortItineraries(its []Itinerary, by string) {
 	for i := range keys {
 		its[i] = keys[i].it
 	}
+}
+
+// SellRandomlyForTest sets every cabin of every flight to a random number
+// of available seats (a quarter of the cabins sold out, the others 1 to
+// capacity), so that booking classes close and a candidate's cheapest fare
+// is often above its cabin's lowest.
+func (s *Service) SellRandomlyForTest(rng *rand.Rand) {
+	n := s.Network()
+	seq := s.seatSeq.Add(1)
+	for i := range n.list {
+		cabins := make([]CabinAvailability, len(n.list[i].Cabins))
+		for k, c := range n.list[i].Cabins {
+			avail := 0
+			if rng.IntN(4) > 0 {
+				avail = 1 + rng.IntN(c.Seats)
+			}
+			cabins[k] = CabinAvailability{Cabin: c.Cabin, Capacity: c.Seats, Available: avail}
+		}
+		n.seats.set(int32(i), seq, cabins)
+	}
+	s.changes.Add(1)
+}
+
+// SellOutForTest sells out every cabin of a flight and drops the cached
+// pages with its tags, as a hold's write-through does (refreshSeats).
+func (s *Service) SellOutForTest(ctx context.Context, flightID string) {
+	n := s.Network()
+	i := n.ord[flightID]
+	cabins := make([]CabinAvailability, len(n.list[i].Cabins))
+	for k, c := range n.list[i].Cabins {
+		cabins[k] = CabinAvailability{Cabin: c.Cabin, Capacity: c.Seats}
+	}
+	n.seats.set(i, s.seatSeq.Add(1), cabins)
+	s.changes.Add(1)
+	s.cache.Invalidate(ctx, n.CacheTags([]string{flightID}))
+}
+
+// TariffMismatchesForTest compares the ranker's integer prices (route
+// tariffs) with priceTotal for every route and every pair of routes that
+// connect, every cabin, booking class and passenger mix, and checks that
+// the cabin's lower bound is never above a class's price. It returns the
+// differences found and the number of prices compared.
+func (n *Network) TariffMismatchesForTest(paxes []Passengers) ([]string, int) {
+	first := map[uint16]int32{} // a flight of each route
+	for i := range n.list {
+		if _, ok := first[n.routeOf[i]]; !ok {
+			first[n.routeOf[i]] = int32(i)
+		}
+	}
+	var cands []legPair
+	for _, a := range first {
+		cands = append(cands, legPair{first: a, onward: -1})
+		for _, b := range first {
+			if n.list[a].Destination == n.list[b].Origin && n.list[b].Destination != n.list[a].Origin {
+				cands = append(cands, legPair{first: a, onward: b})
+			}
+		}
+	}
+	var bad []string
+	compared := 0
+	for _, c := range cands {
+		fs := n.flightsOf(c)
+		segs := n.priceSegments(fs)
+		for _, cabin := range allCabins() {
+			for _, pax := range paxes {
+				r, _ := n.newRanker(cabin, pax, SortPrice)
+				ts, nlegs, perSeat, perInfant := r.tariffs(c)
+				lower := r.lowerBound(c).price
+				for ci, class := range n.classes[cabin] {
+					sum := ts[0].legFares[ci]
+					if nlegs == 2 {
+						sum += ts[1].legFares[ci]
+					}
+					got := fareTotal(itineraryBase(sum, nlegs), perSeat, perInfant, pax)
+					want := priceTotal(segs, class, pax).Amount
+					compared++
+					if got != want || lower > want {
+						bad = append(bad, fmt.Sprintf("%s %s %s %+v: tariff %d, priceTotal %d, lower bound %d", ItineraryID(ids(fs)), cabin, class.Code, pax, got, want, lower))
+					}
+				}
+			}
+		}
+	}
+	return bad, compared
 }

@@ -216,14 +216,11 @@ func priceTotal(segs []priceSegment, class BookingClass, pax Passengers) money.M
 // priceWith computes the total and reports each non-zero line to add
 // (when not nil).
 func priceWith(segs []priceSegment, class BookingClass, pax Passengers, add func(code, desc string, cents int64)) int64 {
-	var adultBase int64
+	var legs int64
 	for _, s := range segs {
-		adultBase += int64(math.Round(float64(baseFare(s.DistanceKm, class.Cabin)) * class.Multiplier))
+		legs += legFare(s.DistanceKm, class)
 	}
-	if len(segs) > 1 {
-		adultBase = adultBase * 85 / 100 // connections sell below the sum of their legs
-	}
-	adultBase = (adultBase + 50) / 100 * 100 // whole euros
+	adultBase := itineraryBase(legs, len(segs))
 	childBase := adultBase * 75 / 100
 	infantBase := adultBase * 10 / 100
 
@@ -244,16 +241,57 @@ func priceWith(segs []priceSegment, class BookingClass, pax Passengers, add func
 	for _, s := range segs {
 		line("YQ", func() string { return "Carrier fuel surcharge" }, fuelSurcharge(s.DistanceKm)*seated)
 		for _, t := range s.taxes {
-			amount := t.short
-			if s.DistanceKm >= 3000 {
-				amount = t.long
-			}
 			n := seated
 			if t.infants {
 				n += int64(pax.Infants)
 			}
-			line(t.code, func() string { return t.description }, amount*n)
+			line(t.code, func() string { return t.description }, t.amount(s.DistanceKm)*n)
 		}
 	}
 	return total
+}
+
+// legFare is one leg's adult fare in a booking class, in euro cents.
+func legFare(km int, class BookingClass) int64 {
+	return int64(math.Round(float64(baseFare(km, class.Cabin)) * class.Multiplier))
+}
+
+// itineraryBase is the adult base fare of an itinerary from the sum of
+// its legs' fares (legFare): a connection sells at 85 % of the sum, and
+// the base is rounded to whole euros.
+func itineraryBase(legs int64, nlegs int) int64 {
+	if nlegs > 1 {
+		legs = legs * 85 / 100 // connections sell below the sum of their legs
+	}
+	return (legs + 50) / 100 * 100 // whole euros
+}
+
+// amount is the charge per passenger on a leg of km.
+func (t airportTax) amount(km int) int64 {
+	if km >= 3000 {
+		return t.long
+	}
+	return t.short
+}
+
+// legCharges are what priceWith adds on one leg besides the base fares:
+// per seated passenger (the carrier surcharge and every departure tax) and
+// per infant (the taxes infants pay too).
+func legCharges(s priceSegment) (perSeat, perInfant int64) {
+	perSeat = fuelSurcharge(s.DistanceKm)
+	for _, t := range s.taxes {
+		perSeat += t.amount(s.DistanceKm)
+		if t.infants {
+			perInfant += t.amount(s.DistanceKm)
+		}
+	}
+	return perSeat, perInfant
+}
+
+// fareTotal is priceWith's total from the itinerary's adult base and its
+// charges per seated passenger and per infant, summed over its legs:
+// integer arithmetic only, for ranking search candidates.
+func fareTotal(adultBase, perSeat, perInfant int64, pax Passengers) int64 {
+	return adultBase*int64(pax.Adults) + adultBase*75/100*int64(pax.Children) + adultBase*10/100*int64(pax.Infants) +
+		perSeat*int64(pax.Seats()) + perInfant*int64(pax.Infants)
 }

@@ -198,5 +198,5 @@ func (s *Service) invalidate(ctx context.Context, h Hold) {
 		s.log.WarnContext(ctx, "seat counters not refreshed; the reloader's poll will catch up", "hold_id", h.ID, "err", err)
 	}
 	s.changes.Add(1)
-	s.cache.InvalidateFlights(ctx, ids)
+	s.cache.Invalidate(ctx, s.Network().CacheTags(ids))
 }

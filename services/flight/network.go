@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -50,6 +51,11 @@ type Network struct {
 	// airport look-ups per itinerary.
 	routeOf []uint16
 	routes  []routeInfo
+	// dayOf holds each flight's route-and-local-date (indexed like list)
+	// as a position in days, the keys of byRouteDate: the search cache's
+	// tags (CacheTags).
+	dayOf []int32
+	days  []string
 	// seats are the flights' seat counters, indexed like list.
 	seats *seatBook
 	// classes and taxes are the fare tables, resolved once for the hot path.
@@ -58,12 +64,52 @@ type Network struct {
 	taxes   map[string][]airportTax
 }
 
-// routeInfo is what an itinerary needs of a flight's route.
+// routeInfo is what an itinerary needs of a flight's route (origin,
+// destination and distance).
 type routeInfo struct {
 	from, to      *time.Location
 	originCountry string
 	international bool
 	taxes         []airportTax
+	// tariffs are the route's fares resolved per cabin (by cabinIndex), so
+	// that ranking a search candidate is integer arithmetic.
+	tariffs [numCabins]routeTariff
+}
+
+// routeTariff is one cabin's pricing on a route: the leg fare of each of
+// the cabin's booking classes (legFare, in the order of BookingClasses),
+// the smallest of them, and the charges per seated passenger and per
+// infant (legCharges). fareTotal(itineraryBase(sum of legFares), sum of
+// charges) is priceTotal's result, without its per-line work.
+type routeTariff struct {
+	legFares           []int64
+	minLegFare         int64
+	perSeat, perInfant int64
+}
+
+// numCabins is the number of cabins; cabinIndex numbers them.
+const numCabins = 4
+
+// allCabins are the cabins in cabinIndex order.
+func allCabins() [numCabins]Cabin {
+	return [numCabins]Cabin{CabinFirst, CabinBusiness, CabinPremium, CabinEconomy}
+}
+
+func newRouteTariffs(seg priceSegment) [numCabins]routeTariff {
+	var ts [numCabins]routeTariff
+	perSeat, perInfant := legCharges(seg)
+	for i, c := range allCabins() {
+		t := routeTariff{perSeat: perSeat, perInfant: perInfant}
+		for k, b := range BookingClasses(c) {
+			f := legFare(seg.DistanceKm, b)
+			t.legFares = append(t.legFares, f)
+			if k == 0 || f < t.minLegFare {
+				t.minLegFare = f
+			}
+		}
+		ts[i] = t
+	}
+	return ts
 }
 
 // NewNetwork indexes airports and flights. Every flight's airports must be
@@ -79,12 +125,13 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		byRoute:     map[string][]int32{},
 		via:         map[string][]string{},
 		routeOf:     make([]uint16, len(flights)),
+		dayOf:       make([]int32, len(flights)),
 		seats:       newSeatBook(len(flights)),
 		classes:     map[Cabin][]BookingClass{},
 		fareIDs:     map[Cabin][]string{},
 		taxes:       map[string][]airportTax{},
 	}
-	for _, c := range []Cabin{CabinFirst, CabinBusiness, CabinPremium, CabinEconomy} {
+	for _, c := range allCabins() {
 		n.classes[c] = BookingClasses(c)
 		for _, b := range n.classes[c] {
 			n.fareIDs[c] = append(n.fareIDs[c], FareID(c, b.Code))
@@ -103,6 +150,7 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 	}
 	onward := map[string][]string{} // airport → destinations with a route
 	routeIdx := map[string]uint16{}
+	dayIdx := map[string]int32{}
 	for i := range flights {
 		f := &flights[i]
 		loc, ok := n.zones[f.Origin]
@@ -114,18 +162,32 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 		}
 		n.ord[f.ID] = int32(i)
 		rk := routeKey(f.Origin, f.Destination)
-		ri, ok := routeIdx[rk]
+		// A route's tariffs follow its distance, which every flight of a
+		// route has the same of in practice; a flight with another
+		// distance gets a route entry of its own.
+		rik := rk + "|" + strconv.Itoa(f.DistanceKm)
+		ri, ok := routeIdx[rik]
 		if !ok {
 			if len(n.routes) == math.MaxUint16 {
 				return nil, fmt.Errorf("network: more than %d routes", math.MaxUint16)
 			}
 			ri = uint16(len(n.routes))
-			routeIdx[rk] = ri
+			routeIdx[rik] = ri
 			country := n.airports[f.Origin].Country
-			n.routes = append(n.routes, routeInfo{from: loc, to: n.zones[f.Destination], originCountry: country,
-				international: n.International(f), taxes: n.taxes[country]})
+			r := routeInfo{from: loc, to: n.zones[f.Destination], originCountry: country,
+				international: n.International(f), taxes: n.taxes[country]}
+			r.tariffs = newRouteTariffs(priceSegment{DistanceKm: f.DistanceKm, OriginCountry: country, International: r.international, taxes: r.taxes})
+			n.routes = append(n.routes, r)
 		}
 		n.routeOf[i] = ri
+		dk := routeDateKey(f.Origin, f.Destination, f.DepartureUTC.In(loc).Format(time.DateOnly))
+		di, ok := dayIdx[dk]
+		if !ok {
+			di = int32(len(n.days))
+			dayIdx[dk] = di
+			n.days = append(n.days, dk)
+		}
+		n.dayOf[i] = di
 		if f.Status == FlightCancelled {
 			continue // known by id, never offered
 		}
@@ -133,7 +195,6 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 			onward[f.Origin] = append(onward[f.Origin], f.Destination)
 		}
 		n.byRoute[rk] = append(n.byRoute[rk], int32(i))
-		dk := routeDateKey(f.Origin, f.Destination, f.DepartureUTC.In(loc).Format(time.DateOnly))
 		n.byRouteDate[dk] = append(n.byRouteDate[dk], int32(i))
 	}
 	byDep := func(a, b int32) int {
@@ -164,7 +225,50 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 }
 
 func routeDateKey(from, to, date string) string { return from + "|" + to + "|" + date }
-func routeKey(from, to string) string           { return from + "|" + to }
+
+// CacheTags are the search cache's tags of flights: the route and local
+// departure date of each ("JFK|LHR|2026-12-15"), once. A search result is
+// tagged with those of every flight it was built from (resultTags), so a
+// change on one flight drops the cached pages of its route and day: a
+// handful of tags per result however many flights a day the routes have.
+// Flights the network does not know have none (no result shows them).
+func (n *Network) CacheTags(flightIDs []string) []string {
+	if n == nil {
+		return nil // nothing loaded, nothing cached
+	}
+	var tags []string
+	for _, id := range flightIDs {
+		if i, ok := n.ord[id]; ok && !slices.Contains(tags, n.days[n.dayOf[i]]) {
+			tags = append(tags, n.days[n.dayOf[i]])
+		}
+	}
+	return tags
+}
+
+// resultTags are the cache tags of a result built from cands.
+func (n *Network) resultTags(cands []legPair) []string {
+	var seen [16]int32
+	days := seen[:0]
+	add := func(i int32) {
+		d := n.dayOf[i]
+		if len(days) > 0 && days[len(days)-1] == d || slices.Contains(days, d) {
+			return
+		}
+		days = append(days, d)
+	}
+	for _, c := range cands {
+		add(c.first)
+		if c.onward >= 0 {
+			add(c.onward)
+		}
+	}
+	tags := make([]string, len(days))
+	for i, d := range days {
+		tags[i] = n.days[d]
+	}
+	return tags
+}
+func routeKey(from, to string) string { return from + "|" + to }
 
 // Airport returns an airport by IATA code.
 func (n *Network) Airport(code string) (Airport, bool) {

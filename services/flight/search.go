@@ -143,20 +143,20 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 		return SearchResult{}, err
 	}
 	// The cache keeps pages (with one itinerary more than the page, so
-	// that the next cursor needs no count), tagged with every flight of
-	// the full result: a hold on any of them can move itineraries into or
-	// out of this page.
+	// that the next cursor needs no count), tagged with the routes and
+	// days of every flight of the full result: a hold on any of them can
+	// move itineraries into or out of this page.
 	pageKey := key + "|" + strconv.Itoa(offset) + "|" + strconv.Itoa(q.Limit)
-	page, ok := s.cache.Get(ctx, pageKey)
+	page, _, ok := s.cache.Get(ctx, pageKey)
 	if !ok {
 		before := s.changes.Load()
-		var flightIDs []string
-		page, flightIDs, err = s.search(ctx, s.Network(), q, offset, q.Limit+1)
+		var tags []string
+		page, tags, err = s.search(ctx, s.Network(), q, offset, q.Limit+1)
 		if err != nil {
 			return SearchResult{}, err
 		}
 		if s.changes.Load() == before {
-			s.cache.Put(ctx, pageKey, page, flightIDs)
+			s.cache.Put(ctx, pageKey, page, tags)
 		}
 	}
 	res := SearchResult{Itineraries: page[:min(len(page), q.Limit)]}
@@ -167,11 +167,16 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 }
 
 // search computes the itineraries at positions [offset, offset+n) of the
-// sorted result of a normalized query and the flights the whole result
-// depends on. It ranks every candidate by a compact key (the sort fields
-// and the legs' indices, see rankKey) and builds, prices and renders only
-// the itineraries of the page. It reads seat counters from the network's
-// in-memory seat book, never from the database.
+// sorted result of a normalized query and the cache tags of the whole
+// result (resultTags). It ranks the candidates by a compact key (the sort
+// fields and the legs' indices, see rankKey) into a bounded max-heap of
+// the offset+n best, and builds, prices and renders only the page. A
+// candidate whose lower bound (its key were its cabin's cheapest booking
+// class open on every leg) sorts after the heap's worst is skipped
+// without reading its seats: once the heap is full, most of a large
+// result is, so the cost of a search follows the page more than the
+// schedule. It reads seat counters from the network's in-memory seat
+// book, never from the database.
 func (s *Service) search(_ context.Context, n *Network, q SearchQuery, offset, limit int) ([]Itinerary, []string, error) {
 	if _, ok := n.Airport(q.Origin); !ok {
 		return nil, nil, invalid("origin", "is not an airport SkyFly serves")
@@ -184,35 +189,35 @@ func (s *Service) search(_ context.Context, n *Network, q SearchQuery, offset, l
 	if len(cands) == 0 {
 		return []Itinerary{}, nil, nil
 	}
-	used := make([]int32, 0, 2*len(cands))
+	r, ok := n.newRanker(q.Cabin, q.Passengers, q.Sort)
+	if !ok {
+		return nil, nil, invalid("cabin", "must be one of F, J, W, Y")
+	}
+	end := offset + limit
+	h := make([]rankKey, 0, min(end, len(cands))) // max-heap: h[0] is the worst kept key
 	for _, c := range cands {
-		used = append(used, c.first)
-		if c.onward >= 0 {
-			used = append(used, c.onward)
+		if len(h) == end && r.compare(r.lowerBound(c), h[0]) > 0 {
+			continue // cannot reach the page, whatever its seats
+		}
+		k, ok := r.key(c)
+		switch {
+		case !ok:
+		case len(h) < end:
+			h = append(h, k)
+			siftUp(h, len(h)-1, r.compare)
+		case r.compare(k, h[0]) < 0:
+			h[0] = k
+			siftDown(h, 0, r.compare)
 		}
 	}
-	slices.Sort(used)
-	used = slices.Compact(used)
-	ids := make([]string, len(used))
-	for i, o := range used {
-		ids[i] = n.list[o].ID
-	}
-	keys := make([]rankKey, 0, len(cands))
-	for _, c := range cands {
-		if k, ok := n.rankKey(c, q.Cabin, q.Passengers); ok {
-			keys = append(keys, k)
-		}
-	}
-	offset = min(offset, len(keys))
-	end := min(len(keys), offset+limit)
-	n.selectPage(keys, end, q.Sort)
-	out := make([]Itinerary, 0, end-offset)
-	for _, k := range keys[offset:end] {
+	slices.SortFunc(h, r.compare)
+	out := make([]Itinerary, 0, max(0, len(h)-offset))
+	for _, k := range h[min(offset, len(h)):] {
 		if it, ok := n.itinerary(k.c, q.Cabin, q.Passengers); ok {
 			out = append(out, it)
 		}
 	}
-	return out, ids, nil
+	return out, n.resultTags(cands), nil
 }
 
 // departsWithin keeps the flights that depart after now within the local
@@ -223,6 +228,9 @@ func (n *Network) departsWithin(now time.Time, afterHHMM, beforeHHMM string) fun
 		f := &n.list[i]
 		if !f.DepartureUTC.After(now) {
 			return false
+		}
+		if after == 0 && before == 24*60 {
+			return true // no window: no local clock to work out
 		}
 		h, m, _ := f.DepartureUTC.In(n.routes[n.routeOf[i]].from).Clock()
 		local := h*60 + m
@@ -251,7 +259,13 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 	}
 	var fares []FareOption
 	fareIDs := n.fareIDs[cabin]
-	ok := n.offers(c, cabin, pax, func(ci int, class BookingClass, left int, segs []priceSegment) {
+	var segBuf [2]priceSegment
+	segs := segBuf[:nlegs]
+	for k := range nlegs {
+		r := &n.routes[n.routeOf[legs[k]]]
+		segs[k] = priceSegment{DistanceKm: n.list[legs[k]].DistanceKm, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes}
+	}
+	ok := n.offers(c, cabin, n.classes[cabin], pax, func(ci int, class BookingClass, left int) {
 		if fares == nil {
 			fares = make([]FareOption, 0, 3)
 		}
@@ -319,13 +333,12 @@ func ParseItineraryID(id string) []string {
 }
 
 // offers calls yield for each fare a candidate offers in a cabin, in the
-// order of the cabin's booking classes: per fare family the cheapest
-// booking class open on every segment for the passengers' seats, from the
-// in-memory seat counters (segs are the candidate's priced segments). It
-// reports whether anything can be sold. itinerary and rankKey both walk
-// the fares through it, so that the rank of a candidate is the price of
-// the itinerary it becomes.
-func (n *Network) offers(c legPair, cabin Cabin, pax Passengers, yield func(ci int, class BookingClass, left int, segs []priceSegment)) bool {
+// order of the cabin's booking classes (classes): per fare family the
+// cheapest booking class open on every segment for the passengers' seats,
+// from the in-memory seat counters. It reports whether anything can be
+// sold. itinerary and the ranker both walk the fares through it, so that
+// the rank of a candidate is the price of the itinerary it becomes.
+func (n *Network) offers(c legPair, cabin Cabin, classes []BookingClass, pax Passengers, yield func(ci int, class BookingClass, left int)) bool {
 	legs := [2]int32{c.first, c.onward}
 	nlegs := 1
 	if c.onward >= 0 {
@@ -339,12 +352,10 @@ func (n *Network) offers(c legPair, cabin Cabin, pax Passengers, yield func(ci i
 		}
 		cabins[k] = CabinAvailability{Cabin: cabin, Capacity: n.list[legs[k]].Capacity(cabin), Available: avail}
 	}
-	var segBuf [2]priceSegment
-	segs := segBuf[:0]
 	var families [3]string // at most one option per family
 	nfam := 0
 	any := false
-	for ci, class := range n.classes[cabin] {
+	for ci, class := range classes {
 		if slices.Contains(families[:nfam], class.Family) {
 			continue
 		}
@@ -359,14 +370,8 @@ func (n *Network) offers(c legPair, cabin Cabin, pax Passengers, yield func(ci i
 			families[nfam] = class.Family
 			nfam++
 		}
-		if !any {
-			for k := range nlegs {
-				r := &n.routes[n.routeOf[legs[k]]]
-				segs = append(segs, priceSegment{DistanceKm: n.list[legs[k]].DistanceKm, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes})
-			}
-			any = true
-		}
-		yield(ci, class, left, segs)
+		any = true
+		yield(ci, class, left)
 	}
 	return any
 }
@@ -382,13 +387,72 @@ type rankKey struct {
 	c     legPair
 }
 
-// rankKey ranks a candidate; ok is false when nothing can be sold (the
-// candidate does not become an itinerary).
-func (n *Network) rankKey(c legPair, cabin Cabin, pax Passengers) (rankKey, bool) {
+// ranker ranks the candidates of one search: a cabin, passengers and a
+// sort order.
+type ranker struct {
+	n       *Network
+	cabin   Cabin
+	cabinIx int
+	classes []BookingClass
+	pax     Passengers
+	by      string
+}
+
+// newRanker is false for an unknown cabin.
+func (n *Network) newRanker(cabin Cabin, pax Passengers, by string) (ranker, bool) {
+	ix := cabinIndex(cabin)
+	return ranker{n: n, cabin: cabin, cabinIx: ix, classes: n.classes[cabin], pax: pax, by: by}, ix >= 0
+}
+
+// keyAt is c's key with a price.
+func (r *ranker) keyAt(c legPair, price int64) rankKey {
+	first, last := &r.n.list[c.first], &r.n.list[c.first]
+	if c.onward >= 0 {
+		last = &r.n.list[c.onward]
+	}
+	return rankKey{price: price, dur: last.ArrivalUTC.Sub(first.DepartureUTC), dep: first.DepartureUTC.UnixNano(), c: c}
+}
+
+// tariffs are the tariffs of c's legs in the ranker's cabin, the number
+// of legs and their charges per seated passenger and per infant.
+func (r *ranker) tariffs(c legPair) (ts [2]*routeTariff, nlegs int, perSeat, perInfant int64) {
+	n := r.n
+	ts[0] = &n.routes[n.routeOf[c.first]].tariffs[r.cabinIx]
+	nlegs, perSeat, perInfant = 1, ts[0].perSeat, ts[0].perInfant
+	if c.onward >= 0 {
+		ts[1] = &n.routes[n.routeOf[c.onward]].tariffs[r.cabinIx]
+		nlegs, perSeat, perInfant = 2, perSeat+ts[1].perSeat, perInfant+ts[1].perInfant
+	}
+	return ts, nlegs, perSeat, perInfant
+}
+
+// lowerBound is the key c would have if the cabin's cheapest leg fares
+// were open on every leg: whatever its seats, c's key (key) never sorts
+// before it, since only the price can be higher and every sort order
+// ranks a higher price after (the other fields being the same).
+func (r *ranker) lowerBound(c legPair) rankKey {
+	ts, nlegs, perSeat, perInfant := r.tariffs(c)
+	sum := ts[0].minLegFare
+	if nlegs == 2 {
+		sum += ts[1].minLegFare
+	}
+	return r.keyAt(c, fareTotal(itineraryBase(sum, nlegs), perSeat, perInfant, r.pax))
+}
+
+// key ranks a candidate by the cheapest fare it offers (offers, priced
+// from the route tariffs: the same total as the itinerary's fare); ok is
+// false when nothing can be sold (the candidate does not become an
+// itinerary).
+func (r *ranker) key(c legPair) (rankKey, bool) {
+	ts, nlegs, perSeat, perInfant := r.tariffs(c)
 	var price int64
 	priced := false
-	ok := n.offers(c, cabin, pax, func(_ int, class BookingClass, _ int, segs []priceSegment) {
-		p := priceTotal(segs, class, pax).Amount
+	ok := r.n.offers(c, r.cabin, r.classes, r.pax, func(ci int, _ BookingClass, _ int) {
+		sum := ts[0].legFares[ci]
+		if nlegs == 2 {
+			sum += ts[1].legFares[ci]
+		}
+		p := fareTotal(itineraryBase(sum, nlegs), perSeat, perInfant, r.pax)
 		if !priced || p < price {
 			price, priced = p, true
 		}
@@ -396,12 +460,11 @@ func (n *Network) rankKey(c legPair, cabin Cabin, pax Passengers) (rankKey, bool
 	if !ok {
 		return rankKey{}, false
 	}
-	first, last := &n.list[c.first], &n.list[c.first]
-	if c.onward >= 0 {
-		last = &n.list[c.onward]
-	}
-	return rankKey{price: price, dur: last.ArrivalUTC.Sub(first.DepartureUTC), dep: first.DepartureUTC.UnixNano(), c: c}, true
+	return r.keyAt(c, price), true
 }
+
+// compare is the ranker's total order of results (compareRank).
+func (r *ranker) compare(a, b rankKey) int { return r.n.compareRank(a, b, r.by) }
 
 // compareRank is the total order of search results: the sort's fields,
 // then the itinerary id (the first flight's id, "_" and the onward
@@ -451,30 +514,16 @@ func (n *Network) joinedID(c legPair) string {
 	return n.list[c.first].ID + "_" + n.list[c.onward].ID
 }
 
-// selectPage orders keys so that keys[:end] are the end smallest in
-// sort order, sorted; the rest are left in no particular order. A page
-// near the top of a large result is picked with a bounded max-heap of end
-// keys (n log end), a deep page by sorting everything.
-func (n *Network) selectPage(keys []rankKey, end int, by string) {
-	less := func(a, b rankKey) int { return n.compareRank(a, b, by) }
-	if end == 0 {
-		return
-	}
-	if end*4 >= len(keys) {
-		slices.SortFunc(keys, less)
-		return
-	}
-	h := keys[:end] // max-heap: h[0] is the largest kept key
-	for i := end/2 - 1; i >= 0; i-- {
-		siftDown(h, i, less)
-	}
-	for i := end; i < len(keys); i++ {
-		if less(keys[i], h[0]) < 0 {
-			h[0], keys[i] = keys[i], h[0]
-			siftDown(h, 0, less)
+// siftUp restores the max-heap property of h above i.
+func siftUp(h []rankKey, i int, cmpf func(a, b rankKey) int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if cmpf(h[i], h[p]) <= 0 {
+			return
 		}
+		h[i], h[p] = h[p], h[i]
+		i = p
 	}
-	slices.SortFunc(h, less)
 }
 
 // siftDown restores the max-heap property of h below i.

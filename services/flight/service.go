@@ -307,7 +307,7 @@ func (s *Service) refreshSeats(ctx context.Context, ids []string) error {
 		s.seatMu.Unlock()
 		if len(changed) > 0 {
 			s.changes.Add(1)
-			s.cache.InvalidateFlights(ctx, changed)
+			s.cache.Invalidate(ctx, n.CacheTags(changed))
 		}
 	}
 	return nil

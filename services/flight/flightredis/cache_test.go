@@ -42,28 +42,30 @@ func itinerary(id string) []flight.Itinerary {
 		Fares:    []flight.FareOption{{FareID: "Y-M", Cabin: flight.CabinEconomy, BookingClass: "M", Family: flight.FamilyStandard, Price: money.New(45990, "EUR"), SeatsLeft: 9}}}}
 }
 
-func TestRedisCache_InvalidatesByFlight(t *testing.T) {
+func TestRedisCache_InvalidatesByTag(t *testing.T) {
 	ctx := context.Background()
 	c := newCache(t, time.Minute)
-	c.Put(ctx, "q1", itinerary(fid("SF1")), []string{fid("SF1")})
-	c.Put(ctx, "q2", itinerary(fid("SF2")), []string{fid("SF2"), fid("SF3")})
-	got, ok := c.Get(ctx, "q1")
+	jfkLHR, jfkCDG := "JFK|LHR|"+testdate.ISO(day), "JFK|CDG|"+testdate.ISO(day)
+	c.Put(ctx, "q1", itinerary(fid("SF1")), []string{jfkLHR})
+	c.Put(ctx, "q2", itinerary(fid("SF2")), []string{jfkLHR, jfkCDG})
+	got, tags, ok := c.Get(ctx, "q1")
 	require.True(t, ok)
+	require.Equal(t, []string{jfkLHR}, tags, "a page comes back with its tags (a near tier needs them)")
 	require.Equal(t, testdate.ISO(day)+"T18:30:00-05:00", got[0].Segments[0].Departure.Format(time.RFC3339), "local offset survives the round trip")
 	require.Equal(t, money.New(45990, "EUR"), got[0].Fares[0].Price)
 
-	c.InvalidateFlights(ctx, []string{fid("SF3")})
-	_, ok = c.Get(ctx, "q2")
-	require.False(t, ok, "a result showing an invalidated flight is dropped")
-	_, ok = c.Get(ctx, "q1")
+	c.Invalidate(ctx, []string{jfkCDG})
+	_, _, ok = c.Get(ctx, "q2")
+	require.False(t, ok, "a page with an invalidated tag is dropped")
+	_, _, ok = c.Get(ctx, "q1")
 	require.True(t, ok, "other results stay")
 }
 
 func TestRedisCache_ExpiresAfterTTL(t *testing.T) {
 	ctx := context.Background()
 	c := newCache(t, time.Second)
-	c.Put(ctx, "q", itinerary(fid("SF1")), []string{fid("SF1")})
-	_, ok := c.Get(ctx, "q")
+	c.Put(ctx, "q", itinerary(fid("SF1")), []string{"JFK|LHR|" + testdate.ISO(day)})
+	_, _, ok := c.Get(ctx, "q")
 	require.True(t, ok)
-	require.Eventually(t, func() bool { _, ok := c.Get(ctx, "q"); return !ok }, 5*time.Second, 100*time.Millisecond)
+	require.Eventually(t, func() bool { _, _, ok := c.Get(ctx, "q"); return !ok }, 5*time.Second, 100*time.Millisecond)
 }
