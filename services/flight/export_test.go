@@ -218,14 +218,10 @@ func (n *Network) TariffMismatchesForTest(paxes []Passengers) ([]string, int) {
 		for _, cabin := range allCabins() {
 			for _, pax := range paxes {
 				r, _ := n.newRanker(cabin, pax, SortPrice)
-				ts, nlegs, perSeat, perInfant := r.tariffs(c)
-				lower := r.lowerBound(c).price
+				t := r.tariffs(c)
+				lower := t.lowerBound(pax)
 				for ci, class := range n.classes[cabin] {
-					sum := ts[0].legFares[ci]
-					if nlegs == 2 {
-						sum += ts[1].legFares[ci]
-					}
-					got := fareTotal(itineraryBase(sum, nlegs), perSeat, perInfant, pax)
+					got := t.classTotal(pax, ci)
 					want := priceTotal(segs, class, pax).Amount
 					compared++
 					if got != want || lower > want {

@@ -76,6 +76,11 @@ type routeInfo struct {
 	tariffs [numCabins]routeTariff
 }
 
+// segment is what pricing needs of a flight of km on the route.
+func (r *routeInfo) segment(km int) priceSegment {
+	return priceSegment{DistanceKm: km, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes}
+}
+
 // routeTariff is one cabin's pricing on a route: the leg fare of each of
 // the cabin's booking classes (legFare, in the order of BookingClasses),
 // the smallest of them, and the charges per seated passenger and per
@@ -176,7 +181,7 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 			country := n.airports[f.Origin].Country
 			r := routeInfo{from: loc, to: n.zones[f.Destination], originCountry: country,
 				international: n.International(f), taxes: n.taxes[country]}
-			r.tariffs = newRouteTariffs(priceSegment{DistanceKm: f.DistanceKm, OriginCountry: country, International: r.international, taxes: r.taxes})
+			r.tariffs = newRouteTariffs(r.segment(f.DistanceKm))
 			n.routes = append(n.routes, r)
 		}
 		n.routeOf[i] = ri
@@ -225,6 +230,7 @@ func NewNetwork(airports []Airport, flights []Flight) (*Network, error) {
 }
 
 func routeDateKey(from, to, date string) string { return from + "|" + to + "|" + date }
+func routeKey(from, to string) string           { return from + "|" + to }
 
 // CacheTags are the search cache's tags of flights: the route and local
 // departure date of each ("JFK|LHR|2026-12-15"), once. A search result is
@@ -236,31 +242,42 @@ func (n *Network) CacheTags(flightIDs []string) []string {
 	if n == nil {
 		return nil // nothing loaded, nothing cached
 	}
-	var tags []string
+	var days []int32
 	for _, id := range flightIDs {
-		if i, ok := n.ord[id]; ok && !slices.Contains(tags, n.days[n.dayOf[i]]) {
-			tags = append(tags, n.days[n.dayOf[i]])
+		if i, ok := n.ord[id]; ok {
+			days = n.addDay(days, i)
 		}
 	}
-	return tags
+	return n.dayTags(days)
 }
 
 // resultTags are the cache tags of a result built from cands.
 func (n *Network) resultTags(cands []legPair) []string {
 	var seen [16]int32
 	days := seen[:0]
-	add := func(i int32) {
-		d := n.dayOf[i]
-		if len(days) > 0 && days[len(days)-1] == d || slices.Contains(days, d) {
-			return
-		}
-		days = append(days, d)
-	}
 	for _, c := range cands {
-		add(c.first)
+		days = n.addDay(days, c.first)
 		if c.onward >= 0 {
-			add(c.onward)
+			days = n.addDay(days, c.onward)
 		}
+	}
+	return n.dayTags(days)
+}
+
+// addDay appends flight i's route-and-day to days unless it is there
+// (the last one first: neighbouring candidates mostly share it).
+func (n *Network) addDay(days []int32, i int32) []int32 {
+	d := n.dayOf[i]
+	if len(days) > 0 && days[len(days)-1] == d || slices.Contains(days, d) {
+		return days
+	}
+	return append(days, d)
+}
+
+// dayTags are the tags of route-and-days.
+func (n *Network) dayTags(days []int32) []string {
+	if len(days) == 0 {
+		return nil
 	}
 	tags := make([]string, len(days))
 	for i, d := range days {
@@ -268,7 +285,6 @@ func (n *Network) resultTags(cands []legPair) []string {
 	}
 	return tags
 }
-func routeKey(from, to string) string { return from + "|" + to }
 
 // Airport returns an airport by IATA code.
 func (n *Network) Airport(code string) (Airport, bool) {

@@ -196,10 +196,11 @@ func (s *Service) search(_ context.Context, n *Network, q SearchQuery, offset, l
 	end := offset + limit
 	h := make([]rankKey, 0, min(end, len(cands))) // max-heap: h[0] is the worst kept key
 	for _, c := range cands {
-		if len(h) == end && r.compare(r.lowerBound(c), h[0]) > 0 {
+		t := r.tariffs(c)
+		if len(h) == end && r.compare(r.keyAt(c, t.lowerBound(r.pax)), h[0]) > 0 {
 			continue // cannot reach the page, whatever its seats
 		}
-		k, ok := r.key(c)
+		k, ok := r.key(c, t)
 		switch {
 		case !ok:
 		case len(h) < end:
@@ -262,8 +263,7 @@ func (n *Network) itinerary(c legPair, cabin Cabin, pax Passengers) (Itinerary, 
 	var segBuf [2]priceSegment
 	segs := segBuf[:nlegs]
 	for k := range nlegs {
-		r := &n.routes[n.routeOf[legs[k]]]
-		segs[k] = priceSegment{DistanceKm: n.list[legs[k]].DistanceKm, OriginCountry: r.originCountry, International: r.international, taxes: r.taxes}
+		segs[k] = n.routes[n.routeOf[legs[k]]].segment(n.list[legs[k]].DistanceKm)
 	}
 	ok := n.offers(c, cabin, n.classes[cabin], pax, func(ci int, class BookingClass, left int) {
 		if fares == nil {
@@ -413,46 +413,61 @@ func (r *ranker) keyAt(c legPair, price int64) rankKey {
 	return rankKey{price: price, dur: last.ArrivalUTC.Sub(first.DepartureUTC), dep: first.DepartureUTC.UnixNano(), c: c}
 }
 
-// tariffs are the tariffs of c's legs in the ranker's cabin, the number
-// of legs and their charges per seated passenger and per infant.
-func (r *ranker) tariffs(c legPair) (ts [2]*routeTariff, nlegs int, perSeat, perInfant int64) {
-	n := r.n
-	ts[0] = &n.routes[n.routeOf[c.first]].tariffs[r.cabinIx]
-	nlegs, perSeat, perInfant = 1, ts[0].perSeat, ts[0].perInfant
-	if c.onward >= 0 {
-		ts[1] = &n.routes[n.routeOf[c.onward]].tariffs[r.cabinIx]
-		nlegs, perSeat, perInfant = 2, perSeat+ts[1].perSeat, perInfant+ts[1].perInfant
-	}
-	return ts, nlegs, perSeat, perInfant
+// candidateTariff is a candidate's pricing in one cabin: its legs' route
+// tariffs and their charges summed.
+type candidateTariff struct {
+	legs               [2]*routeTariff
+	nlegs              int
+	perSeat, perInfant int64
 }
 
-// lowerBound is the key c would have if the cabin's cheapest leg fares
-// were open on every leg: whatever its seats, c's key (key) never sorts
-// before it, since only the price can be higher and every sort order
-// ranks a higher price after (the other fields being the same).
-func (r *ranker) lowerBound(c legPair) rankKey {
-	ts, nlegs, perSeat, perInfant := r.tariffs(c)
-	sum := ts[0].minLegFare
-	if nlegs == 2 {
-		sum += ts[1].minLegFare
+// tariffs is c's candidateTariff in the ranker's cabin.
+func (r *ranker) tariffs(c legPair) candidateTariff {
+	n := r.n
+	t := candidateTariff{nlegs: 1}
+	t.legs[0] = &n.routes[n.routeOf[c.first]].tariffs[r.cabinIx]
+	if c.onward >= 0 {
+		t.legs[1] = &n.routes[n.routeOf[c.onward]].tariffs[r.cabinIx]
+		t.nlegs = 2
 	}
-	return r.keyAt(c, fareTotal(itineraryBase(sum, nlegs), perSeat, perInfant, r.pax))
+	for _, l := range t.legs[:t.nlegs] {
+		t.perSeat += l.perSeat
+		t.perInfant += l.perInfant
+	}
+	return t
+}
+
+// total is the fare for pax with fare(leg) on each leg: priceTotal's
+// result when fare gives a booking class's legFare.
+func (t candidateTariff) total(pax Passengers, fare func(*routeTariff) int64) int64 {
+	var sum int64
+	for _, l := range t.legs[:t.nlegs] {
+		sum += fare(l)
+	}
+	return fareTotal(itineraryBase(sum, t.nlegs), t.perSeat, t.perInfant, pax)
+}
+
+// classTotal is the fare for pax in the cabin's booking class ci.
+func (t candidateTariff) classTotal(pax Passengers, ci int) int64 {
+	return t.total(pax, func(l *routeTariff) int64 { return l.legFares[ci] })
+}
+
+// lowerBound is the fare for pax if the cabin's cheapest leg fares were
+// open on every leg. Whatever its seats, a candidate's key never sorts
+// before its key at this price: only the price can be higher, and every
+// sort order ranks a higher price after (the other fields being the same).
+func (t candidateTariff) lowerBound(pax Passengers) int64 {
+	return t.total(pax, func(l *routeTariff) int64 { return l.minLegFare })
 }
 
 // key ranks a candidate by the cheapest fare it offers (offers, priced
-// from the route tariffs: the same total as the itinerary's fare); ok is
-// false when nothing can be sold (the candidate does not become an
-// itinerary).
-func (r *ranker) key(c legPair) (rankKey, bool) {
-	ts, nlegs, perSeat, perInfant := r.tariffs(c)
+// from its tariff t: the same total as the itinerary's fare); ok is false
+// when nothing can be sold (the candidate does not become an itinerary).
+func (r *ranker) key(c legPair, t candidateTariff) (rankKey, bool) {
 	var price int64
 	priced := false
 	ok := r.n.offers(c, r.cabin, r.classes, r.pax, func(ci int, _ BookingClass, _ int) {
-		sum := ts[0].legFares[ci]
-		if nlegs == 2 {
-			sum += ts[1].legFares[ci]
-		}
-		p := fareTotal(itineraryBase(sum, nlegs), perSeat, perInfant, r.pax)
+		p := t.classTotal(r.pax, ci)
 		if !priced || p < price {
 			price, priced = p, true
 		}

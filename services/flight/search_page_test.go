@@ -108,10 +108,3 @@ func TestSearch_RouteTariffsPriceLikeTheQuote(t *testing.T) {
 	require.Empty(t, bad)
 	require.Greater(t, compared, 10000, "every route, connection, cabin and class")
 }
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
